@@ -1,0 +1,316 @@
+//! The teescan command line: a thin layer over the library. It reads files, fetches collateral
+//! when asked to, calls the library, renders the report on stdout, and exits
+//! 0 pass / 1 fail / 2 bad input or usage / 3 indeterminate.
+#![forbid(unsafe_code)]
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use teescan::pki::TrustAnchor;
+use teescan::report::{json, table, Report};
+use teescan::tdx::collateral::{Collateral, CollateralError, HttpExchange, PcsResponses};
+use teescan::time::Timestamp;
+use teescan::{Error, ScanOptions};
+
+/// Largest file the CLI reads (evidence, collateral, roots); larger files are refused unread.
+const MAX_FILE: u64 = 4 * 1024 * 1024;
+
+#[derive(Parser)]
+#[command(
+    name = "teescan",
+    version,
+    about = "Verify confidential-computing attestation evidence, offline and fail-closed"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a TDX quote (raw, hex or base64) with its DCAP collateral.
+    Scan(ScanArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// The evidence: a TDX quote file (binary, hex or base64), or `-` for stdin.
+    input: PathBuf,
+    /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
+    /// Intel PCS responses (`*.body` + `*.json` with url and headers). Without it, collateral is
+    /// fetched from Intel PCS (or --pccs) unless --offline.
+    #[arg(long, value_name = "FILE|DIR")]
+    collateral: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339, e.g. 2026-07-01T00:00:00Z). Default: now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Never use the network; missing collateral makes the result indeterminate (exit 3).
+    #[arg(long)]
+    offline: bool,
+    /// Fetch collateral from this PCCS instead of Intel PCS (https, or http on loopback).
+    #[arg(long, value_name = "URL")]
+    pccs: Option<String>,
+    /// Accept a TD in debug mode (its memory is readable by the host).
+    #[arg(long)]
+    allow_debug: bool,
+    /// Accept a TD bound to a service TD (non-zero MRSERVICETD or SERVTD_EXT).
+    #[arg(long)]
+    allow_service_td: bool,
+    /// DANGER, tests only: trust this root certificate (DER or PEM) instead of the Intel SGX
+    /// Root CA. Every report made with it says so.
+    #[arg(long, value_name = "FILE")]
+    danger_trust_test_root: Option<PathBuf>,
+    /// Print nothing; only set the exit code.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// A CLI failure: input error (exit 2) or a report to print.
+enum Outcome {
+    Report(Box<Report>),
+    Error(Error),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => run_scan(&args),
+    }
+}
+
+fn run_scan(args: &ScanArgs) -> ExitCode {
+    match scan(args) {
+        Outcome::Report(report) => {
+            if !args.quiet {
+                let out = match args.format {
+                    Format::Json => json::render(&report),
+                    Format::Table => {
+                        let color = std::io::stdout().is_terminal()
+                            && std::env::var_os("NO_COLOR").is_none();
+                        table::render(&report, color)
+                    }
+                };
+                let mut stdout = std::io::stdout().lock();
+                // A closed pipe is not a verification result; the exit code still is.
+                let _ = stdout.write_all(out.as_bytes());
+                let _ = stdout.flush();
+            }
+            ExitCode::from(u8::try_from(report.verdict.exit_code()).unwrap_or(1))
+        }
+        Outcome::Error(e) => {
+            if !args.quiet {
+                eprintln!("teescan: error[{}]: {e}", e.code());
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn input_error(code: &'static str, message: impl Into<String>) -> Error {
+    Error::Input {
+        code,
+        message: message.into(),
+    }
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| input_error("input.read", format!("cannot read stdin: {e}")))?;
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| {
+            input_error("input.read", format!("cannot read {}: {e}", path.display()))
+        })?;
+        file.take(MAX_FILE.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| {
+                input_error("input.read", format!("cannot read {}: {e}", path.display()))
+            })?;
+    }
+    if u64::try_from(buf.len()).unwrap_or(u64::MAX) > MAX_FILE {
+        return Err(input_error(
+            "input.too_large",
+            format!("{} is larger than {MAX_FILE} bytes", path.display()),
+        ));
+    }
+    Ok(buf)
+}
+
+fn scan(args: &ScanArgs) -> Outcome {
+    match scan_inner(args) {
+        Ok(r) => Outcome::Report(Box::new(r)),
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
+    let at = match &args.at {
+        Some(s) => Timestamp::parse_rfc3339(s)?,
+        None => Timestamp::now(),
+    };
+    let mut opts = ScanOptions::new(at);
+    opts.tdx.allow_debug = args.allow_debug;
+    opts.tdx.allow_service_td = args.allow_service_td;
+    if let Some(root) = &args.danger_trust_test_root {
+        opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
+        if !args.quiet {
+            eprintln!(
+                "teescan: warning: trusting a TEST root instead of the Intel SGX Root CA ({})",
+                root.display()
+            );
+        }
+    }
+    let input = read_bounded(&args.input)?;
+    let (_, quote, _) = teescan::parse_tdx_quote(&input)?;
+    let source = args.input.display().to_string();
+
+    let collateral = match &args.collateral {
+        Some(path) if path.is_dir() => {
+            let hint = quote.pck_hint()?;
+            let exchanges = read_capture_dir(path)?;
+            match PcsResponses::from_exchanges(&exchanges, &hint.fmspc, hint.ca) {
+                Ok(pcs) => Collateral::from_pcs(&pcs)?,
+                Err(CollateralError::Missing { item }) => {
+                    let reason = format!(
+                        "{} has no {item} (FMSPC {}, {} CA)",
+                        path.display(),
+                        hex::encode(hint.fmspc),
+                        hint.ca
+                    );
+                    return unavailable(&input, &reason, &opts, source);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Some(path) => Collateral::from_dcap_json(&read_bounded(path)?)?,
+        None if args.offline => {
+            return unavailable(
+                &input,
+                "no --collateral given and --offline forbids fetching it",
+                &opts,
+                source,
+            );
+        }
+        None => match fetch_collateral(&quote, args.pccs.as_deref()) {
+            Ok(c) => c,
+            Err(FetchFailure::Unavailable(reason)) => {
+                return unavailable(&input, &reason, &opts, source)
+            }
+            Err(FetchFailure::Input(e)) => return Err(e),
+        },
+    };
+    let mut report = teescan::scan_tdx_quote(&input, &collateral, &opts)?;
+    report.input.source = Some(source);
+    Ok(report)
+}
+
+fn unavailable(
+    input: &[u8],
+    reason: &str,
+    opts: &ScanOptions,
+    source: String,
+) -> Result<Report, Error> {
+    let mut report = teescan::collateral_unavailable_report(input, reason, opts)?;
+    report.input.source = Some(source);
+    Ok(report)
+}
+
+/// Read a capture directory: every `NAME.json` (with `url` and `headers`) next to `NAME.body`.
+/// A `responses/` subdirectory is used when present (the teep capture layout).
+fn read_capture_dir(dir: &Path) -> Result<Vec<HttpExchange>, Error> {
+    let dir = if dir.join("responses").is_dir() {
+        dir.join("responses")
+    } else {
+        dir.to_path_buf()
+    };
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| input_error("input.read", format!("cannot read {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json") && p.with_extension("body").is_file()
+        })
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for meta_path in names {
+        let meta: serde_json::Value = serde_json::from_slice(&read_bounded(&meta_path)?)
+            .map_err(|e| input_error("input.capture", format!("{}: {e}", meta_path.display())))?;
+        let Some(url) = meta.get("url").and_then(|u| u.as_str()) else {
+            continue;
+        };
+        let mut headers = Vec::new();
+        if let Some(h) = meta.get("headers").and_then(|h| h.as_object()) {
+            for (k, v) in h {
+                match v {
+                    serde_json::Value::String(s) => headers.push((k.clone(), s.clone())),
+                    serde_json::Value::Array(a) => {
+                        headers.extend(
+                            a.iter()
+                                .filter_map(|x| x.as_str())
+                                .map(|s| (k.clone(), s.to_owned())),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let body = read_bounded(&meta_path.with_extension("body"))?;
+        out.push(HttpExchange {
+            url: url.to_owned(),
+            headers,
+            body,
+        });
+    }
+    Ok(out)
+}
+
+enum FetchFailure {
+    Unavailable(String),
+    Input(Error),
+}
+
+fn fetch_collateral(
+    quote: &teescan::tdx::Quote,
+    pccs: Option<&str>,
+) -> Result<Collateral, FetchFailure> {
+    use teescan::fetch::pcs::{PckCa, PcsClient};
+    use teescan::fetch::FetchOptions;
+    let hint = quote
+        .pck_hint()
+        .map_err(|e| FetchFailure::Input(e.into()))?;
+    let ca = if hint.ca == "platform" {
+        PckCa::Platform
+    } else {
+        PckCa::Processor
+    };
+    let client = match pccs {
+        Some(url) => PcsClient::pccs(url, FetchOptions::default()),
+        None => PcsClient::intel(FetchOptions::default()),
+    }
+    .map_err(|e| FetchFailure::Input(input_error("input.url", e.to_string())))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| FetchFailure::Unavailable(format!("cannot start the network runtime: {e}")))?;
+    let pcs = rt
+        .block_on(client.tdx_collateral(hint.fmspc, ca))
+        .map_err(|e| FetchFailure::Unavailable(format!("collateral fetch failed: {e}")))?;
+    Collateral::from_pcs(&pcs)
+        .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))
+}

@@ -1,0 +1,130 @@
+//! Network access: the only module in `teescan` that performs I/O.
+//!
+//! Everything else in the crate verifies data it is handed. This module (behind the cargo feature
+//! `fetch`) downloads that data — today the Intel PCS / PCCS collateral for TDX quotes, see
+//! [`pcs::PcsClient`] — and returns it byte for byte as received, so that it can be stored as
+//! evidence and verified offline later.
+//!
+//! Transport rules shared by every fetcher:
+//! - `https://` only; `http://` is accepted solely for loopback hosts (`127.0.0.0/8`, `::1`,
+//!   `localhost`), which is what tests and a local PCCS use. Redirects are held to the same rule.
+//! - TLS is rustls with the bundled Mozilla (webpki) roots; proxy settings from the environment
+//!   (`HTTP_PROXY`, `HTTPS_PROXY`, …) are **ignored**: connections are always direct.
+//! - Each request has a timeout, bounded retries with exponential backoff (only on timeouts,
+//!   connection errors and HTTP 5xx/429 — never on other 4xx), and a bounded body size.
+//!
+//! The futures returned here need a Tokio runtime with the time driver enabled (the default of
+//! `#[tokio::main]` / `Runtime::new`, or `Builder::enable_time`/`enable_all`).
+
+use std::time::Duration;
+
+pub mod pcs;
+
+/// Why a fetch failed. Every variant names the URL concerned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The URL is plain `http://` to a host that is not loopback (only `https://` is allowed there).
+    #[error("refusing insecure URL {url}: https is required (http only for loopback hosts)")]
+    InsecureUrl {
+        /// The offending URL.
+        url: String,
+    },
+    /// The URL could not be parsed or is unusable (unsupported scheme, query on a base URL, …).
+    #[error("invalid URL {url}: {reason}")]
+    InvalidUrl {
+        /// The offending URL, as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The request (connect, headers and body) did not complete within the configured timeout,
+    /// on every attempt.
+    #[error("timed out fetching {url}")]
+    Timeout {
+        /// The URL requested.
+        url: String,
+    },
+    /// The connection could not be established (DNS, TCP, TLS), on every attempt.
+    #[error("cannot connect to {url}: {reason}")]
+    Connect {
+        /// The URL requested.
+        url: String,
+        /// The underlying error.
+        reason: String,
+    },
+    /// The server answered with a non-success HTTP status (after retries for 5xx/429).
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status code of the last answer.
+        status: u16,
+    },
+    /// A response header that the protocol requires was absent.
+    #[error("{url}: response lacks the {header} header")]
+    MissingHeader {
+        /// The URL requested.
+        url: String,
+        /// The header that was expected.
+        header: &'static str,
+    },
+    /// The response body exceeded [`FetchOptions::max_body_bytes`].
+    #[error("{url}: response body exceeds {limit} bytes")]
+    BodyTooLarge {
+        /// The URL requested.
+        url: String,
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// Any other HTTP-level failure (client construction, protocol error, body read error, …).
+    #[error("HTTP error fetching {url}: {reason}")]
+    Http {
+        /// The URL requested.
+        url: String,
+        /// The underlying error.
+        reason: String,
+    },
+}
+
+impl FetchError {
+    /// The URL this error is about.
+    pub fn url(&self) -> &str {
+        match self {
+            FetchError::InsecureUrl { url }
+            | FetchError::InvalidUrl { url, .. }
+            | FetchError::Timeout { url }
+            | FetchError::Connect { url, .. }
+            | FetchError::Status { url, .. }
+            | FetchError::MissingHeader { url, .. }
+            | FetchError::BodyTooLarge { url, .. }
+            | FetchError::Http { url, .. } => url,
+        }
+    }
+}
+
+/// Transport settings for every request a fetcher makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Time allowed for one attempt: connecting, sending, and reading the whole body. Default 15 s.
+    pub timeout: Duration,
+    /// How many times a failed attempt is retried (so at most `retries + 1` attempts). Only
+    /// timeouts, connection errors and HTTP 5xx/429 are retried. Default 2.
+    pub retries: u32,
+    /// Pause before the first retry, doubled before each further one. Default 250 ms.
+    pub backoff: Duration,
+    /// Largest response body accepted, in bytes; a larger one fails with
+    /// [`FetchError::BodyTooLarge`]. Default 4 MiB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            timeout: Duration::from_secs(15),
+            retries: 2,
+            backoff: Duration::from_millis(250),
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! Client for the Intel Provisioning Certification Service (PCS) and PCS-compatible caches (PCCS).
+//!
+//! [`PcsClient::tdx_collateral`] downloads, concurrently, the four pieces of collateral that a TDX
+//! quote is verified against, and returns them exactly as received in a [`PcsResponses`]:
+//!
+//! | what | request |
+//! | --- | --- |
+//! | TCB Info | `GET {base}/tdx/certification/v4/tcb?fmspc=<hex>&update=standard\|early` |
+//! | TD QE Identity | `GET {base}/tdx/certification/v4/qe/identity?update=standard\|early` |
+//! | PCK CRL | `GET {base}/sgx/certification/v4/pckcrl?ca=platform\|processor&encoding=der` |
+//! | Root CA CRL | [`INTEL_ROOT_CA_CRL_URL`] (Intel) or `{base}/sgx/certification/v4/rootcacrl` (PCCS) |
+//!
+//! Nothing is parsed or decoded here (the issuer-chain headers stay URL-encoded, CRLs stay DER or
+//! hex): checking is the job of [`crate::tdx::collateral`].
+
+use std::net::IpAddr;
+
+use reqwest::{Client, Url};
+
+use super::{FetchError, FetchOptions};
+use crate::tdx::collateral::PcsResponses;
+
+/// Base URL of Intel's own PCS, the default collateral source.
+pub const INTEL_PCS_URL: &str = "https://api.trustedservices.intel.com";
+
+/// Where Intel publishes the CRL of the Intel SGX Root CA (the CRL distribution point of the root
+/// certificate); served as DER.
+pub const INTEL_ROOT_CA_CRL_URL: &str =
+    "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der";
+
+/// Path, relative to a PCCS base URL, of its root CA CRL endpoint (answers hex text).
+const PCCS_ROOT_CA_CRL_PATH: &str = "sgx/certification/v4/rootcacrl";
+
+/// `User-Agent` sent with every request.
+const USER_AGENT: &str = concat!("teescan/", env!("CARGO_PKG_VERSION"));
+
+/// Redirects followed per request at most (each hop must itself pass the URL rules).
+const MAX_REDIRECTS: usize = 5;
+
+/// Which PCK CA issued the platform's PCK certificate, i.e. which PCK CRL to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PckCa {
+    /// Intel SGX PCK Platform CA (`ca=platform`), the usual one for multi-package platforms.
+    Platform,
+    /// Intel SGX PCK Processor CA (`ca=processor`).
+    Processor,
+}
+
+impl PckCa {
+    /// The value of the `ca` query parameter: `platform` or `processor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PckCa::Platform => "platform",
+            PckCa::Processor => "processor",
+        }
+    }
+}
+
+/// Which TCB recovery track to request collateral for (`update` query parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TcbUpdate {
+    /// `update=standard`: collateral after the standard TCB recovery grace period (the default).
+    #[default]
+    Standard,
+    /// `update=early`: collateral reflecting a TCB recovery as soon as it is published.
+    Early,
+}
+
+impl TcbUpdate {
+    /// The value of the `update` query parameter: `standard` or `early`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TcbUpdate::Standard => "standard",
+            TcbUpdate::Early => "early",
+        }
+    }
+}
+
+/// One successful HTTP exchange, recorded for provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The URL the body came from (the requested one, or the last hop if redirects were followed).
+    pub url: String,
+    /// HTTP status code of the response (2xx).
+    pub status: u16,
+    /// Response headers in received order; names lowercase, values as received (non-UTF-8 bytes
+    /// replaced by U+FFFD). A repeated header appears once per value.
+    pub headers: Vec<(String, String)>,
+    /// The response body, byte for byte.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The first value of header `name` (compared case-insensitively), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A client for Intel PCS or a PCS-compatible service (PCCS).
+///
+/// Construct with [`PcsClient::intel`] (the default) or [`PcsClient::pccs`]. Cloning is cheap and
+/// shares the connection pool.
+#[derive(Debug, Clone)]
+pub struct PcsClient {
+    http: Client,
+    /// Base URL without trailing slash.
+    base_url: String,
+    root_crl_url: String,
+    update: TcbUpdate,
+    opts: FetchOptions,
+}
+
+impl PcsClient {
+    /// A client for Intel's PCS at [`INTEL_PCS_URL`], with the root CA CRL from
+    /// [`INTEL_ROOT_CA_CRL_URL`]. This is the default collateral source; it never goes through a
+    /// third-party PCCS.
+    pub fn intel(opts: FetchOptions) -> Result<Self, FetchError> {
+        Self::new(INTEL_PCS_URL, INTEL_ROOT_CA_CRL_URL.to_owned(), opts)
+    }
+
+    /// A client for a PCS-compatible service at `base_url` (e.g. a PCCS such as
+    /// `https://pccs.example:8081`); the v4 API paths are appended to it. The root CA CRL is taken
+    /// from `{base_url}/sgx/certification/v4/rootcacrl` (which a PCCS serves as hex text).
+    ///
+    /// `base_url` must be `https://`, or `http://` to a loopback host; it may carry a path prefix
+    /// but no query or fragment.
+    pub fn pccs(base_url: &str, opts: FetchOptions) -> Result<Self, FetchError> {
+        let base = checked_base(base_url)?;
+        let root = format!("{base}/{PCCS_ROOT_CA_CRL_PATH}");
+        Self::new(&base, root, opts)
+    }
+
+    /// Fetch the root CA CRL from `url` instead (same URL rules as the base URL).
+    pub fn with_root_crl_url(mut self, url: &str) -> Result<Self, FetchError> {
+        self.root_crl_url = checked_url(url)?.to_string();
+        Ok(self)
+    }
+
+    /// Request the given TCB recovery track (default [`TcbUpdate::Standard`]).
+    pub fn with_update(mut self, update: TcbUpdate) -> Self {
+        self.update = update;
+        self
+    }
+
+    /// The base URL requests are made under (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The URL the root CA CRL is fetched from.
+    pub fn root_crl_url(&self) -> &str {
+        &self.root_crl_url
+    }
+
+    /// The transport options in force.
+    pub fn options(&self) -> &FetchOptions {
+        &self.opts
+    }
+
+    /// Fetch the TDX collateral for `fmspc`, with the PCK CRL of `ca`; see
+    /// [`PcsClient::tdx_collateral_with_log`].
+    pub async fn tdx_collateral(
+        &self,
+        fmspc: [u8; 6],
+        ca: PckCa,
+    ) -> Result<PcsResponses, FetchError> {
+        self.tdx_collateral_with_log(fmspc, ca)
+            .await
+            .map(|(responses, _)| responses)
+    }
+
+    /// Fetch, concurrently, TCB Info for `fmspc`, the TD QE Identity, the PCK CRL of `ca` and the
+    /// root CA CRL, each with the configured timeout, retries and body limit. Bodies and the
+    /// issuer-chain header values are returned as received (no URL-decoding), together with the
+    /// four exchanges in the order TCB Info, QE Identity, PCK CRL, root CA CRL.
+    ///
+    /// The first failure cancels the other requests and is returned. A response that lacks its
+    /// issuer-chain header (`TCB-Info-Issuer-Chain` or `SGX-TCB-Info-Issuer-Chain`,
+    /// `SGX-Enclave-Identity-Issuer-Chain`, `SGX-PCK-CRL-Issuer-Chain`; any case) fails with
+    /// [`FetchError::MissingHeader`].
+    pub async fn tdx_collateral_with_log(
+        &self,
+        fmspc: [u8; 6],
+        ca: PckCa,
+    ) -> Result<(PcsResponses, Vec<Fetched>), FetchError> {
+        let base = &self.base_url;
+        let update = self.update.as_str();
+        let fmspc_hex: String = fmspc.iter().map(|b| format!("{b:02x}")).collect();
+        let tcb_url = format!("{base}/tdx/certification/v4/tcb?fmspc={fmspc_hex}&update={update}");
+        let qe_url = format!("{base}/tdx/certification/v4/qe/identity?update={update}");
+        let pck_url = format!(
+            "{base}/sgx/certification/v4/pckcrl?ca={}&encoding=der",
+            ca.as_str()
+        );
+
+        let (tcb, qe, pck, root) = tokio::try_join!(
+            self.get(&tcb_url),
+            self.get(&qe_url),
+            self.get(&pck_url),
+            self.get(&self.root_crl_url),
+        )?;
+
+        let tcb_info_issuer_chain = required_header(
+            &tcb,
+            &["TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain"],
+        )?;
+        let qe_identity_issuer_chain =
+            required_header(&qe, &["SGX-Enclave-Identity-Issuer-Chain"])?;
+        let pck_crl_issuer_chain = required_header(&pck, &["SGX-PCK-CRL-Issuer-Chain"])?;
+
+        let responses = PcsResponses {
+            tcb_info: tcb.body.clone(),
+            tcb_info_issuer_chain,
+            qe_identity: qe.body.clone(),
+            qe_identity_issuer_chain,
+            pck_crl: pck.body.clone(),
+            pck_crl_issuer_chain,
+            root_ca_crl: root.body.clone(),
+        };
+        Ok((responses, vec![tcb, qe, pck, root]))
+    }
+
+    fn new(base_url: &str, root_crl_url: String, opts: FetchOptions) -> Result<Self, FetchError> {
+        let base_url = checked_base(base_url)?;
+        let root_crl_url = checked_url(&root_crl_url)?.to_string();
+        let redirect = reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else if check_scheme(attempt.url()).is_err() {
+                attempt.error("redirect to a URL that is neither https nor loopback http")
+            } else {
+                attempt.follow()
+            }
+        });
+        let http = Client::builder()
+            .use_rustls_tls()
+            .user_agent(USER_AGENT)
+            .no_proxy()
+            .connect_timeout(opts.timeout)
+            .redirect(redirect)
+            .build()
+            .map_err(|e| FetchError::Http {
+                url: base_url.clone(),
+                reason: error_chain(&e),
+            })?;
+        Ok(PcsClient {
+            http,
+            base_url,
+            root_crl_url,
+            update: TcbUpdate::default(),
+            opts,
+        })
+    }
+
+    /// GET `url` with timeout, retries and the body limit; `Ok` only for a 2xx answer.
+    async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        let mut attempt: u32 = 0;
+        loop {
+            let result = match tokio::time::timeout(self.opts.timeout, self.get_once(url)).await {
+                Ok(result) => result,
+                Err(_elapsed) => Err(FetchError::Timeout {
+                    url: url.to_owned(),
+                }),
+            };
+            let retryable = match &result {
+                Ok(_) => return result,
+                Err(FetchError::Timeout { .. }) | Err(FetchError::Connect { .. }) => true,
+                Err(FetchError::Status { status, .. }) => *status == 429 || *status >= 500,
+                Err(_) => false,
+            };
+            if !retryable || attempt >= self.opts.retries {
+                return result;
+            }
+            let delay = self
+                .opts
+                .backoff
+                .saturating_mul(2u32.saturating_pow(attempt));
+            tokio::time::sleep(delay).await;
+            attempt = attempt.saturating_add(1);
+        }
+    }
+
+    /// One attempt, without retry or overall timeout.
+    async fn get_once(&self, url: &str) -> Result<Fetched, FetchError> {
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| classify(url, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+            });
+        }
+        let limit = self.opts.max_body_bytes;
+        let too_large = || FetchError::BodyTooLarge {
+            url: url.to_owned(),
+            limit,
+        };
+        let mut body = Vec::new();
+        if let Some(len) = response.content_length() {
+            if len > limit as u64 {
+                return Err(too_large());
+            }
+            // `len <= limit`, so this fits in usize.
+            body.reserve(usize::try_from(len).unwrap_or(0));
+        }
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let final_url = response.url().to_string();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e))? {
+            if chunk.len() > limit.saturating_sub(body.len()) {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            url: final_url,
+            status: status.as_u16(),
+            headers,
+            body,
+        })
+    }
+}
+
+/// The first of `names` present in `fetched` (case-insensitive), or `MissingHeader` naming `names[0]`.
+fn required_header(fetched: &Fetched, names: &[&'static str]) -> Result<String, FetchError> {
+    names
+        .iter()
+        .find_map(|name| fetched.header(name))
+        .map(str::to_owned)
+        .ok_or_else(|| FetchError::MissingHeader {
+            url: fetched.url.clone(),
+            header: names.first().copied().unwrap_or("issuer chain"),
+        })
+}
+
+/// Map a reqwest error to a [`FetchError`] for `url`.
+fn classify(url: &str, e: &reqwest::Error) -> FetchError {
+    let url = url.to_owned();
+    if e.is_timeout() {
+        FetchError::Timeout { url }
+    } else if e.is_connect() {
+        FetchError::Connect {
+            url,
+            reason: error_chain(e),
+        }
+    } else {
+        FetchError::Http {
+            url,
+            reason: error_chain(e),
+        }
+    }
+}
+
+/// `e` and its sources, joined with `": "`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Parse `url` and apply the scheme rule.
+fn checked_url(url: &str) -> Result<Url, FetchError> {
+    let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    check_scheme(&parsed)?;
+    Ok(parsed)
+}
+
+/// A base URL: checked, without query or fragment, serialised without trailing slash.
+fn checked_base(url: &str) -> Result<String, FetchError> {
+    let parsed = checked_url(url)?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(FetchError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "a base URL cannot have a query or fragment".to_owned(),
+        });
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `https` always; `http` only for a loopback host; anything else is invalid.
+fn check_scheme(url: &Url) -> Result<(), FetchError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(url) => Ok(()),
+        "http" => Err(FetchError::InsecureUrl {
+            url: url.to_string(),
+        }),
+        other => Err(FetchError::InvalidUrl {
+            url: url.to_string(),
+            reason: format!("unsupported scheme {other:?} (https required)"),
+        }),
+    }
+}
+
+/// Whether the host of `url` is `localhost`, an address in 127.0.0.0/8, or `::1`.
+fn is_loopback_host(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scheme_of(url: &str) -> Result<(), FetchError> {
+        checked_url(url).map(|_| ())
+    }
+
+    #[test]
+    fn url_rules() {
+        for ok in [
+            "https://api.trustedservices.intel.com",
+            "https://example.com:8081/pccs",
+            "http://127.0.0.1:8080",
+            "http://127.9.8.7/x",
+            "http://[::1]:99/",
+            "http://localhost:1/",
+            "http://LOCALHOST/",
+        ] {
+            assert_eq!(scheme_of(ok), Ok(()), "{ok}");
+        }
+        for insecure in [
+            "http://example.com",
+            "http://localhost.example.com/",
+            "http://127.0.0.1.nip.io/",
+            "http://10.0.0.1/",
+            "http://[::ffff:127.0.0.1]/",
+        ] {
+            assert!(
+                matches!(scheme_of(insecure), Err(FetchError::InsecureUrl { .. })),
+                "{insecure}"
+            );
+        }
+        for invalid in ["ftp://127.0.0.1/", "not a url", "file:///etc/passwd"] {
+            assert!(
+                matches!(scheme_of(invalid), Err(FetchError::InvalidUrl { .. })),
+                "{invalid}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_normalised() {
+        let opts = FetchOptions::default();
+        let c = PcsClient::pccs("http://127.0.0.1:8081/", opts.clone());
+        let c = c.map(|c| (c.base_url().to_owned(), c.root_crl_url().to_owned()));
+        assert_eq!(
+            c,
+            Ok((
+                "http://127.0.0.1:8081".to_owned(),
+                "http://127.0.0.1:8081/sgx/certification/v4/rootcacrl".to_owned()
+            ))
+        );
+        assert!(matches!(
+            PcsClient::pccs("https://pccs.example/?x=1", opts.clone()),
+            Err(FetchError::InvalidUrl { .. })
+        ));
+        let intel = PcsClient::intel(opts).map(|c| c.root_crl_url().to_owned());
+        assert_eq!(intel, Ok(INTEL_ROOT_CA_CRL_URL.to_owned()));
+    }
+}

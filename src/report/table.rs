@@ -1,0 +1,224 @@
+//! Human-readable rendering of a [`Report`]: one line per check, the key claims, the collateral
+//! used, warnings, and the verdict last. Colour only when asked (the CLI asks on a terminal
+//! without `NO_COLOR`).
+
+use std::fmt::Write as _;
+
+use super::{Report, Status, Verdict};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn status(&self, s: Status) -> String {
+        match s {
+            Status::Pass => self.paint("32", "pass"),
+            Status::Fail => self.paint("1;31", "FAIL"),
+            Status::Skipped => self.paint("33", "skip"),
+            Status::Indeterminate => self.paint("33", "????"),
+        }
+    }
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{head}…")
+    }
+}
+
+/// Render the report as a table. `color` adds ANSI colours.
+pub fn render(report: &Report, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} sha256:{}",
+        report.tool,
+        report.input.format,
+        short(&report.input.sha256, 16)
+    );
+    if let Some(src) = &report.input.source {
+        let _ = writeln!(out, "input: {src}");
+    }
+    let _ = writeln!(out, "verified as of {}\n", report.verified_at);
+    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let mut skipped = 0usize;
+    for c in &report.checks {
+        if c.status == Status::Skipped && report.verdict == Verdict::Fail {
+            skipped = skipped.saturating_add(1);
+            continue;
+        }
+        let mut detail = String::new();
+        match c.status {
+            Status::Pass => {
+                if let Some(a) = &c.actual {
+                    detail = short(a, 80);
+                }
+            }
+            _ => {
+                if let Some(r) = &c.reason {
+                    detail = short(r, 160);
+                }
+                if let Some(e) = &c.expected {
+                    let _ = write!(
+                        detail,
+                        "\n{:w$}      expected: {}",
+                        "",
+                        short(e, 140),
+                        w = width
+                    );
+                }
+                if let Some(a) = &c.actual {
+                    let _ = write!(
+                        detail,
+                        "\n{:w$}      actual:   {}",
+                        "",
+                        short(a, 140),
+                        w = width
+                    );
+                }
+            }
+        }
+        let opt = if c.required { "" } else { " (info)" };
+        let _ = writeln!(
+            out,
+            "  {} {:w$}  {}{opt}",
+            st.status(c.status),
+            c.id,
+            detail,
+            w = width
+        );
+    }
+    if skipped > 0 {
+        let _ = writeln!(
+            out,
+            "  ({skipped} later checks not evaluated after the failure; see --format json)"
+        );
+    }
+    if let Some(tdx) = report.claims.get("tdx") {
+        let _ = writeln!(
+            out,
+            "\nClaims (from the signed quote{})",
+            if report.verdict == Verdict::Pass {
+                ""
+            } else {
+                "; NOT trustworthy: the scan did not pass"
+            }
+        );
+        let g = |v: &serde_json::Value, k: &str| {
+            v.get(k).and_then(|x| x.as_str()).unwrap_or("-").to_owned()
+        };
+        if let Some(tcb) = tdx.get("tcb") {
+            let adv: Vec<String> = tcb
+                .get("advisory_ids")
+                .and_then(|a| a.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  TCB status      {}{}",
+                g(tcb, "status"),
+                if adv.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", adv.join(", "))
+                }
+            );
+            let _ = writeln!(
+                out,
+                "  FMSPC           {}   TCB eval #{}",
+                g(tcb, "fmspc"),
+                tcb.get("tcb_evaluation_data_number")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+            );
+        }
+        if let Some(td) = tdx.get("td") {
+            let attrs: Vec<String> = td
+                .get("td_attributes_set")
+                .and_then(|a| a.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  TD attributes   {} [{}]   XFAM {}",
+                g(td, "td_attributes"),
+                attrs.join("|"),
+                g(td, "xfam")
+            );
+            for (label, key) in [
+                ("MRSEAM", "mr_seam"),
+                ("MRTD", "mr_td"),
+                ("MRCONFIGID", "mr_config_id"),
+            ] {
+                let _ = writeln!(out, "  {label:<15} {}", g(td, key));
+            }
+            if let Some(r) = td.get("rtmr").and_then(|r| r.as_array()) {
+                for (i, v) in r.iter().enumerate() {
+                    let _ = writeln!(out, "  RTMR{i}           {}", v.as_str().unwrap_or("-"));
+                }
+            }
+            let _ = writeln!(out, "  report_data     {}", g(td, "report_data"));
+        }
+    }
+    if !report.collateral.is_empty() {
+        let _ = writeln!(out, "\nCollateral used");
+        for c in &report.collateral {
+            let dates = match (&c.issued, &c.next_update) {
+                (Some(i), Some(n)) => format!("  {i} .. {n}"),
+                _ => String::new(),
+            };
+            let detail = c
+                .detail
+                .as_deref()
+                .map(|d| format!("  {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<25} sha256:{}{dates}{detail}",
+                c.kind,
+                short(&c.sha256, 16)
+            );
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out);
+        for w in &report.warnings {
+            let _ = writeln!(out, "{} {w}", st.paint("1;33", "warning:"));
+        }
+    }
+    let verdict = match report.verdict {
+        Verdict::Pass => st.paint("1;32", "PASS"),
+        Verdict::Fail => st.paint("1;31", "FAIL"),
+        Verdict::Indeterminate => st.paint("1;33", "INDETERMINATE"),
+    };
+    let suffix = match (report.verdict, report.policy.applied) {
+        (Verdict::Pass, false) => " (evidence authentic; no measurement policy applied)".to_owned(),
+        (Verdict::Fail, _) => report
+            .first_failure()
+            .map(|c| format!(" ({})", c.id))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "\nverdict: {verdict}{suffix}");
+    out
+}

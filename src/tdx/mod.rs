@@ -1,0 +1,12 @@
+//! Intel TDX: quote parsing ([`quote`]), DCAP collateral ([`collateral`]), verification
+//! ([`verify`]) and the claims a verified quote yields ([`claims`]).
+
+pub mod attributes;
+pub mod claims;
+pub mod collateral;
+pub mod quote;
+pub mod verify;
+
+pub use collateral::{Collateral, PcsResponses};
+pub use quote::Quote;
+pub use verify::{verify_quote, TdxOptions, TdxVerification};
