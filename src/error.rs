@@ -54,7 +54,7 @@ impl QuoteError {
             QuoteError::UnsupportedBodyType(_) | QuoteError::BodySizeMismatch { .. } => {
                 "tdx.quote.body_type"
             }
-            QuoteError::SignatureDataLength { .. } | QuoteError::TrailingBytes { .. } => {
+            QuoteError::SignatureDataLength { .. } => {
                 "tdx.quote.length"
             }
             QuoteError::BadPemChain => "tdx.quote.pck_chain_pem",

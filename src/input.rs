@@ -37,7 +37,7 @@ fn input_err(code: &'static str, message: impl Into<String>) -> Error {
 }
 
 /// Decode a TDX quote given as raw bytes, hex, or base64. A quote starts with version 4 or 5
-/// (`04 00` / `05 00`); text is accepted only if it decodes to such bytes.
+/// (`04 00` / `05 00`; `03 00` is accepted here and refused by the parser as SGX); text is accepted only if it decodes to such bytes.
 pub fn decode_quote(input: &[u8]) -> Result<(Vec<u8>, Encoding), Error> {
     if input.len() > MAX_INPUT_LEN {
         return Err(input_err(
@@ -51,7 +51,8 @@ pub fn decode_quote(input: &[u8]) -> Result<(Vec<u8>, Encoding), Error> {
     if input.is_empty() {
         return Err(input_err("input.empty", "input is empty"));
     }
-    if matches!(input, [4 | 5, 0, ..]) {
+    // Binary quotes start with their version (3 is SGX, refused later with a clear reason).
+    if matches!(input, [3..=5, 0, ..]) {
         return Ok((input.to_vec(), Encoding::Binary));
     }
     let text = std::str::from_utf8(input).map_err(|_| {

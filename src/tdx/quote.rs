@@ -2,8 +2,10 @@
 //!
 //! Layout: Intel `sgx_quote_4.h` / `sgx_quote_5.h`. Integers are little-endian. Every length is
 //! checked against the input before it is used; the parser never panics and never allocates more
-//! than the input size. Zero padding after the signature data is tolerated (real quotes carry it),
-//! any other trailing byte is an error.
+//! than the input size. Bytes after the signature data are outside everything that is signed or
+//! verified; like Intel's QVL the parser tolerates them (real quotes are zero-padded, and one
+//! real test quote carries a text trailer) and records how many there are and how many are
+//! non-zero, so the report can show them.
 
 use super::attributes::TdAttributes;
 use crate::bytes::Reader;
@@ -102,12 +104,6 @@ pub enum QuoteError {
         declared: usize,
         /// Parsed.
         actual: usize,
-    },
-    /// Non-zero bytes after the signature data.
-    #[error("{count} non-zero trailing bytes after the signature data")]
-    TrailingBytes {
-        /// Number of non-zero bytes found.
-        count: usize,
     },
     /// Inner certification data is not a PEM chain.
     #[error("PCK certification data is not a PEM certificate chain")]
@@ -259,8 +255,10 @@ pub struct Quote {
     pub signature: SignatureData,
     /// Length of the signed region: header (‖ v5 body descriptor) ‖ body.
     pub signed_len: usize,
-    /// Zero bytes after the signature data.
+    /// Bytes after the signature data (ignored; outside the signed and verified data).
     pub padding_len: usize,
+    /// How many of those trailing bytes are non-zero.
+    pub trailing_nonzero: usize,
 }
 
 impl Quote {
@@ -310,16 +308,14 @@ impl Quote {
             });
         }
         let rest = r.rest();
-        let nonzero = rest.iter().filter(|b| **b != 0).count();
-        if nonzero != 0 {
-            return Err(QuoteError::TrailingBytes { count: nonzero });
-        }
+        let trailing_nonzero = rest.iter().filter(|b| **b != 0).count();
         Ok(Quote {
             header,
             report,
             signature,
             signed_len,
             padding_len: rest.len(),
+            trailing_nonzero,
         })
     }
 
@@ -377,11 +373,11 @@ fn parse_header(r: &mut Reader<'_>) -> Result<Header, QuoteError> {
     let reserved = r.array::<4>("reserved")?;
     let qe_vendor_id = r.array::<16>("QE vendor ID")?;
     let user_data = r.array::<20>("user data")?;
-    if version != VERSION_4 && version != VERSION_5 {
-        return Err(QuoteError::UnsupportedVersion(version));
-    }
     if tee_type != TEE_TYPE_TDX {
         return Err(QuoteError::NotTdx(tee_type));
+    }
+    if version != VERSION_4 && version != VERSION_5 {
+        return Err(QuoteError::UnsupportedVersion(version));
     }
     if att_key_type != ATT_KEY_TYPE_ECDSA_P256 {
         return Err(QuoteError::UnsupportedKeyType(att_key_type));
@@ -543,19 +539,12 @@ mod tests {
     fn wrong_version_and_tee_type_are_named() {
         let mut q = vec![0u8; 48];
         q[0] = 3;
-        assert_eq!(
-            Quote::parse(&q).unwrap_err(),
-            QuoteError::UnsupportedVersion(3)
-        );
-        q[0] = 4;
-        q[2] = 2;
         assert_eq!(Quote::parse(&q).unwrap_err(), QuoteError::NotTdx(0));
         q[4] = 0x81;
+        assert_eq!(Quote::parse(&q).unwrap_err(), QuoteError::UnsupportedVersion(3));
+        q[0] = 4;
         q[2] = 3;
-        assert_eq!(
-            Quote::parse(&q).unwrap_err(),
-            QuoteError::UnsupportedKeyType(3)
-        );
+        assert_eq!(Quote::parse(&q).unwrap_err(), QuoteError::UnsupportedKeyType(3));
     }
 
     #[test]

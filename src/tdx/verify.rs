@@ -435,19 +435,20 @@ pub fn verify_quote(
     opts: &TdxOptions,
 ) -> TdxVerification {
     let mut checks = Vec::new();
-    checks.push(
-        Check::pass(
-            "tdx.quote.structure",
-            "Quote parses: lengths consistent, no trailing data",
-        )
-        .actual(format!(
-            "v{} {} quote, {} bytes + {} zero padding",
-            quote.header.version,
-            quote.report.body_type.as_str(),
-            raw.len().saturating_sub(quote.padding_len),
-            quote.padding_len
-        )),
-    );
+    let mut structure = Check::pass("tdx.quote.structure", "Quote parses: every length consistent").actual(format!(
+        "v{} {} quote, {} bytes + {} trailing",
+        quote.header.version,
+        quote.report.body_type.as_str(),
+        raw.len().saturating_sub(quote.padding_len),
+        quote.padding_len
+    ));
+    if quote.trailing_nonzero > 0 {
+        structure = structure.reason(format!(
+            "{} non-zero bytes after the signature data were ignored (outside the signed data)",
+            quote.trailing_nonzero
+        ));
+    }
+    checks.push(structure);
     checks.push(
         Check::from_bool(
             "tdx.quote.qe_vendor",
