@@ -33,12 +33,65 @@ struct Cli {
 enum Command {
     /// Verify a TDX quote (raw, hex or base64) with its DCAP collateral.
     Scan(ScanArgs),
+    /// Work with policy files: lint, schema, init.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check a policy file: parse, type-check, report expiry. Exit 0 valid, 1 problems, 2 unreadable.
+    Lint {
+        /// The policy (TOML, or JSON).
+        file: PathBuf,
+        /// Judge expiry as of this time (RFC 3339). Default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+    /// Print the JSON Schema of the policy format.
+    Schema,
+    /// Write a starting policy pinning the values of verified evidence (refuses evidence that fails).
+    Init {
+        /// Policy id to write.
+        #[arg(long, default_value = "my-policy")]
+        id: String,
+        /// Days until the written policy expires.
+        #[arg(long, default_value_t = 90)]
+        valid_days: u64,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Json,
+}
+
+#[derive(clap::Args)]
+struct EvidenceArgs {
+    /// The evidence: a TDX quote file (binary, hex or base64), or `-` for stdin.
+    #[arg(long = "from", value_name = "FILE")]
+    input: PathBuf,
+    /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
+    /// Intel PCS responses. Without it, collateral is fetched unless --offline.
+    #[arg(long, value_name = "FILE|DIR")]
+    collateral: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339). Default: now.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Never use the network.
+    #[arg(long)]
+    offline: bool,
+    /// Fetch collateral from this PCCS instead of Intel PCS.
+    #[arg(long, value_name = "URL")]
+    pccs: Option<String>,
+    /// DANGER, tests only: trust this root certificate instead of the Intel SGX Root CA.
+    #[arg(long, value_name = "FILE")]
+    danger_trust_test_root: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -53,6 +106,10 @@ struct ScanArgs {
     /// Verify as of this time (RFC 3339, e.g. 2026-07-01T00:00:00Z). Default: now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
+    /// Hold the evidence against this policy (TOML or JSON). Without it only authenticity and the
+    /// TCB appraisal are checked, and the output says that no measurement policy was applied.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -62,11 +119,13 @@ struct ScanArgs {
     /// Fetch collateral from this PCCS instead of Intel PCS (https, or http on loopback).
     #[arg(long, value_name = "URL")]
     pccs: Option<String>,
-    /// Accept a TD in debug mode (its memory is readable by the host).
-    #[arg(long)]
+    /// Accept a TD in debug mode (its memory is readable by the host). With --policy, use the
+    /// policy's `allow_debug` instead.
+    #[arg(long, conflicts_with = "policy")]
     allow_debug: bool,
-    /// Accept a TD bound to a service TD (non-zero MRSERVICETD or SERVTD_EXT).
-    #[arg(long)]
+    /// Accept a TD bound to a service TD (non-zero MRSERVICETD or SERVTD_EXT). With --policy,
+    /// use the policy's `allow_service_td` instead.
+    #[arg(long, conflicts_with = "policy")]
     allow_service_td: bool,
     /// DANGER, tests only: trust this root certificate (DER or PEM) instead of the Intel SGX
     /// Root CA. Every report made with it says so.
@@ -87,6 +146,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => run_scan(&args),
+        Command::Policy { command } => run_policy(command),
     }
 }
 
@@ -167,6 +227,11 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     let mut opts = ScanOptions::new(at);
     opts.tdx.allow_debug = args.allow_debug;
     opts.tdx.allow_service_td = args.allow_service_td;
+    if let Some(path) = &args.policy {
+        let loaded = teescan::policy::Policy::load(&read_bounded(path)?)
+            .map_err(|e| input_error("input.policy", format!("{}: {e}", path.display())))?;
+        opts.policy = Some(loaded);
+    }
     if let Some(root) = &args.danger_trust_test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
         if !args.quiet {
@@ -313,4 +378,80 @@ fn fetch_collateral(
         .map_err(|e| FetchFailure::Unavailable(format!("collateral fetch failed: {e}")))?;
     Collateral::from_pcs(&pcs)
         .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))
+}
+
+fn run_policy(command: PolicyCommand) -> ExitCode {
+    match command {
+        PolicyCommand::Schema => {
+            let schema = teescan::policy::Policy::json_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        PolicyCommand::Lint { file, at } => {
+            let at = match at.as_deref().map(Timestamp::parse_rfc3339).transpose() {
+                Ok(t) => t.unwrap_or_else(Timestamp::now),
+                Err(e) => {
+                    eprintln!("teescan: error[input.time]: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let bytes = match read_bounded(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("teescan: error[{}]: {e}", e.code());
+                    return ExitCode::from(2);
+                }
+            };
+            match teescan::policy::Policy::load(&bytes) {
+                Err(e) => {
+                    println!("{}: error: {e}", file.display());
+                    ExitCode::from(1)
+                }
+                Ok(p) => {
+                    let expires = p.policy.expires.0;
+                    if expires < at {
+                        println!("{}: error: policy {:?} expired on {expires}", file.display(), p.policy.id);
+                        return ExitCode::from(1);
+                    }
+                    let days = expires.unix().saturating_sub(at.unix()) / 86_400;
+                    if days < 30 {
+                        println!("{}: warning: policy {:?} expires in {days} days ({expires})", file.display(), p.policy.id);
+                    }
+                    println!("{}: ok: policy {:?} (sha256:{}), expires {expires}", file.display(), p.policy.id, p.sha256);
+                    ExitCode::SUCCESS
+                }
+            }
+        }
+        PolicyCommand::Init { id, valid_days, evidence } => {
+            let args = ScanArgs {
+                input: evidence.input,
+                collateral: evidence.collateral,
+                at: evidence.at,
+                policy: None,
+                format: Format::Table,
+                offline: evidence.offline,
+                pccs: evidence.pccs,
+                allow_debug: false,
+                allow_service_td: false,
+                danger_trust_test_root: evidence.danger_trust_test_root,
+                quiet: false,
+            };
+            match scan(&args) {
+                Outcome::Error(e) => {
+                    eprintln!("teescan: error[{}]: {e}", e.code());
+                    ExitCode::from(2)
+                }
+                Outcome::Report(report) => match teescan::policy::init::starting_policy(&report, &id, valid_days) {
+                    Ok(text) => {
+                        print!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("teescan: error[policy.init]: {e}");
+                        ExitCode::from(u8::try_from(report.verdict.exit_code()).unwrap_or(1).max(1))
+                    }
+                },
+            }
+        }
+    }
 }

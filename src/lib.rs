@@ -33,6 +33,7 @@ pub mod error;
 pub mod fetch;
 pub mod input;
 pub mod pki;
+pub mod policy;
 pub mod report;
 pub mod tdx;
 pub mod time;
@@ -53,8 +54,11 @@ pub struct ScanOptions {
     pub at: Timestamp,
     /// Root of the TDX certificate chains (Intel SGX Root CA unless a test root is given).
     pub intel_root: TrustAnchor,
-    /// TDX acceptance options.
+    /// TDX acceptance options (with a policy, they come from the policy's `[tdx.td]`).
     pub tdx: TdxOptions,
+    /// The measurement policy to hold the evidence against. Without one, only the evidence's
+    /// authenticity and TCB appraisal are checked, and the report says so.
+    pub policy: Option<policy::LoadedPolicy>,
 }
 
 impl ScanOptions {
@@ -64,6 +68,7 @@ impl ScanOptions {
             at,
             intel_root: TrustAnchor::intel_sgx_root(),
             tdx: TdxOptions::default(),
+            policy: None,
         }
     }
 }
@@ -116,26 +121,32 @@ pub fn scan_tdx_quote(
     opts: &ScanOptions,
 ) -> Result<Report, Error> {
     let (raw, quote, encoding) = parse_tdx_quote(input)?;
-    let v = tdx::verify_quote(
-        &raw,
-        quote,
-        collateral,
-        &opts.intel_root,
-        opts.at,
-        &opts.tdx,
-    );
-    let mut warnings = vec![
-        "no measurement policy was applied: the verdict covers the evidence's authenticity and the TCB appraisal, not which software it measures".to_owned(),
-    ];
+    let tdx_opts = match &opts.policy {
+        Some(p) => policy::eval::tdx_options(&p.policy),
+        None => opts.tdx.clone(),
+    };
+    let v = tdx::verify_quote(&raw, quote, collateral, &opts.intel_root, opts.at, &tdx_opts);
+    let provenance = collateral.provenance();
+    let mut warnings = Vec::new();
     if !opts.intel_root.is_production() {
-        warnings.insert(
-            0,
-            format!(
-                "TEST TRUST ANCHOR (sha256:{}): this evidence is NOT vouched for by Intel",
-                opts.intel_root.sha256()
-            ),
-        );
+        warnings.push(format!(
+            "TEST TRUST ANCHOR (sha256:{}): this evidence is NOT vouched for by Intel",
+            opts.intel_root.sha256()
+        ));
     }
+    let mut checks = v.checks.clone();
+    let policy_info = match &opts.policy {
+        Some(p) => {
+            checks.extend(policy::eval::evaluate_tdx(&p.policy, &v, &provenance, opts.at));
+            PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) }
+        }
+        None => {
+            warnings.push(
+                "no measurement policy was applied: the verdict covers the evidence's authenticity and the TCB appraisal, not which software it measures".to_owned(),
+            );
+            PolicyInfo { applied: false, id: None, sha256: None }
+        }
+    };
     let claims = serde_json::json!({ "tdx": v.claims });
     Ok(Report::new(
         opts.at,
@@ -144,14 +155,10 @@ pub fn scan_tdx_quote(
             sha256: hex::encode(digest::digest(&digest::SHA256, &raw)),
             source: None,
         },
-        PolicyInfo {
-            applied: false,
-            id: None,
-            sha256: None,
-        },
-        v.checks,
+        policy_info,
+        checks,
         claims,
-        collateral.provenance(),
+        provenance,
         warnings,
     ))
 }

@@ -1,0 +1,227 @@
+//! Evaluate a [`Policy`] against verified TDX evidence. Every rule becomes one check with id
+//! `policy.<path of the rule>`, the rule's expected value and the evidence's actual value. A rule
+//! whose field the evidence lacks fails; it never passes.
+
+use super::{AnyOf, HexBytes, Masked, Policy, ReportDataRule, TcbStatusName};
+use crate::report::{Check, CollateralUsed, Status};
+use crate::tdx::TdxVerification;
+use crate::time::Timestamp;
+
+/// The TD options a policy implies for the evidence checks (`tdx.td.debug`, `tdx.td.service_td`).
+pub fn tdx_options(policy: &Policy) -> crate::tdx::TdxOptions {
+    let td = policy.tdx.as_ref().and_then(|t| t.td.as_ref());
+    crate::tdx::TdxOptions {
+        allow_debug: td.is_some_and(|t| t.allow_debug),
+        allow_service_td: td.is_some_and(|t| t.allow_service_td),
+    }
+}
+
+fn list<T: std::fmt::Display>(a: &AnyOf<T>) -> String {
+    let items: Vec<String> = a.any_of.iter().map(ToString::to_string).collect();
+    format!("any of [{}]", items.join(", "))
+}
+
+fn any_of_check<const N: usize>(id: &str, title: &str, rule: &AnyOf<HexBytes<N>>, actual: Option<&[u8; N]>) -> Check {
+    let expected = list(rule);
+    match actual {
+        None => Check::fail(id, title, "the evidence does not carry this field").expected(expected),
+        Some(a) => Check::from_bool(id, title, rule.any_of.iter().any(|v| &v.0 == a), "value not in the allowlist")
+            .expected(expected)
+            .actual(hex::encode(a)),
+    }
+}
+
+fn masked_check(id: &str, title: &str, rule: &Masked, actual: u64) -> Check {
+    let ok = actual & rule.mask == rule.value & rule.mask;
+    Check::from_bool(id, title, ok, format!("bits differ under the mask: 0x{:016x}", (actual ^ rule.value) & rule.mask))
+        .expected(format!("0x{:016x} under mask 0x{:016x}", rule.value, rule.mask))
+        .actual(format!("0x{actual:016x}"))
+}
+
+fn parse_date(s: &str) -> Option<Timestamp> {
+    Timestamp::parse_rfc3339(s).ok()
+}
+
+/// Evaluate `policy` at time `at` against a TDX verification and the collateral it used.
+pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[CollateralUsed], at: Timestamp) -> Vec<Check> {
+    let mut out = Vec::new();
+    let expires = policy.expires.0;
+    out.push(if at > expires {
+        Check::new("policy.expires", "Policy is within its review date", Status::Indeterminate)
+            .reason(format!("policy {:?} expired on {expires}; review it and set a new `expires`", policy.id))
+            .expected(format!("verification time ≤ {expires}"))
+            .actual(at.to_rfc3339())
+    } else {
+        Check::pass("policy.expires", "Policy is within its review date").expected(format!("≤ {expires}")).actual(at.to_rfc3339())
+    });
+
+    let tdx = policy.tdx.clone().unwrap_or_default();
+    let tcb_rules = tdx.tcb.clone().unwrap_or_default();
+    let tcb = v.claims.tcb.as_ref();
+    let no_tcb = "the evidence lacks a TCB appraisal: DCAP verification did not complete";
+
+    // TCB status: default UpToDate only.
+    let allowed: Vec<TcbStatusName> =
+        tcb_rules.allowed_status.as_ref().map_or_else(|| vec![TcbStatusName::UpToDate], |a| a.any_of.clone());
+    let allowed_text = format!("any of [{}]", allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+    let status_title = "TCB status is allowed";
+    out.push(match tcb {
+        None => Check::fail("policy.tdx.tcb.allowed_status", status_title, no_tcb).expected(allowed_text),
+        Some(t) => {
+            let ok = allowed.iter().any(|s| s.as_str() == t.status);
+            let mut c = Check::from_bool(
+                "policy.tdx.tcb.allowed_status",
+                status_title,
+                ok,
+                format!("TCB status {} is not allowed by the policy", t.status),
+            )
+            .expected(allowed_text)
+            .actual(t.status.clone());
+            if ok && t.status != "UpToDate" {
+                if let Some(grace) = tcb_rules.grace_period {
+                    let date = parse_date(&t.platform_tcb_date);
+                    let deadline = date.map(|d| Timestamp::from_unix(d.unix().saturating_add(grace.secs())));
+                    c = match deadline {
+                        Some(dl) if at <= dl => c.reason(format!("{} tolerated until {dl} (grace {grace})", t.status)),
+                        Some(dl) => Check::fail(
+                            "policy.tdx.tcb.allowed_status",
+                            status_title,
+                            format!("{} past its grace period: TCB level dated {}, grace {grace} ended {dl}", t.status, t.platform_tcb_date),
+                        )
+                        .actual(t.status.clone()),
+                        None => Check::fail("policy.tdx.tcb.allowed_status", status_title, "TCB level date unreadable"),
+                    };
+                }
+            }
+            c
+        }
+    });
+
+    if let Some(deny) = &tcb_rules.deny_advisories {
+        let title = "No denied advisory applies";
+        out.push(match tcb {
+            None => Check::fail("policy.tdx.tcb.deny_advisories", title, no_tcb),
+            Some(t) => {
+                let hit: Vec<&String> = t.advisory_ids.iter().filter(|a| deny.any_of.contains(a)).collect();
+                Check::from_bool("policy.tdx.tcb.deny_advisories", title, hit.is_empty(), format!("denied advisories apply: {hit:?}"))
+                    .expected(format!("none of [{}]", deny.any_of.join(", ")))
+                    .actual(format!("[{}]", t.advisory_ids.join(", ")))
+            }
+        });
+    }
+    if let Some(allow) = &tcb_rules.allow_advisories {
+        let title = "Every applicable advisory is allowed";
+        out.push(match tcb {
+            None => Check::fail("policy.tdx.tcb.allow_advisories", title, no_tcb),
+            Some(t) => {
+                let extra: Vec<&String> = t.advisory_ids.iter().filter(|a| !allow.any_of.contains(a)).collect();
+                Check::from_bool("policy.tdx.tcb.allow_advisories", title, extra.is_empty(), format!("advisories not allowed: {extra:?}"))
+                    .expected(list(allow))
+                    .actual(format!("[{}]", t.advisory_ids.join(", ")))
+            }
+        });
+    }
+    if let Some(min) = tcb_rules.min_tcb_evaluation_data_number {
+        let title = "Collateral tcbEvaluationDataNumber is recent enough";
+        out.push(match tcb {
+            None => Check::fail("policy.tdx.tcb.min_tcb_evaluation_data_number", title, no_tcb),
+            Some(t) => Check::from_bool(
+                "policy.tdx.tcb.min_tcb_evaluation_data_number",
+                title,
+                t.tcb_evaluation_data_number >= min,
+                "collateral predates the required TCB evaluation",
+            )
+            .expected(format!("≥ {min}"))
+            .actual(t.tcb_evaluation_data_number.to_string()),
+        });
+    }
+    if let Some(max) = tcb_rules.max_collateral_age {
+        let title = "Collateral is fresh (TCB Info, QE Identity, PCK CRL)";
+        let mut ages = Vec::new();
+        let mut missing = Vec::new();
+        for kind in ["tcb_info", "qe_identity", "pck_crl"] {
+            match collateral.iter().find(|c| c.kind == kind).and_then(|c| c.issued.as_deref()).and_then(parse_date) {
+                Some(d) => ages.push((kind, d, at.unix().saturating_sub(d.unix()))),
+                None => missing.push(kind),
+            }
+        }
+        let stale: Vec<String> = ages
+            .iter()
+            .filter(|(_, _, age)| *age > max.secs())
+            .map(|(k, d, _)| format!("{k} issued {d}"))
+            .collect();
+        let actual = ages.iter().map(|(k, d, _)| format!("{k} {d}")).collect::<Vec<_>>().join(", ");
+        out.push(if !missing.is_empty() {
+            Check::fail("policy.tdx.tcb.max_collateral_age", title, format!("issue date unknown for {missing:?}"))
+        } else {
+            Check::from_bool("policy.tdx.tcb.max_collateral_age", title, stale.is_empty(), format!("older than {max}: {}", stale.join("; ")))
+                .expected(format!("issued within {max} before {at}"))
+                .actual(actual)
+        });
+    }
+    if let Some(fmspc) = &tcb_rules.fmspc {
+        let actual = tcb.and_then(|t| hex::decode(&t.fmspc).ok()).and_then(|b| <[u8; 6]>::try_from(b).ok());
+        out.push(any_of_check("policy.tdx.tcb.fmspc", "Platform FMSPC is allowed", fmspc, actual.as_ref()));
+    }
+
+    let Some(td) = tdx.td.as_ref() else { return out };
+    let r = &v.quote.report;
+    if let Some(m) = &td.td_attributes {
+        out.push(masked_check("policy.tdx.td.td_attributes", "TD attributes match", m, r.td_attributes.0));
+    }
+    if let Some(m) = &td.xfam {
+        out.push(masked_check("policy.tdx.td.xfam", "XFAM matches", m, u64::from_le_bytes(r.xfam)));
+    }
+    if let Some(min) = &td.min_tee_tcb_svn {
+        let low: Vec<usize> = (0..16).filter(|i| r.tee_tcb_svn.get(*i) < min.0.get(*i)).collect();
+        out.push(
+            Check::from_bool(
+                "policy.tdx.td.min_tee_tcb_svn",
+                "TEE_TCB_SVN meets the minimum, component by component",
+                low.is_empty(),
+                format!("components below the minimum: {low:?}"),
+            )
+            .expected(format!("≥ {min}"))
+            .actual(hex::encode(r.tee_tcb_svn)),
+        );
+    }
+    let pins: [(&str, &str, &Option<AnyOf<HexBytes<48>>>, Option<&[u8; 48]>); 11] = [
+        ("policy.tdx.td.mr_seam", "MRSEAM (TDX module) is allowed", &td.mr_seam, Some(&r.mr_seam)),
+        ("policy.tdx.td.mr_signer_seam", "MRSIGNERSEAM is allowed", &td.mr_signer_seam, Some(&r.mr_signer_seam)),
+        ("policy.tdx.td.mr_td", "MRTD (TD firmware) is allowed", &td.mr_td, Some(&r.mr_td)),
+        ("policy.tdx.td.rtmr0", "RTMR0 is allowed", &td.rtmr0, r.rtmr.first()),
+        ("policy.tdx.td.rtmr1", "RTMR1 is allowed", &td.rtmr1, r.rtmr.get(1)),
+        ("policy.tdx.td.rtmr2", "RTMR2 is allowed", &td.rtmr2, r.rtmr.get(2)),
+        ("policy.tdx.td.rtmr3", "RTMR3 is allowed", &td.rtmr3, r.rtmr.get(3)),
+        ("policy.tdx.td.mr_config_id", "MRCONFIGID is allowed", &td.mr_config_id, Some(&r.mr_config_id)),
+        ("policy.tdx.td.mr_owner", "MROWNER is allowed", &td.mr_owner, Some(&r.mr_owner)),
+        ("policy.tdx.td.mr_owner_config", "MROWNERCONFIG is allowed", &td.mr_owner_config, Some(&r.mr_owner_config)),
+        ("policy.tdx.td.mr_service_td", "MRSERVICETD is allowed", &td.mr_service_td, r.mr_service_td.as_ref()),
+    ];
+    for (id, title, rule, actual) in pins {
+        if let Some(rule) = rule {
+            out.push(any_of_check(id, title, rule, actual));
+        }
+    }
+    if let Some(rule) = &td.seam_attributes {
+        out.push(any_of_check("policy.tdx.td.seam_attributes", "SEAM attributes are allowed", rule, Some(&r.seam_attributes)));
+    }
+    match &td.report_data {
+        None => {}
+        Some(ReportDataRule::Exact(want)) => out.push(
+            Check::from_bool("policy.tdx.td.report_data", "REPORTDATA equals the expected value", want.0 == r.report_data, "REPORTDATA differs")
+                .expected(want.to_hex())
+                .actual(hex::encode(r.report_data)),
+        ),
+        Some(ReportDataRule::Scheme(s)) => out.push(
+            Check::fail(
+                "policy.tdx.td.report_data",
+                "REPORTDATA follows the binding scheme",
+                format!("binding scheme {s:?} needs the provider's report (signing key, TLS key, nonce); a bare quote cannot satisfy it"),
+            )
+            .expected(format!("scheme {s}"))
+            .actual(hex::encode(r.report_data)),
+        ),
+    }
+    out
+}

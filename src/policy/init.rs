@@ -1,0 +1,86 @@
+//! `policy init --from EVIDENCE`: write a starting policy that pins what verified evidence shows,
+//! with a comment naming where each value came from. Refuses evidence that did not verify.
+
+use std::fmt::Write as _;
+
+use crate::report::{Report, Verdict};
+use crate::time::Timestamp;
+
+/// Why a starting policy cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// The evidence did not pass verification; its values prove nothing.
+    #[error("refusing to pin values from evidence that did not verify (verdict {verdict}, first failure {first})")]
+    NotVerified {
+        /// The verdict.
+        verdict: &'static str,
+        /// First failing check id, if any.
+        first: String,
+    },
+    /// The report lacks TDX claims.
+    #[error("the report has no TDX claims to pin")]
+    NoClaims,
+}
+
+/// Write a TOML policy pinning the TDX values of a passing `report` (made without a policy).
+/// `id` names the policy; it expires `valid_days` after the report's verification time.
+pub fn starting_policy(report: &Report, id: &str, valid_days: u64) -> Result<String, InitError> {
+    if report.verdict != Verdict::Pass {
+        return Err(InitError::NotVerified {
+            verdict: report.verdict.label(),
+            first: report.first_failure().map(|c| c.id.clone()).unwrap_or_else(|| "-".to_owned()),
+        });
+    }
+    let tdx = report.claims.get("tdx").ok_or(InitError::NoClaims)?;
+    let td = tdx.get("td").ok_or(InitError::NoClaims)?;
+    let tcb = tdx.get("tcb").ok_or(InitError::NoClaims)?;
+    let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
+    let at = report.verified_at;
+    let expires = Timestamp::from_unix(at.unix().saturating_add(valid_days.saturating_mul(86_400)));
+    let source = report.input.source.clone().unwrap_or_else(|| "(stdin)".to_owned());
+    let origin = format!("{source} (sha256:{}), verified as of {at}", report.input.sha256);
+
+    let mut out = String::new();
+    let _ = writeln!(out, "# Starting policy written by `teescan policy init` from verified evidence:");
+    let _ = writeln!(out, "#   {origin}");
+    let _ = writeln!(out, "# Every pinned value below was read from that quote's signed body. Review each one:");
+    let _ = writeln!(out, "# a value observed once is not yet a value you trust. Remove a rule to accept any value.");
+    let _ = writeln!(out, "schema = \"{}\"", super::POLICY_SCHEMA);
+    let _ = writeln!(out, "id = {}", toml_str(id));
+    let _ = writeln!(out, "description = {}", toml_str(&format!("pinned from {source}")));
+    let _ = writeln!(out, "expires = {}  # review by then; an expired policy makes scans indeterminate", expires.to_rfc3339());
+    let _ = writeln!(out);
+    let _ = writeln!(out, "[tdx.tcb]");
+    let _ = writeln!(out, "allowed_status = {{ any_of = [\"UpToDate\"] }}  # observed: {}", s(tcb, "status"));
+    let _ = writeln!(out, "max_collateral_age = \"30d\"");
+    let eval = tcb.get("tcb_evaluation_data_number").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let _ = writeln!(out, "min_tcb_evaluation_data_number = {eval}  # observed in the collateral used");
+    let _ = writeln!(out, "fmspc = {{ any_of = [\"{}\"] }}  # platform family of the PCK certificate", s(tcb, "fmspc"));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "[tdx.td]");
+    let _ = writeln!(out, "allow_debug = false");
+    let _ = writeln!(out, "td_attributes = {{ value = \"0x{}\", mask = \"0xffffffffffffffff\" }}  # {}", s(td, "td_attributes"),
+        td.get("td_attributes_set").and_then(|a| a.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("|")).unwrap_or_default());
+    let _ = writeln!(out, "xfam = {{ value = \"0x{}\", mask = \"0xffffffffffffffff\" }}", s(td, "xfam"));
+    for (key, label) in [
+        ("mr_seam", "TDX module"),
+        ("mr_td", "TD firmware"),
+        ("mr_config_id", "configuration id"),
+        ("mr_owner", "owner"),
+        ("mr_owner_config", "owner configuration"),
+    ] {
+        let _ = writeln!(out, "{key} = {{ any_of = [\"{}\"] }}  # {label}", s(td, key));
+    }
+    if let Some(rtmr) = td.get("rtmr").and_then(|r| r.as_array()) {
+        for (i, v) in rtmr.iter().enumerate() {
+            let note = if i == 3 { "  # runtime events: changes with the deployed app; consider event-log replay instead" } else { "" };
+            let _ = writeln!(out, "rtmr{i} = {{ any_of = [\"{}\"] }}{note}", v.as_str().unwrap_or(""));
+        }
+    }
+    Ok(out)
+}
+
+fn toml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
