@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use teescan::pki::TrustAnchor;
-use teescan::report::{json, table, Report};
+use teescan::report::{ear, json, table, Report};
 use teescan::tdx::collateral::{Collateral, CollateralError, HttpExchange, PcsResponses};
 use teescan::time::Timestamp;
 use teescan::{Error, ScanOptions};
@@ -69,6 +69,8 @@ enum PolicyCommand {
 enum Format {
     Table,
     Json,
+    /// IETF RATS EAR (EAT Attestation Result): JSON, or a signed JWT with --ear-key.
+    Ear,
 }
 
 #[derive(clap::Args)]
@@ -113,6 +115,10 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Sign the EAR (`--format ear`) with this PKCS#8 P-256 or P-384 key (PEM or DER): the
+    /// output becomes a compact JWS (ES256 / ES384).
+    #[arg(long, value_name = "FILE")]
+    ear_key: Option<PathBuf>,
     /// Never use the network; missing collateral makes the result indeterminate (exit 3).
     #[arg(long)]
     offline: bool,
@@ -156,6 +162,25 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
             if !args.quiet {
                 let out = match args.format {
                     Format::Json => json::render(&report),
+                    Format::Ear => match &args.ear_key {
+                        None => ear::render_json(&report),
+                        Some(path) => {
+                            let key = read_bounded(path).and_then(|b| {
+                                ear::EarKey::from_pkcs8(&b)
+                                    .map_err(|e| input_error("input.ear_key", e.to_string()))
+                            });
+                            match key.and_then(|k| {
+                                ear::render_jwt(&report, &k)
+                                    .map_err(|e| input_error("input.ear_key", e.to_string()))
+                            }) {
+                                Ok(jwt) => jwt,
+                                Err(e) => {
+                                    eprintln!("teescan: error[{}]: {e}", e.code());
+                                    return ExitCode::from(2);
+                                }
+                            }
+                        }
+                    },
                     Format::Table => {
                         let color = std::io::stdout().is_terminal()
                             && std::env::var_os("NO_COLOR").is_none();
@@ -224,6 +249,11 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
         Some(s) => Timestamp::parse_rfc3339(s)?,
         None => Timestamp::now(),
     };
+    // An unusable --pccs URL is a usage error whatever else is given (--offline, --collateral).
+    if let Some(url) = &args.pccs {
+        teescan::fetch::pcs::PcsClient::pccs(url, teescan::fetch::FetchOptions::default())
+            .map_err(|e| input_error("input.url", e.to_string()))?;
+    }
     let mut opts = ScanOptions::new(at);
     opts.tdx.allow_debug = args.allow_debug;
     opts.tdx.allow_service_td = args.allow_service_td;
@@ -384,7 +414,10 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
     match command {
         PolicyCommand::Schema => {
             let schema = teescan::policy::Policy::json_schema();
-            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
             ExitCode::SUCCESS
         }
         PolicyCommand::Lint { file, at } => {
@@ -410,25 +443,43 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                 Ok(p) => {
                     let expires = p.policy.expires.0;
                     if expires < at {
-                        println!("{}: error: policy {:?} expired on {expires}", file.display(), p.policy.id);
+                        println!(
+                            "{}: error: policy {:?} expired on {expires}",
+                            file.display(),
+                            p.policy.id
+                        );
                         return ExitCode::from(1);
                     }
                     let days = expires.unix().saturating_sub(at.unix()) / 86_400;
                     if days < 30 {
-                        println!("{}: warning: policy {:?} expires in {days} days ({expires})", file.display(), p.policy.id);
+                        println!(
+                            "{}: warning: policy {:?} expires in {days} days ({expires})",
+                            file.display(),
+                            p.policy.id
+                        );
                     }
-                    println!("{}: ok: policy {:?} (sha256:{}), expires {expires}", file.display(), p.policy.id, p.sha256);
+                    println!(
+                        "{}: ok: policy {:?} (sha256:{}), expires {expires}",
+                        file.display(),
+                        p.policy.id,
+                        p.sha256
+                    );
                     ExitCode::SUCCESS
                 }
             }
         }
-        PolicyCommand::Init { id, valid_days, evidence } => {
+        PolicyCommand::Init {
+            id,
+            valid_days,
+            evidence,
+        } => {
             let args = ScanArgs {
                 input: evidence.input,
                 collateral: evidence.collateral,
                 at: evidence.at,
                 policy: None,
                 format: Format::Table,
+                ear_key: None,
                 offline: evidence.offline,
                 pccs: evidence.pccs,
                 allow_debug: false,
@@ -441,16 +492,20 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                     eprintln!("teescan: error[{}]: {e}", e.code());
                     ExitCode::from(2)
                 }
-                Outcome::Report(report) => match teescan::policy::init::starting_policy(&report, &id, valid_days) {
-                    Ok(text) => {
-                        print!("{text}");
-                        ExitCode::SUCCESS
+                Outcome::Report(report) => {
+                    match teescan::policy::init::starting_policy(&report, &id, valid_days) {
+                        Ok(text) => {
+                            print!("{text}");
+                            ExitCode::SUCCESS
+                        }
+                        Err(e) => {
+                            eprintln!("teescan: error[policy.init]: {e}");
+                            ExitCode::from(
+                                u8::try_from(report.verdict.exit_code()).unwrap_or(1).max(1),
+                            )
+                        }
                     }
-                    Err(e) => {
-                        eprintln!("teescan: error[policy.init]: {e}");
-                        ExitCode::from(u8::try_from(report.verdict.exit_code()).unwrap_or(1).max(1))
-                    }
-                },
+                }
             }
         }
     }

@@ -1,20 +1,23 @@
 //! Loopback tests of the PCS / PCCS collateral client.
 //!
-//! A small HTTP/1.1 server (std `TcpListener` on 127.0.0.1, one thread per connection, every
-//! response `Connection: close`) replays the Intel PCS responses captured in the shared corpus, or
-//! synthetic ones, and records what it was asked. No other network is used.
+//! A small HTTP/1.1 server (`support/replay_server.rs`: std `TcpListener` on 127.0.0.1, one
+//! thread per connection, every response `Connection: close`) replays the Intel PCS responses
+//! captured in the shared corpus, or synthetic ones, and records what it was asked. No other
+//! network is used.
 //!
 //! The corpus is the directory named by `TEESCAN_CORPUS` (it must exist when the variable is set),
 //! else `../shared/fixtures` next to the crate (the replay test is skipped if that is absent).
 #![cfg(feature = "fetch")]
 
+#[path = "support/replay_server.rs"]
+mod replay_server;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+use replay_server::{Capture, Reply, Server};
 
 use teescan::fetch::pcs::{PckCa, PcsClient, TcbUpdate};
 use teescan::fetch::{FetchError, FetchOptions};
@@ -33,56 +36,6 @@ const PCK_PATH: &str = "/sgx/certification/v4/pckcrl";
 const PCCS_ROOT_PATH: &str = "/sgx/certification/v4/rootcacrl";
 const ROOT_PATH: &str = "/IntelSGXRootCA.der";
 
-// ---------------------------------------------------------------------------------------------
-// The replay server.
-
-/// What the server does with one request.
-#[derive(Clone, Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    /// Wait this long before answering.
-    delay: Duration,
-    /// Never answer; hold the connection until the client drops it.
-    hang: bool,
-    /// Send `Content-Length` (otherwise the body is delimited by closing the connection).
-    content_length: bool,
-}
-
-impl Reply {
-    fn ok(body: impl Into<Vec<u8>>) -> Self {
-        Reply {
-            status: 200,
-            headers: Vec::new(),
-            body: body.into(),
-            delay: Duration::ZERO,
-            hang: false,
-            content_length: true,
-        }
-    }
-    fn status(status: u16) -> Self {
-        Reply {
-            status,
-            ..Reply::ok(format!("status {status}"))
-        }
-    }
-    fn hang() -> Self {
-        Reply {
-            hang: true,
-            ..Reply::ok("")
-        }
-    }
-    fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-    fn delayed(mut self, delay: Duration) -> Self {
-        self.delay = delay;
-        self
-    }
-}
-
 /// Synthetic 200 answers for the four endpoints, with the issuer-chain headers PCS sends.
 fn synthetic(path: &str) -> Reply {
     match path {
@@ -92,139 +45,6 @@ fn synthetic(path: &str) -> Reply {
         ROOT_PATH | PCCS_ROOT_PATH => Reply::ok("root-body"),
         _ => Reply::status(404),
     }
-}
-
-type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
-
-#[derive(Default)]
-struct State {
-    /// Request targets (path and query) in arrival order, with their User-Agent.
-    requests: Mutex<Vec<(String, String)>>,
-    /// Requests per path (query excluded).
-    hits: Mutex<HashMap<String, usize>>,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-}
-
-struct Server {
-    base: String,
-    state: Arc<State>,
-}
-
-impl Server {
-    /// Start a server whose `handler` gets the request path (no query) and how many requests that
-    /// path has had so far, this one included.
-    fn start(handler: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local addr");
-        let state = Arc::new(State::default());
-        let handler: Arc<Handler> = Arc::new(handler);
-        let st = Arc::clone(&state);
-        // The accept loop lives until the test process exits.
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let st = Arc::clone(&st);
-                let handler = Arc::clone(&handler);
-                std::thread::spawn(move || serve(stream, &st, &*handler));
-            }
-        });
-        Server {
-            base: format!("http://{addr}"),
-            state,
-        }
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.state
-            .hits
-            .lock()
-            .unwrap()
-            .get(path)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn targets(&self) -> Vec<String> {
-        let mut t: Vec<String> = self
-            .state
-            .requests
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(t, _)| t.clone())
-            .collect();
-        t.sort();
-        t
-    }
-}
-
-fn serve(stream: TcpStream, state: &State, handler: &Handler) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut user_agent = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("user-agent") {
-                user_agent = value.trim().to_owned();
-            }
-        }
-    }
-    let target = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("")
-        .to_owned();
-    let path = target.split('?').next().unwrap_or("").to_owned();
-    let nth = {
-        let mut hits = state.hits.lock().unwrap();
-        let n = hits.entry(path.clone()).or_insert(0);
-        *n += 1;
-        *n
-    };
-    state.requests.lock().unwrap().push((target, user_agent));
-    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    state.max_in_flight.fetch_max(now, Ordering::SeqCst);
-
-    let reply = handler(&path, nth);
-    if reply.hang {
-        // Say nothing; return once the client gives up and closes (or after the read timeout).
-        let mut sink = [0u8; 256];
-        while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
-        state.in_flight.fetch_sub(1, Ordering::SeqCst);
-        return;
-    }
-    std::thread::sleep(reply.delay);
-    let mut out = format!("HTTP/1.1 {} Replay\r\n", reply.status).into_bytes();
-    for (name, value) in &reply.headers {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    if reply.content_length {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", reply.body.len()).as_bytes());
-    }
-    out.extend_from_slice(b"Connection: close\r\n\r\n");
-    out.extend_from_slice(&reply.body);
-    state.in_flight.fetch_sub(1, Ordering::SeqCst);
-    // The client may already have hung up (e.g. body too large): ignore write errors.
-    let mut stream = reader.into_inner();
-    let _ = stream.write_all(&out);
-    let _ = stream.flush();
-    let _ = stream.shutdown(std::net::Shutdown::Write);
-    // Drain until the client closes so the close is orderly.
-    let mut sink = [0u8; 256];
-    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,68 +70,6 @@ fn corpus() -> Option<PathBuf> {
             dir.display()
         );
         None
-    }
-}
-
-/// One captured response: body, and headers as `(name, first value)`.
-struct Capture {
-    url: String,
-    body: Vec<u8>,
-    headers: Vec<(String, String)>,
-}
-
-impl Capture {
-    fn load(dir: &Path, stem: &str) -> Capture {
-        let meta_path = dir.join(format!("{stem}.json"));
-        let body_path = dir.join(format!("{stem}.body"));
-        let meta: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(&meta_path).unwrap_or_else(|e| panic!("{}: {e}", meta_path.display())),
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", meta_path.display()));
-        let body =
-            std::fs::read(&body_path).unwrap_or_else(|e| panic!("{}: {e}", body_path.display()));
-        assert_eq!(meta["status"], 200, "{}", meta_path.display());
-        let headers = meta["headers"]
-            .as_object()
-            .unwrap_or_else(|| panic!("{}: no headers object", meta_path.display()))
-            .iter()
-            .map(|(name, values)| {
-                let value = values[0]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("{name}: not a string"));
-                (name.clone(), value.to_owned())
-            })
-            .collect();
-        Capture {
-            url: meta["url"].as_str().unwrap_or_default().to_owned(),
-            body,
-            headers,
-        }
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("capture {} lacks header {name}", self.url))
-    }
-
-    /// Replay: the captured headers (minus framing ones) and body.
-    fn reply(&self) -> Reply {
-        let mut reply = Reply::ok(self.body.clone());
-        for (name, value) in &self.headers {
-            let framing = [
-                "content-length",
-                "connection",
-                "transfer-encoding",
-                "keep-alive",
-            ];
-            if !framing.iter().any(|f| name.eq_ignore_ascii_case(f)) {
-                reply = reply.header(name, value);
-            }
-        }
-        reply
     }
 }
 

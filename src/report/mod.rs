@@ -3,6 +3,7 @@
 //!
 //! Renderers ([`table`], [`json`]) read only the report, never raw evidence.
 
+pub mod ear;
 pub mod json;
 pub mod table;
 

@@ -73,32 +73,26 @@ pub fn render(report: &Report, color: bool) -> String {
                 if let Some(e) = &c.expected {
                     let _ = write!(
                         detail,
-                        "\n{:w$}      expected: {}",
+                        "\n{:w$}expected: {}",
                         "",
                         short(e, 140),
-                        w = width
+                        w = width.saturating_add(9)
                     );
                 }
                 if let Some(a) = &c.actual {
                     let _ = write!(
                         detail,
-                        "\n{:w$}      actual:   {}",
+                        "\n{:w$}actual:   {}",
                         "",
                         short(a, 140),
-                        w = width
+                        w = width.saturating_add(9)
                     );
                 }
             }
         }
         let opt = if c.required { "" } else { " (info)" };
-        let _ = writeln!(
-            out,
-            "  {} {:w$}  {}{opt}",
-            st.status(c.status),
-            c.id,
-            detail,
-            w = width
-        );
+        let line = format!("  {} {:w$}  {}{opt}", st.status(c.status), c.id, detail, w = width);
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     if skipped > 0 {
         let _ = writeln!(
