@@ -51,8 +51,9 @@ pub fn decode_quote(input: &[u8]) -> Result<(Vec<u8>, Encoding), Error> {
     if input.is_empty() {
         return Err(input_err("input.empty", "input is empty"));
     }
-    // Binary quotes start with their version (3 is SGX, refused later with a clear reason).
-    if matches!(input, [3..=5, 0, ..]) {
+    // Binary quotes start with their little-endian u16 version; any small version is treated as
+    // binary so the parser can name it (hex and base64 text never start with a byte below 0x20).
+    if matches!(input, [0..=0x1f, 0, ..]) {
         return Ok((input.to_vec(), Encoding::Binary));
     }
     let text = std::str::from_utf8(input).map_err(|_| {

@@ -185,7 +185,8 @@ pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[Collater
             .actual(hex::encode(r.tee_tcb_svn)),
         );
     }
-    let pins: [(&str, &str, &Option<AnyOf<HexBytes<48>>>, Option<&[u8; 48]>); 11] = [
+    type Pin<'a> = (&'a str, &'a str, &'a Option<AnyOf<HexBytes<48>>>, Option<&'a [u8; 48]>);
+    let pins: [Pin<'_>; 11] = [
         ("policy.tdx.td.mr_seam", "MRSEAM (TDX module) is allowed", &td.mr_seam, Some(&r.mr_seam)),
         ("policy.tdx.td.mr_signer_seam", "MRSIGNERSEAM is allowed", &td.mr_signer_seam, Some(&r.mr_signer_seam)),
         ("policy.tdx.td.mr_td", "MRTD (TD firmware) is allowed", &td.mr_td, Some(&r.mr_td)),

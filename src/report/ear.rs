@@ -77,7 +77,7 @@ fn tier_of(checks: &[&super::Check]) -> i64 {
     }
 }
 
-fn select<'a>(report: &'a Report, pred: impl Fn(&str) -> bool) -> Vec<&'a super::Check> {
+fn select(report: &Report, pred: impl Fn(&str) -> bool) -> Vec<&super::Check> {
     report.checks.iter().filter(|c| pred(&c.id)).collect()
 }
 

@@ -325,11 +325,9 @@ impl Quote {
         if self.signature.inner_cert_type != CERT_DATA_PCK_CHAIN {
             return Ok(Vec::new());
         }
-        // Certification data is NUL-terminated PEM in real quotes.
-        let data = &self.signature.inner_cert_data;
-        let end = data.iter().position(|b| *b == 0).unwrap_or(data.len());
-        let pems = pem::parse_many(data.get(..end).unwrap_or_default())
-            .map_err(|_| QuoteError::BadPemChain)?;
+        // Certification data is PEM, NUL-terminated in real quotes. Parse all of it, as
+        // dcap-qvl does, so both read the same certificates.
+        let pems = pem::parse_many(&self.signature.inner_cert_data).map_err(|_| QuoteError::BadPemChain)?;
         if pems.is_empty() || pems.iter().any(|p| p.tag() != "CERTIFICATE") {
             return Err(QuoteError::BadPemChain);
         }

@@ -492,7 +492,32 @@ pub fn verify_quote(
     // The quote's own PCK chain is authoritative; a different chain in the collateral would make
     // dcap-qvl verify the QE report against another platform's key.
     let mut dcap = collateral.as_dcap().clone();
-    let quote_chain = quote.pck_chain_der().unwrap_or_default();
+    let quote_chain = match quote.pck_chain_der() {
+        Ok(c) => c,
+        Err(e) => {
+            checks.push(Check::fail("tdx.pck.chain_format", "PCK chain in the quote is PEM certificates", e.to_string()));
+            Vec::new()
+        }
+    };
+    // Like Intel's QVL: a root carried in the quote's chain must be the pinned root itself.
+    if quote_chain.len() >= 2 {
+        if let Some(root) = quote_chain.last() {
+            let fp = |d: &[u8]| hex::encode(ring::digest::digest(&ring::digest::SHA256, d));
+            let self_signed_root = quote_chain.len() >= 3;
+            if self_signed_root {
+                checks.push(
+                    Check::from_bool(
+                        "tdx.pck.chain_root",
+                        "Root certificate in the quote's PCK chain is the pinned root",
+                        root.as_slice() == anchor.der(),
+                        "the quote's chain ends in a different root certificate than the trusted one",
+                    )
+                    .expected(format!("sha256:{}", anchor.sha256()))
+                    .actual(format!("sha256:{}", fp(root))),
+                );
+            }
+        }
+    }
     if let Some(coll_chain) = dcap.pck_certificate_chain.clone() {
         if quote_chain.is_empty() {
             checks.push(
@@ -503,12 +528,21 @@ pub fn verify_quote(
             let coll_der: Vec<Vec<u8>> = pem::parse_many(coll_chain.as_bytes())
                 .map(|v| v.into_iter().map(pem::Pem::into_contents).collect())
                 .unwrap_or_default();
-            checks.push(Check::from_bool(
-                "tdx.collateral.pck_chain_source",
-                "PCK chain in the collateral equals the one in the quote",
-                coll_der == quote_chain,
-                "the collateral carries a different PCK chain than the quote (another platform's collateral?)",
-            ));
+            let leaf_fp = |c: &[Vec<u8>]| {
+                c.first()
+                    .map(|d| format!("leaf sha256:{}", hex::encode(ring::digest::digest(&ring::digest::SHA256, d))))
+                    .unwrap_or_else(|| "no certificate".to_owned())
+            };
+            checks.push(
+                Check::from_bool(
+                    "tdx.collateral.pck_chain_source",
+                    "PCK chain in the collateral equals the one in the quote",
+                    coll_der == quote_chain,
+                    "the collateral carries a different PCK chain than the quote (another platform's collateral?)",
+                )
+                .expected(format!("the quote's chain ({})", leaf_fp(&quote_chain)))
+                .actual(format!("collateral chain ({})", leaf_fp(&coll_der))),
+            );
             dcap.pck_certificate_chain = None;
         }
     }
@@ -722,6 +756,11 @@ fn td_checks(checks: &mut Vec<Check>, quote: &Quote, opts: &TdxOptions) {
     if !a.has(attributes::SEPT_VE_DISABLE) {
         problems
             .push("SEPT_VE_DISABLE not set (required by dcap-qvl 0.7; e.g. Azure TDs)".to_owned());
+    }
+    if a.has(attributes::SERVTD_EXT) && quote.report.body_type == super::quote::BodyType::Td10 {
+        // Intel's TDQE emits a v5 TD 1.5 body for a TD with service TDs; SERVTD_EXT in a TD 1.0
+        // body is inconsistent, whatever `allow_service_td` says.
+        problems.push("SERVTD_EXT set in a TD 1.0 body (a service-bound TD reports a TD 1.5 body)".to_owned());
     }
     let mut attr_check = Check::from_bool(
         "tdx.td.attributes",

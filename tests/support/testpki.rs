@@ -170,6 +170,20 @@ pub struct MintOptions {
     pub corrupt_qe_report_data: bool,
     /// Zero bytes appended after the signature data.
     pub trailing_zeros: usize,
+    /// MRSIGNERSEAM in the TD report (the TCB Info expects all zeros, Intel's module signer).
+    pub mr_signer_seam: [u8; 48],
+    /// MRSERVICETD of a TD 1.5 body (ignored for TD 1.0 bodies). Default zero.
+    pub mr_service_td: [u8; 48],
+    /// TEE_TCB_SVN2 of a TD 1.5 body. `None` = same as `tee_tcb_svn`.
+    pub tee_tcb_svn2: Option<[u8; 16]>,
+    /// `id` of the TCB Info (`TDX`; `SGX` makes it the wrong kind for a TDX quote).
+    pub tcb_info_id: String,
+    /// `id` of the QE Identity (`TD_QE`; `QE` is the SGX QE's).
+    pub qe_identity_id: String,
+    /// ISVSVN in the QE report (the QE Identity's only TCB level requires `QE_ISVSVN`).
+    pub qe_isv_svn: u16,
+    /// Put the TCB signing certificate's serial into the root CA CRL.
+    pub revoke_tcb_signer: bool,
 }
 
 impl Default for MintOptions {
@@ -207,6 +221,13 @@ impl Default for MintOptions {
             outer_cert_data_type: 6,
             corrupt_qe_report_data: false,
             trailing_zeros: 0,
+            mr_signer_seam: [0; 48],
+            mr_service_td: [0; 48],
+            tee_tcb_svn2: None,
+            tcb_info_id: "TDX".to_string(),
+            qe_identity_id: "TD_QE".to_string(),
+            qe_isv_svn: QE_ISVSVN,
+            revoke_tcb_signer: false,
         }
     }
 }
@@ -219,6 +240,10 @@ pub struct Minted {
     pub collateral_json: String,
     /// DER of the TEST root certificate that anchors everything.
     pub root_der: Vec<u8>,
+    /// The PEM PCK chain (leaf ‖ platform CA ‖ root) exactly as embedded in the quote.
+    pub pck_chain_pem: String,
+    /// The PEM TCB signing chain (TCB signer ‖ root) of the TCB Info / QE Identity.
+    pub tcb_chain_pem: String,
 }
 
 // ---------------------------------------------------------------------------
@@ -553,7 +578,7 @@ impl TestPki {
         };
         format!(
             concat!(
-                "{{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"{issue}\",\"nextUpdate\":\"{next}\",",
+                "{{\"id\":\"{tcb_id}\",\"version\":3,\"issueDate\":\"{issue}\",\"nextUpdate\":\"{next}\",",
                 "\"fmspc\":\"{fmspc}\",\"pceId\":\"{pce_id}\",\"tcbType\":0,\"tcbEvaluationDataNumber\":{eval},",
                 "\"tdxModule\":{{\"mrsigner\":\"{z}\",\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\"}},",
                 "\"tdxModuleIdentities\":[{{\"id\":\"TDX_01\",\"mrsigner\":\"{z}\",\"attributes\":\"0000000000000000\",",
@@ -562,6 +587,7 @@ impl TestPki {
                 "\"tcbLevels\":[{{\"tcb\":{{\"sgxtcbcomponents\":[{sgx}],\"pcesvn\":{pcesvn},\"tdxtcbcomponents\":[{tdx}]}},",
                 "\"tcbDate\":\"{date}\",\"tcbStatus\":{status}{adv}}}]}}"
             ),
+            tcb_id = opts.tcb_info_id,
             issue = opts.tcb_info_issue,
             next = opts.tcb_info_next_update,
             fmspc = fmspc,
@@ -581,12 +607,13 @@ impl TestPki {
     fn qe_identity_json(&self, opts: &MintOptions) -> String {
         format!(
             concat!(
-                "{{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"{issue}\",\"nextUpdate\":\"{next}\",",
+                "{{\"id\":\"{qe_id}\",\"version\":2,\"issueDate\":\"{issue}\",\"nextUpdate\":\"{next}\",",
                 "\"tcbEvaluationDataNumber\":{eval},\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\",",
                 "\"attributes\":\"{attr}\",\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",",
                 "\"mrsigner\":\"{mrsigner}\",\"isvprodid\":{prodid},",
                 "\"tcbLevels\":[{{\"tcb\":{{\"isvsvn\":{svn}}},\"tcbDate\":\"{date}\",\"tcbStatus\":\"UpToDate\"}}]}}"
             ),
+            qe_id = opts.qe_identity_id,
             issue = opts.qe_identity_issue,
             next = opts.qe_identity_next_update,
             eval = opts.tcb_evaluation_data_number,
@@ -603,7 +630,7 @@ impl TestPki {
         let mut b = Vec::with_capacity(648);
         b.extend_from_slice(&opts.tee_tcb_svn); // 0
         b.extend_from_slice(&opts.mr_seam); // 16
-        b.extend_from_slice(&[0u8; 48]); // 64 MRSIGNERSEAM
+        b.extend_from_slice(&opts.mr_signer_seam); // 64 MRSIGNERSEAM
         b.extend_from_slice(&[0u8; 8]); // 112 SEAMATTRIBUTES
         b.extend_from_slice(&opts.td_attributes); // 120
         b.extend_from_slice(&opts.xfam); // 128
@@ -617,8 +644,8 @@ impl TestPki {
         b.extend_from_slice(&opts.report_data); // 520
         assert_eq!(b.len(), 584);
         if td15 {
-            b.extend_from_slice(&opts.tee_tcb_svn); // 584 TEE_TCB_SVN2
-            b.extend_from_slice(&[0u8; 48]); // 600 MRSERVICETD
+            b.extend_from_slice(&opts.tee_tcb_svn2.unwrap_or(opts.tee_tcb_svn)); // 584 TEE_TCB_SVN2
+            b.extend_from_slice(&opts.mr_service_td); // 600 MRSERVICETD
             assert_eq!(b.len(), 648);
         }
         b
@@ -633,7 +660,7 @@ impl TestPki {
         r[64..96].copy_from_slice(&QE_MRENCLAVE);
         r[128..160].copy_from_slice(&QE_MRSIGNER);
         r[256..258].copy_from_slice(&QE_ISVPRODID.to_le_bytes());
-        r[258..260].copy_from_slice(&QE_ISVSVN.to_le_bytes());
+        r[258..260].copy_from_slice(&opts.qe_isv_svn.to_le_bytes());
         r[320..384].copy_from_slice(report_data);
         r
     }
@@ -649,6 +676,9 @@ impl TestPki {
         let mut root_revoked = Vec::new();
         if opts.revoke_platform_ca {
             root_revoked.push(PLATFORM_CA_SERIAL);
+        }
+        if opts.revoke_tcb_signer {
+            root_revoked.push(TCB_SIGNER_SERIAL);
         }
         let root_ca_crl = self.crl(&self.root, &self.root_key.rcgen, &root_revoked, opts);
         let mut pck_revoked = Vec::new();
@@ -753,7 +783,7 @@ impl TestPki {
         put("tcb_info_issuer_chain", tcb_chain.clone());
         put("tcb_info", tcb_info);
         put("tcb_info_signature", hex::encode(tcb_info_sig));
-        put("qe_identity_issuer_chain", tcb_chain);
+        put("qe_identity_issuer_chain", tcb_chain.clone());
         put("qe_identity", qe_identity);
         put("qe_identity_signature", hex::encode(qe_identity_sig));
         let collateral_json = serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap();
@@ -762,6 +792,8 @@ impl TestPki {
             quote,
             collateral_json,
             root_der,
+            pck_chain_pem: chain_pem,
+            tcb_chain_pem: tcb_chain,
         }
     }
 }
