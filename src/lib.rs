@@ -32,6 +32,7 @@ pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod input;
+pub mod nvidia;
 pub mod pki;
 pub mod policy;
 pub mod report;

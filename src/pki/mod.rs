@@ -123,6 +123,44 @@ impl TrustAnchor {
     }
 }
 
+/// The NVIDIA Device Identity CA (`CN=NVIDIA Device Identity CA, O=NVIDIA`, P-384,
+/// 2021-11-05..9999-12-31): root of every GPU and NVSwitch attestation certificate chain, as
+/// bundled with NVIDIA's verifiers.
+pub const NVIDIA_DEVICE_IDENTITY_CA_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIICCzCCAZCgAwIBAgIQLTZwscoQBBHB/sDoKgZbVDAKBggqhkjOPQQDAzA1MSIw\nIAYDVQQDDBlOVklESUEgRGV2aWNlIElkZW50aXR5IENBMQ8wDQYDVQQKDAZOVklE\nSUEwIBcNMjExMTA1MDAwMDAwWhgPOTk5OTEyMzEyMzU5NTlaMDUxIjAgBgNVBAMM\nGU5WSURJQSBEZXZpY2UgSWRlbnRpdHkgQ0ExDzANBgNVBAoMBk5WSURJQTB2MBAG\nByqGSM49AgEGBSuBBAAiA2IABA5MFKM7+KViZljbQSlgfky/RRnEQScW9NDZF8SX\ngAW96r6u/Ve8ZggtcYpPi2BS4VFu6KfEIrhN6FcHG7WP05W+oM+hxj7nyA1r1jkB\n2Ry70YfThX3Ba1zOryOP+MJ9vaNjMGEwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8B\nAf8EBAMCAQYwHQYDVR0OBBYEFFeF/4PyY8xlfWi3Olv0jUrL+0lfMB8GA1UdIwQY\nMBaAFFeF/4PyY8xlfWi3Olv0jUrL+0lfMAoGCCqGSM49BAMDA2kAMGYCMQCPeFM3\nTASsKQVaT+8S0sO9u97PVGCpE9d/I42IT7k3UUOLSR/qvJynVOD1vQKVXf0CMQC+\nEY55WYoDBvs2wPAH1Gw4LbcwUN8QCff8bFmV4ZxjCRr4WXTLFHBKjbfneGSBWwA=\n-----END CERTIFICATE-----";
+
+/// SHA-256 of the DER of [`NVIDIA_DEVICE_IDENTITY_CA_PEM`].
+pub const NVIDIA_DEVICE_IDENTITY_CA_SHA256: &str = "102bf659d5419614c9d8e6aecebc80454eb26b1df6a769ac720b9a690b167b48";
+
+/// The NVIDIA CoRIM signing Root CA (`CN=NVIDIA CoRIM signing Root CA, O=NVIDIA, C=US`, P-384,
+/// 2023-03-16..2053-03-08): root of the RIM signing chains.
+pub const NVIDIA_CORIM_ROOT_CA_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIICKTCCAbCgAwIBAgIQRdrjoA5QN73fh1N17LXicDAKBggqhkjOPQQDAzBFMQsw\nCQYDVQQGEwJVUzEPMA0GA1UECgwGTlZJRElBMSUwIwYDVQQDDBxOVklESUEgQ29S\nSU0gc2lnbmluZyBSb290IENBMCAXDTIzMDMxNjE1MzczNFoYDzIwNTMwMzA4MTUz\nNzM0WjBFMQswCQYDVQQGEwJVUzEPMA0GA1UECgwGTlZJRElBMSUwIwYDVQQDDBxO\nVklESUEgQ29SSU0gc2lnbmluZyBSb290IENBMHYwEAYHKoZIzj0CAQYFK4EEACID\nYgAEuECyi9vNM+Iw2lfUzyBldHAwaC1HF7TCgp12QcEyUTm3Tagxwr48d55+K2VI\nlWYIDk7NlAIQdcV/Ff7euGLI+Qauj93HsSI4WX298PpW54RTgz9tC+Q684caR/BX\nWEeZo2MwYTAdBgNVHQ4EFgQUpaXrOPK4ZDAk08DBskn594zeZjAwHwYDVR0jBBgw\nFoAUpaXrOPK4ZDAk08DBskn594zeZjAwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8B\nAf8EBAMCAQYwCgYIKoZIzj0EAwMDZwAwZAIwHGDyscDP6ihHqRvZlI3eqZ4YkvjE\n1duaN84tAHRVgxVMvNrp5Tnom3idHYGW/dskAjATvjIx6VzHm/4e2GiZAyZEIUBD\nOKPzp5ei/A0iUZpdvngenDwV8Qa/wGdiTmJ7Bp4=\n-----END CERTIFICATE-----";
+
+/// SHA-256 of the DER of [`NVIDIA_CORIM_ROOT_CA_PEM`].
+pub const NVIDIA_CORIM_ROOT_CA_SHA256: &str = "12977b5115acb0381179279fffeb5a8c4d264971ebb32298023a465fa41df5d1";
+
+fn pem_der(pem_text: &str) -> Vec<u8> {
+    pem::parse(pem_text).map(pem::Pem::into_contents).unwrap_or_default()
+}
+
+impl TrustAnchor {
+    /// The NVIDIA Device Identity CA (production).
+    pub fn nvidia_device_identity_ca() -> Self {
+        TrustAnchor {
+            der: pem_der(NVIDIA_DEVICE_IDENTITY_CA_PEM),
+            kind: AnchorKind::Production,
+            sha256: NVIDIA_DEVICE_IDENTITY_CA_SHA256.to_owned(),
+        }
+    }
+    /// The NVIDIA CoRIM signing Root CA (production).
+    pub fn nvidia_corim_root_ca() -> Self {
+        TrustAnchor {
+            der: pem_der(NVIDIA_CORIM_ROOT_CA_PEM),
+            kind: AnchorKind::Production,
+            sha256: NVIDIA_CORIM_ROOT_CA_SHA256.to_owned(),
+        }
+    }
+}
+
 /// `thisUpdate` and `nextUpdate` of a DER CRL, as RFC 3339 strings.
 pub fn crl_dates(der: &[u8]) -> Option<(Option<String>, Option<String>)> {
     use der::Decode as _;
@@ -144,6 +182,14 @@ mod tests {
         let got = hex::encode(digest::digest(&digest::SHA256, INTEL_SGX_ROOT_CA_DER));
         assert_eq!(got, INTEL_SGX_ROOT_CA_SHA256);
         assert!(TrustAnchor::intel_sgx_root().is_production());
+    }
+
+    #[test]
+    fn nvidia_roots_are_pinned_by_fingerprint() {
+        for a in [TrustAnchor::nvidia_device_identity_ca(), TrustAnchor::nvidia_corim_root_ca()] {
+            assert_eq!(hex::encode(digest::digest(&digest::SHA256, a.der())), a.sha256());
+            assert!(a.der().len() > 400);
+        }
     }
 
     #[test]

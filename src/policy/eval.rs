@@ -160,8 +160,22 @@ pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[Collater
         });
     }
     if let Some(fmspc) = &tcb_rules.fmspc {
-        let actual = tcb.and_then(|t| hex::decode(&t.fmspc).ok()).and_then(|b| <[u8; 6]>::try_from(b).ok());
+        // From the DCAP appraisal; failing that, from the PCK leaf once its chain verified (the
+        // FMSPC is part of the Intel-signed certificate, not of the TCB evaluation).
+        let pck_verified = v.checks.iter().any(|c| c.id == "tdx.pck.chain" && c.status == Status::Pass);
+        let actual = tcb
+            .and_then(|t| hex::decode(&t.fmspc).ok())
+            .and_then(|b| <[u8; 6]>::try_from(b).ok())
+            .or_else(|| pck_verified.then(|| v.quote.pck_hint().ok().map(|h| h.fmspc)).flatten());
         out.push(any_of_check("policy.tdx.tcb.fmspc", "Platform FMSPC is allowed", fmspc, actual.as_ref()));
+    }
+    if let Some(vendors) = &tcb_rules.qe_vendor_id {
+        out.push(any_of_check(
+            "policy.tdx.tcb.qe_vendor_id",
+            "QE vendor ID is allowed",
+            vendors,
+            Some(&v.quote.header.qe_vendor_id),
+        ));
     }
 
     let Some(td) = tdx.td.as_ref() else { return out };

@@ -101,6 +101,9 @@ pub struct TcbPolicy {
     /// FMSPCs (platform families) accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fmspc: Option<AnyOf<HexBytes<6>>>,
+    /// QE vendor IDs accepted (the evidence check `tdx.quote.qe_vendor` always requires Intel's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qe_vendor_id: Option<AnyOf<HexBytes<16>>>,
 }
 
 /// `[tdx.td]`.

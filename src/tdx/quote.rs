@@ -331,6 +331,17 @@ impl Quote {
         if pems.is_empty() || pems.iter().any(|p| p.tag() != "CERTIFICATE") {
             return Err(QuoteError::BadPemChain);
         }
+        // `parse_many` silently skips a block it cannot read (e.g. a damaged END line), which
+        // would drop a certificate from the chain unnoticed: every BEGIN must yield a block.
+        let begins = self
+            .signature
+            .inner_cert_data
+            .windows(b"-----BEGIN".len())
+            .filter(|w| *w == b"-----BEGIN")
+            .count();
+        if begins != pems.len() {
+            return Err(QuoteError::BadPemChain);
+        }
         Ok(pems.into_iter().map(pem::Pem::into_contents).collect())
     }
 }
