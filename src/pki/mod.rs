@@ -161,6 +161,78 @@ impl TrustAnchor {
     }
 }
 
+/// A certificate or path that does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PkiError {
+    /// A certificate does not parse.
+    #[error("certificate {index} does not parse: {reason}")]
+    BadCertificate {
+        /// Position in the input (0 = leaf).
+        index: usize,
+        /// Parser message.
+        reason: String,
+    },
+    /// The path does not validate to the anchor at the given time (webpki's reason).
+    #[error("certificate path does not validate: {0}")]
+    Path(String),
+    /// The anchor itself is unusable.
+    #[error("trust anchor unusable: {0}")]
+    Anchor(String),
+}
+
+/// anyExtendedKeyUsage (2.5.29.37.0), DER contents of the OID: accepted when an EKU is present.
+const ANY_EKU: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+
+/// The subject public key (the raw BIT STRING contents: an uncompressed SEC1 point for EC keys)
+/// of a DER certificate.
+pub fn cert_public_key(cert_der: &[u8]) -> Result<Vec<u8>, PkiError> {
+    use der::Decode as _;
+    let cert = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|e| PkiError::BadCertificate { index: 0, reason: e.to_string() })?;
+    Ok(cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes().to_vec())
+}
+
+/// Validate `leaf` through `intermediates` (any order; extra certificates are ignored) to
+/// `anchor` at time `at` with rustls-webpki, accepting ECDSA P-256/P-384 signatures. No
+/// revocation is checked here (DCAP uses CRLs inside dcap-qvl; NVIDIA uses OCSP). Returns the
+/// validated path, leaf first, anchor excluded.
+pub fn verify_path(
+    leaf: &[u8],
+    intermediates: &[Vec<u8>],
+    anchor: &TrustAnchor,
+    at: crate::time::Timestamp,
+) -> Result<Vec<Vec<u8>>, PkiError> {
+    use rustls_pki_types::{CertificateDer, UnixTime};
+    let anchor_der = CertificateDer::from(anchor.der());
+    let ta = webpki::anchor_from_trusted_cert(&anchor_der).map_err(|e| PkiError::Anchor(format!("{e:?}")))?;
+    let leaf_der = CertificateDer::from(leaf);
+    let ee = webpki::EndEntityCert::try_from(&leaf_der)
+        .map_err(|e| PkiError::BadCertificate { index: 0, reason: format!("{e:?}") })?;
+    let inter: Vec<CertificateDer<'_>> = intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+    let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix()));
+    let anchors = [ta];
+    let path = ee
+        .verify_for_usage(
+            &[
+                webpki::ring::ECDSA_P384_SHA384,
+                webpki::ring::ECDSA_P384_SHA256,
+                webpki::ring::ECDSA_P256_SHA256,
+                webpki::ring::ECDSA_P256_SHA384,
+            ],
+            &anchors,
+            &inter,
+            now,
+            webpki::KeyUsage::required_if_present(ANY_EKU),
+            None,
+            None,
+        )
+        .map_err(|e| PkiError::Path(format!("{e:?}")))?;
+    Ok(std::iter::once(path.end_entity().der().to_vec())
+        .chain(path.intermediate_certificates().map(|c| c.der().to_vec()))
+        .collect())
+}
+
 /// `thisUpdate` and `nextUpdate` of a DER CRL, as RFC 3339 strings.
 pub fn crl_dates(der: &[u8]) -> Option<(Option<String>, Option<String>)> {
     use der::Decode as _;
@@ -190,6 +262,21 @@ mod tests {
             assert_eq!(hex::encode(digest::digest(&digest::SHA256, a.der())), a.sha256());
             assert!(a.der().len() > 400);
         }
+    }
+
+    #[test]
+    fn nvidia_h100_sample_chain_validates_to_the_device_identity_ca() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/nvidia/nvtrust-sample-h100");
+        let Ok(pem_text) = std::fs::read(dir.join("device_cert_chain.pem")) else { return };
+        let certs: Vec<Vec<u8>> = pem::parse_many(&pem_text).unwrap().into_iter().map(pem::Pem::into_contents).collect();
+        assert_eq!(certs.len(), 5);
+        let at = crate::time::Timestamp::parse_rfc3339("2025-08-21T12:00:00Z").unwrap();
+        let anchor = TrustAnchor::nvidia_device_identity_ca();
+        // The GPU-supplied root is dropped; the pinned one is the anchor.
+        let path = verify_path(&certs[0], &certs[1..4], &anchor, at).unwrap();
+        assert_eq!(path.len(), 4);
+        assert!(verify_path(&certs[0], &certs[1..4], &TrustAnchor::nvidia_corim_root_ca(), at).is_err());
+        assert_eq!(cert_public_key(&certs[0]).unwrap().len(), 97, "uncompressed P-384 point");
     }
 
     #[test]
