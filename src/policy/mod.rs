@@ -60,6 +60,106 @@ pub struct Policy {
     /// Intel TDX rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tdx: Option<TdxPolicy>,
+    /// NVIDIA GPU / NVSwitch rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<GpuPolicy>,
+}
+
+/// Whether a piece of GPU collateral must be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Must be present and verify (the default).
+    #[default]
+    Required,
+    /// Checked if supplied; absence is reported, not failed. Must be written explicitly.
+    Waived,
+}
+
+/// A number of devices: exactly `n`, or a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CountRule {
+    /// Exactly this many.
+    Exactly(u32),
+    /// Between `min` and `max` (inclusive; either may be omitted).
+    Range {
+        /// Minimum.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u32>,
+        /// Maximum.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u32>,
+    },
+}
+
+impl CountRule {
+    /// Whether `n` satisfies the rule.
+    pub fn allows(&self, n: u32) -> bool {
+        match *self {
+            CountRule::Exactly(e) => n == e,
+            CountRule::Range { min, max } => min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m),
+        }
+    }
+}
+
+impl fmt::Display for CountRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            CountRule::Exactly(e) => write!(f, "exactly {e}"),
+            CountRule::Range { min, max } => write!(
+                f,
+                "{}..{}",
+                min.map(|m| m.to_string()).unwrap_or_default(),
+                max.map(|m| m.to_string()).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// A measurement index whose mismatch is accepted, with the reason an auditor can read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementWaiver {
+    /// RIM measurement index (0-based, as in the RIM files).
+    pub index: u32,
+    /// Why this mismatch is acceptable (mandatory, non-empty).
+    pub reason: String,
+}
+
+/// `[gpu]`: NVIDIA GPUs and NVSwitches in the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuPolicy {
+    /// How many GPUs the evidence must carry (default: at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<CountRule>,
+    /// Architectures accepted (`HOPPER`, `BLACKWELL`), as derived from the signed report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<AnyOf<String>>,
+    /// Driver versions accepted (from the signed report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_version: Option<AnyOf<String>>,
+    /// VBIOS versions accepted (from the signed report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vbios_version: Option<AnyOf<String>>,
+    /// Whether the driver and VBIOS RIMs must be supplied and match (default required).
+    #[serde(default)]
+    pub rim: Requirement,
+    /// Whether OCSP responses must show every checked certificate as good (default required).
+    #[serde(default)]
+    pub ocsp: Requirement,
+    /// Whether an NRAS result must be supplied and verify (default waived: local verification
+    /// never depends on NRAS).
+    #[serde(default = "waived")]
+    pub nras: Requirement,
+    /// Measurement mismatches accepted, each with a reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waive_measurements: Vec<MeasurementWaiver>,
+}
+
+fn waived() -> Requirement {
+    Requirement::Waived
 }
 
 /// `[tdx]`.
@@ -443,11 +543,27 @@ impl Policy {
         if self.id.trim().is_empty() {
             return Err(PolicyError::Invalid { path: "id".to_owned(), reason: "must not be empty".to_owned() });
         }
-        if self.tdx.is_none() {
+        if self.tdx.is_none() && self.gpu.is_none() {
             return Err(PolicyError::Invalid {
                 path: "tdx".to_owned(),
-                reason: "the policy has no rules: add a [tdx] section (an empty policy would accept anything)".to_owned(),
+                reason: "the policy has no rules: add a [tdx] or [gpu] section (an empty policy would accept anything)".to_owned(),
             });
+        }
+        if let Some(g) = &self.gpu {
+            for w in &g.waive_measurements {
+                if w.reason.trim().is_empty() {
+                    return Err(PolicyError::Invalid {
+                        path: format!("gpu.waive_measurements[index={}].reason", w.index),
+                        reason: "a waiver needs a reason".to_owned(),
+                    });
+                }
+            }
+            if let Some(CountRule::Range { min: None, max: None }) = g.count {
+                return Err(PolicyError::Invalid {
+                    path: "gpu.count".to_owned(),
+                    reason: "give min and/or max, or omit the rule".to_owned(),
+                });
+            }
         }
         if let Some(td) = self.tdx.as_ref().and_then(|t| t.td.as_ref()) {
             for (name, m) in [("tdx.td.td_attributes", td.td_attributes), ("tdx.td.xfam", td.xfam)] {
@@ -524,6 +640,10 @@ mod tests {
     fn a_policy_without_rules_or_with_unknown_schema_is_rejected() {
         assert!(Policy::parse("schema = \"teescan.policy/v1\"\nid = \"t\"\nexpires = 2027-01-01T00:00:00Z\n").is_err());
         assert!(Policy::parse(&MIN.replace("v1", "v9")).is_err());
-        assert!(Policy::parse(&format!("{MIN}[gpu]\ncount = 8\n")).is_err());
+        assert!(Policy::parse(&format!("{MIN}[gpu]\ncountt = 8\n")).is_err());
+        assert!(Policy::parse(&format!("{MIN}[gpu]\ncount = 8\n")).is_ok());
+        assert!(Policy::parse(&format!("{MIN}[gpu]\ncount = {{ min = 1 }}\nocsp = \"waived\"\n")).is_ok());
+        assert!(Policy::parse(&format!("{MIN}[gpu]\nocsp = \"skip\"\n")).is_err());
+        assert!(Policy::parse(&format!("{MIN}[gpu]\nwaive_measurements = [{{ index = 9, reason = \" \" }}]\n")).is_err());
     }
 }
