@@ -137,6 +137,29 @@ struct ScanArgs {
     /// Root CA. Every report made with it says so.
     #[arg(long, value_name = "FILE")]
     danger_trust_test_root: Option<PathBuf>,
+    /// The nonce the evidence must carry, 64 hex digits (GPU reports now).
+    #[arg(long, value_name = "HEX")]
+    nonce: Option<String>,
+    /// More GPU/NVSwitch evidence (JSON evidence list), verified with the input as one node:
+    /// with a TDX quote input, its GPUs; with GPU input, e.g. the NVSwitch evidence. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    gpu_evidence: Vec<PathBuf>,
+    /// Certificate chain (PEM, leaf first) of a raw GPU report given as the input.
+    #[arg(long, value_name = "PEM")]
+    cert_chain: Option<PathBuf>,
+    /// Directory of NVIDIA RIMs: `<RIM id>.xml` (e.g. NV_GPU_DRIVER_GH100_550.90.07.xml) or the
+    /// RIM service's JSON (`{"id", "rim": base64}`).
+    #[arg(long, value_name = "DIR")]
+    rims: Option<PathBuf>,
+    /// Directory of OCSP responses (DER or base64) for the device and RIM chains.
+    #[arg(long, value_name = "DIR")]
+    ocsp: Option<PathBuf>,
+    /// An NRAS response body (detached EAT) to verify as a second opinion (needs --jwks).
+    #[arg(long, value_name = "FILE", requires = "jwks")]
+    nras: Option<PathBuf>,
+    /// The NRAS JWKS that signs --nras.
+    #[arg(long, value_name = "FILE", requires = "nras")]
+    jwks: Option<PathBuf>,
     /// Print nothing; only set the exit code.
     #[arg(short, long)]
     quiet: bool,
@@ -271,9 +294,32 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             );
         }
     }
+    if let Some(n) = &args.nonce {
+        let bytes = hex::decode(n.trim()).map_err(|e| input_error("input.nonce", format!("--nonce is not hex: {e}")))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| input_error("input.nonce", format!("--nonce must be 32 bytes (64 hex digits), got {}", b.len())))?;
+        opts.nonce = Some(arr);
+    }
     let input = read_bounded(&args.input)?;
-    let (_, quote, _) = teescan::parse_tdx_quote(&input)?;
     let source = args.input.display().to_string();
+    if let Some(mut list) = gpu_input(&input, args.cert_chain.as_deref())? {
+        if args.collateral.is_some() {
+            return Err(input_error("input.usage", "the input is GPU evidence: --collateral belongs to a TDX quote input"));
+        }
+        for extra in extra_gpu_evidence(args)? {
+            list.items.extend(extra.items);
+        }
+        let coll = gpu_collateral(args)?;
+        let mut report = teescan::scan_gpu_evidence(&list, &coll, &opts)?;
+        report.input.source = Some(source);
+        return Ok(report);
+    }
+    let (_, quote, _) = teescan::parse_tdx_quote(&input)?;
+    let gpu = extra_gpu_evidence(args)?.into_iter().reduce(|mut a, b| {
+        a.items.extend(b.items);
+        a
+    });
 
     let collateral = match &args.collateral {
         Some(path) if path.is_dir() => {
@@ -310,9 +356,109 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             Err(FetchFailure::Input(e)) => return Err(e),
         },
     };
-    let mut report = teescan::scan_tdx_quote(&input, &collateral, &opts)?;
+    let mut report = match &gpu {
+        Some(list) => {
+            let coll = gpu_collateral(args)?;
+            teescan::scan(teescan::Evidence { tdx: Some((&input, &collateral)), gpu: Some((list, &coll)) }, &opts)?
+        }
+        None => teescan::scan_tdx_quote(&input, &collateral, &opts)?,
+    };
     report.input.source = Some(source);
     Ok(report)
+}
+
+/// GPU evidence given as the input: a JSON evidence list, or a raw SPDM report (binary, hex,
+/// base64) with `--cert-chain`. `None` when the input is not GPU evidence.
+fn gpu_input(input: &[u8], cert_chain: Option<&Path>) -> Result<Option<teescan::nvidia::evidence::EvidenceList>, Error> {
+    use teescan::nvidia::evidence::{decode_report, parse_evidence_list, EvidenceList, GpuEvidence};
+    let first = input.iter().find(|b| !b.is_ascii_whitespace());
+    if matches!(first, Some(b'{' | b'[' | b'"')) {
+        return parse_evidence_list(input).map(Some).map_err(|e| {
+            if input.windows(10).any(|w| w == b"\"evidence\"" || w.starts_with(b"\"evidence_")) {
+                input_error(e.code(), format!("GPU evidence JSON: {e}"))
+            } else {
+                input_error(
+                    "input.format",
+                    "unrecognised JSON document: supported inputs are a TDX quote (binary, hex, base64), an NVIDIA evidence list ({arch, nonce, evidence_list:[{certificate, evidence}]} or [{certificate, evidence}]), and a raw NVIDIA report with --cert-chain; provider report formats are not supported yet",
+                )
+            }
+        });
+    }
+    let Some(report) = decode_report(input).ok().map(|(b, _)| b).filter(|b| b.starts_with(&[0x11, 0xE0])) else {
+        return Ok(None);
+    };
+    let Some(chain_path) = cert_chain else {
+        return Err(input_error("input.usage", "a raw GPU report needs its certificate chain: --cert-chain PEM"));
+    };
+    let pem_text = read_bounded(chain_path)?;
+    let cert_chain: Vec<Vec<u8>> = pem::parse_many(&pem_text)
+        .map_err(|e| input_error("input.cert_chain", format!("{}: {e}", chain_path.display())))?
+        .into_iter()
+        .map(pem::Pem::into_contents)
+        .collect();
+    if cert_chain.is_empty() {
+        return Err(input_error("input.cert_chain", format!("{}: no PEM certificates", chain_path.display())));
+    }
+    let item = GpuEvidence { report, cert_chain, arch_hint: None, nonce_hint: None, driver_version_hint: None, vbios_version_hint: None };
+    Ok(Some(EvidenceList { arch_hint: None, nonce_hint: None, items: vec![item] }))
+}
+
+fn extra_gpu_evidence(args: &ScanArgs) -> Result<Vec<teescan::nvidia::evidence::EvidenceList>, Error> {
+    args.gpu_evidence
+        .iter()
+        .map(|path| {
+            teescan::nvidia::evidence::parse_evidence_list(&read_bounded(path)?)
+                .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))
+        })
+        .collect()
+}
+
+/// RIMs, OCSP responses and the NRAS result from files.
+fn gpu_collateral(args: &ScanArgs) -> Result<teescan::nvidia::verify::GpuCollateral, Error> {
+    use base64::Engine as _;
+    let mut coll = teescan::nvidia::verify::GpuCollateral::default();
+    if let Some(dir) = &args.rims {
+        for path in dir_files(dir)? {
+            let bytes = read_bounded(&path)?;
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                // The RIM service's JSON: {"id": "...", "rim": base64(XML), ...}
+                let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| input_error("input.rim", format!("{}: {e}", path.display())))?;
+                let id = v.get("id").and_then(|x| x.as_str()).unwrap_or(&stem).to_owned();
+                let xml = v
+                    .get("rim")
+                    .and_then(|x| x.as_str())
+                    .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                    .ok_or_else(|| input_error("input.rim", format!("{}: no base64 `rim`", path.display())))?;
+                coll.rims.push((id, xml));
+            } else {
+                coll.rims.push((stem, bytes));
+            }
+        }
+    }
+    if let Some(dir) = &args.ocsp {
+        for path in dir_files(dir)? {
+            coll.ocsp.push(read_bounded(&path)?);
+        }
+    }
+    if let (Some(nras), Some(jwks)) = (&args.nras, &args.jwks) {
+        coll.nras = Some(teescan::nvidia::verify::NrasInput { body: read_bounded(nras)?, jwks: read_bounded(jwks)? });
+    }
+    Ok(coll)
+}
+
+fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| input_error("input.read", format!("cannot read {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.len() > 4096 {
+        return Err(input_error("input.too_large", format!("{} has more than 4096 files", dir.display())));
+    }
+    Ok(files)
 }
 
 fn unavailable(
@@ -485,6 +631,13 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                 allow_debug: false,
                 allow_service_td: false,
                 danger_trust_test_root: evidence.danger_trust_test_root,
+                nonce: None,
+                gpu_evidence: Vec::new(),
+                cert_chain: None,
+                rims: None,
+                ocsp: None,
+                nras: None,
+                jwks: None,
                 quiet: false,
             };
             match scan(&args) {

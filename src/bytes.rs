@@ -1,16 +1,62 @@
 //! A bounds-checked little-endian reader for binary evidence formats.
+//!
+//! The reader is generic over the error type of the format being parsed: every failed read
+//! produces a [`Truncated`] (field, offset, bytes needed, bytes left), converted with `From`.
+//! `Reader::new` makes a reader for TDX quotes ([`QuoteError`], the default);
+//! `Reader::with_error` makes one for any other format whose error implements
+//! `From<Truncated>`.
+
+use std::marker::PhantomData;
 
 use crate::tdx::quote::QuoteError;
 
-/// Reads fields from a byte slice; every read is bounds-checked and reports the field name.
-pub(crate) struct Reader<'a> {
-    data: &'a [u8],
-    offset: usize,
+/// A read that ran past the end of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Truncated {
+    /// Field being read.
+    pub(crate) field: &'static str,
+    /// Offset of the field.
+    pub(crate) offset: usize,
+    /// Bytes the field needs.
+    pub(crate) needed: usize,
+    /// Bytes left.
+    pub(crate) available: usize,
 }
 
-impl<'a> Reader<'a> {
+impl From<Truncated> for QuoteError {
+    fn from(t: Truncated) -> Self {
+        QuoteError::Truncated {
+            field: t.field,
+            offset: t.offset,
+            needed: t.needed,
+            available: t.available,
+        }
+    }
+}
+
+/// Reads fields from a byte slice; every read is bounds-checked and reports the field name.
+pub(crate) struct Reader<'a, E = QuoteError> {
+    data: &'a [u8],
+    offset: usize,
+    _error: PhantomData<fn() -> E>,
+}
+
+impl<'a> Reader<'a, QuoteError> {
+    /// A reader whose errors are [`QuoteError`]s.
     pub(crate) fn new(data: &'a [u8]) -> Self {
-        Reader { data, offset: 0 }
+        Reader::with_error(data)
+    }
+}
+
+#[allow(dead_code)] // not every format uses every read
+impl<'a, E: From<Truncated>> Reader<'a, E> {
+    /// A reader whose errors are `E`.
+    pub(crate) fn with_error(data: &'a [u8]) -> Self {
+        Reader {
+            data,
+            offset: 0,
+            _error: PhantomData,
+        }
     }
 
     pub(crate) fn offset(&self) -> usize {
@@ -21,43 +67,49 @@ impl<'a> Reader<'a> {
         self.data.len().saturating_sub(self.offset)
     }
 
-    pub(crate) fn truncated(&self, field: &'static str, needed: usize) -> QuoteError {
-        QuoteError::Truncated {
+    pub(crate) fn truncated(&self, field: &'static str, needed: usize) -> E {
+        E::from(Truncated {
             field,
             offset: self.offset,
             needed,
             available: self.remaining(),
-        }
+        })
     }
 
-    pub(crate) fn take(&mut self, field: &'static str, n: usize) -> Result<&'a [u8], QuoteError> {
-        let end = self
-            .offset
-            .checked_add(n)
-            .ok_or_else(|| self.truncated(field, n))?;
-        let out = self
-            .data
-            .get(self.offset..end)
-            .ok_or_else(|| self.truncated(field, n))?;
+    pub(crate) fn take(&mut self, field: &'static str, n: usize) -> Result<&'a [u8], E> {
+        let Some(end) = self.offset.checked_add(n) else {
+            return Err(self.truncated(field, n));
+        };
+        let Some(out) = self.data.get(self.offset..end) else {
+            return Err(self.truncated(field, n));
+        };
         self.offset = end;
         Ok(out)
     }
 
-    pub(crate) fn array<const N: usize>(
-        &mut self,
-        field: &'static str,
-    ) -> Result<[u8; N], QuoteError> {
+    pub(crate) fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], E> {
         let s = self.take(field, N)?;
         let mut out = [0u8; N];
         out.copy_from_slice(s);
         Ok(out)
     }
 
-    pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, QuoteError> {
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, E> {
+        let [b] = self.array::<1>(field)?;
+        Ok(b)
+    }
+
+    pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, E> {
         Ok(u16::from_le_bytes(self.array::<2>(field)?))
     }
 
-    pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, QuoteError> {
+    /// A 24-bit little-endian integer (SPDM lengths).
+    pub(crate) fn u24(&mut self, field: &'static str) -> Result<u32, E> {
+        let [a, b, c] = self.array::<3>(field)?;
+        Ok(u32::from_le_bytes([a, b, c, 0]))
+    }
+
+    pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, E> {
         Ok(u32::from_le_bytes(self.array::<4>(field)?))
     }
 
@@ -65,5 +117,32 @@ impl<'a> Reader<'a> {
         let out = self.data.get(self.offset..).unwrap_or_default();
         self.offset = self.data.len();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounds_checked() {
+        let data = [1u8, 2, 3, 4, 5, 6];
+        let mut r = Reader::new(&data);
+        assert_eq!(r.u8("a").unwrap(), 1);
+        assert_eq!(r.u24("b").unwrap(), 0x04_0302);
+        assert_eq!(r.u16("c").unwrap(), 0x0605);
+        assert_eq!(
+            r.u8("d").unwrap_err(),
+            QuoteError::Truncated {
+                field: "d",
+                offset: 6,
+                needed: 1,
+                available: 0
+            }
+        );
+        let mut r: Reader<'_, QuoteError> = Reader::with_error(&data);
+        assert!(r.take("huge", usize::MAX).is_err());
+        assert_eq!(r.offset(), 0);
+        assert_eq!(r.rest(), &data);
     }
 }

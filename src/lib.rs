@@ -57,6 +57,8 @@ pub struct ScanOptions {
     pub intel_root: TrustAnchor,
     /// TDX acceptance options (with a policy, they come from the policy's `[tdx.td]`).
     pub tdx: TdxOptions,
+    /// The nonce the evidence must carry (GPU reports now; provider bindings later).
+    pub nonce: Option<[u8; 32]>,
     /// The measurement policy to hold the evidence against. Without one, only the evidence's
     /// authenticity and TCB appraisal are checked, and the report says so.
     pub policy: Option<policy::LoadedPolicy>,
@@ -70,6 +72,7 @@ impl ScanOptions {
             intel_root: TrustAnchor::intel_sgx_root(),
             tdx: TdxOptions::default(),
             policy: None,
+            nonce: None,
         }
     }
 }
@@ -114,51 +117,111 @@ pub fn collateral_unavailable_report(
     ))
 }
 
+/// What one scan verifies: a TDX quote with its DCAP collateral, GPU/NVSwitch evidence with its
+/// collateral, or both (a node). At least one must be given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Evidence<'a> {
+    /// A TDX quote (raw, hex or base64) and its collateral.
+    pub tdx: Option<(&'a [u8], &'a Collateral)>,
+    /// GPU/NVSwitch evidence and its collateral (RIMs, OCSP responses, NRAS result).
+    pub gpu: Option<(&'a nvidia::evidence::EvidenceList, &'a nvidia::verify::GpuCollateral)>,
+}
+
 /// Scan a TDX quote (raw, hex or base64) with its DCAP collateral. Malformed input is an
 /// [`Error`]; anything that parses yields a report whose verdict says whether it verified.
-pub fn scan_tdx_quote(
-    input: &[u8],
-    collateral: &Collateral,
+pub fn scan_tdx_quote(input: &[u8], collateral: &Collateral, opts: &ScanOptions) -> Result<Report, Error> {
+    scan(Evidence { tdx: Some((input, collateral)), gpu: None }, opts)
+}
+
+/// Scan NVIDIA GPU / NVSwitch evidence with its collateral.
+pub fn scan_gpu_evidence(
+    list: &nvidia::evidence::EvidenceList,
+    collateral: &nvidia::verify::GpuCollateral,
     opts: &ScanOptions,
 ) -> Result<Report, Error> {
-    let (raw, quote, encoding) = parse_tdx_quote(input)?;
-    let tdx_opts = match &opts.policy {
-        Some(p) => policy::eval::tdx_options(&p.policy),
-        None => opts.tdx.clone(),
-    };
-    let v = tdx::verify_quote(&raw, quote, collateral, &opts.intel_root, opts.at, &tdx_opts);
-    let provenance = collateral.provenance();
+    scan(Evidence { tdx: None, gpu: Some((list, collateral)) }, opts)
+}
+
+/// Scan everything in `evidence` at `opts.at`, against `opts.policy` if one is given.
+pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error> {
+    if evidence.tdx.is_none() && evidence.gpu.is_none() {
+        return Err(Error::Input { code: "input.empty", message: "nothing to scan: give a TDX quote, GPU evidence, or both".to_owned() });
+    }
+    let policy = opts.policy.as_ref().map(|p| &p.policy);
+    let mut checks = Vec::new();
+    let mut claims = serde_json::Map::new();
+    let mut provenance = Vec::new();
     let mut warnings = Vec::new();
-    if !opts.intel_root.is_production() {
-        warnings.push(format!(
-            "TEST TRUST ANCHOR (sha256:{}): this evidence is NOT vouched for by Intel",
-            opts.intel_root.sha256()
+    let mut formats = Vec::new();
+    let mut hasher = digest::Context::new(&digest::SHA256);
+    if let Some(p) = policy {
+        checks.push(policy::eval::expiry_check(p, opts.at));
+    }
+
+    if let Some((input, collateral)) = evidence.tdx {
+        let (raw, quote, encoding) = parse_tdx_quote(input)?;
+        hasher.update(&raw);
+        formats.push(format!("tdx-quote ({})", encoding.as_str()));
+        let tdx_opts = policy.map_or_else(|| opts.tdx.clone(), policy::eval::tdx_options);
+        let v = tdx::verify_quote(&raw, quote, collateral, &opts.intel_root, opts.at, &tdx_opts);
+        let tdx_provenance = collateral.provenance();
+        if !opts.intel_root.is_production() {
+            warnings.push(format!(
+                "TEST TRUST ANCHOR (sha256:{}): this evidence is NOT vouched for by Intel",
+                opts.intel_root.sha256()
+            ));
+        }
+        checks.extend(v.checks.clone());
+        if let Some(p) = policy {
+            checks.extend(policy::eval::evaluate_tdx(p, &v, &tdx_provenance, opts.at));
+        }
+        claims.insert("tdx".to_owned(), serde_json::to_value(&v.claims).unwrap_or_default());
+        provenance.extend(tdx_provenance);
+    } else if policy.is_some_and(|p| p.tdx.is_some()) {
+        checks.push(report::Check::fail(
+            "policy.tdx.present",
+            "TDX evidence the policy has rules for is present",
+            "the policy has a [tdx] section but no TDX quote was given",
         ));
     }
-    let mut checks = v.checks.clone();
-    let policy_info = match &opts.policy {
-        Some(p) => {
-            checks.extend(policy::eval::evaluate_tdx(&p.policy, &v, &provenance, opts.at));
-            PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) }
+
+    if let Some((list, collateral)) = evidence.gpu {
+        for item in &list.items {
+            hasher.update(&item.report);
         }
+        formats.push(format!("nvidia-evidence ({} devices)", list.items.len()));
+        let mut gpu_opts = policy.map_or_else(nvidia::verify::GpuOptions::default, policy::eval::gpu_options);
+        gpu_opts.expected_nonce = opts.nonce;
+        let v = nvidia::verify::verify_gpus(list, collateral, opts.at, &gpu_opts);
+        checks.extend(v.checks.clone());
+        if let Some(p) = policy {
+            checks.extend(policy::eval::evaluate_gpu(p, &v));
+        }
+        claims.insert("gpu".to_owned(), v.claims.clone());
+        provenance.extend(v.collateral.clone());
+    } else if policy.is_some_and(|p| p.gpu.is_some()) {
+        checks.push(report::Check::fail(
+            "policy.gpu.present",
+            "GPU evidence the policy has rules for is present",
+            "the policy has a [gpu] section but no GPU evidence was given",
+        ));
+    }
+
+    let policy_info = match &opts.policy {
+        Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
         None => {
             warnings.push(
-                "no measurement policy was applied: the verdict covers the evidence's authenticity and the TCB appraisal, not which software it measures".to_owned(),
+                "no measurement policy was applied: the verdict covers the evidence's authenticity and appraisal, not which software it measures".to_owned(),
             );
             PolicyInfo { applied: false, id: None, sha256: None }
         }
     };
-    let claims = serde_json::json!({ "tdx": v.claims });
     Ok(Report::new(
         opts.at,
-        InputInfo {
-            format: format!("tdx-quote ({})", encoding.as_str()),
-            sha256: hex::encode(digest::digest(&digest::SHA256, &raw)),
-            source: None,
-        },
+        InputInfo { format: formats.join(" + "), sha256: hex::encode(hasher.finish()), source: None },
         policy_info,
         checks,
-        claims,
+        serde_json::Value::Object(claims),
         provenance,
         warnings,
     ))

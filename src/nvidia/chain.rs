@@ -183,7 +183,7 @@ pub fn leaf_fwid(leaf_der: &[u8]) -> Result<Option<Vec<u8>>, ChainError> {
                 .filter(|(tag, _, rest)| *tag == 0x30 && rest.is_empty())
                 .and_then(|(_, content, _)| children(content))
                 .and_then(|c| c.iter().find(|(tag, _)| *tag == 0xa6).map(|(_, v)| *v))
-                .and_then(|fwids| children(fwids))
+                .and_then(children)
                 .and_then(|list| list.first().copied())
                 .filter(|(tag, _)| *tag == 0x30)
                 .and_then(|(_, fwid)| fwid_digest(fwid))

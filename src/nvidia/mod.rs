@@ -10,3 +10,4 @@ pub mod ocsp;
 pub mod opaque;
 pub mod rim;
 pub mod spdm;
+pub mod verify;

@@ -42,19 +42,70 @@ fn parse_date(s: &str) -> Option<Timestamp> {
     Timestamp::parse_rfc3339(s).ok()
 }
 
-/// Evaluate `policy` at time `at` against a TDX verification and the collateral it used.
-pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[CollateralUsed], at: Timestamp) -> Vec<Check> {
-    let mut out = Vec::new();
+/// `policy.expires`: an expired policy makes the scan indeterminate, never a pass.
+pub fn expiry_check(policy: &Policy, at: Timestamp) -> Check {
     let expires = policy.expires.0;
-    out.push(if at > expires {
+    if at > expires {
         Check::new("policy.expires", "Policy is within its review date", Status::Indeterminate)
             .reason(format!("policy {:?} expired on {expires}; review it and set a new `expires`", policy.id))
             .expected(format!("verification time ≤ {expires}"))
             .actual(at.to_rfc3339())
     } else {
         Check::pass("policy.expires", "Policy is within its review date").expected(format!("≤ {expires}")).actual(at.to_rfc3339())
-    });
+    }
+}
 
+/// The GPU options a policy implies (RIM/OCSP/NRAS requirements, waivers).
+pub fn gpu_options(policy: &Policy) -> crate::nvidia::verify::GpuOptions {
+    use super::Requirement;
+    let mut o = crate::nvidia::verify::GpuOptions::default();
+    if let Some(g) = &policy.gpu {
+        o.require_rims = g.rim == Requirement::Required;
+        o.require_ocsp = g.ocsp == Requirement::Required;
+        o.require_nras = g.nras == Requirement::Required;
+        o.waived_indices = g.waive_measurements.iter().map(|w| (w.index, w.reason.clone())).collect();
+    }
+    o
+}
+
+/// Evaluate the `[gpu]` rules against a GPU verification's claims.
+pub fn evaluate_gpu(policy: &Policy, v: &crate::nvidia::verify::GpuVerification) -> Vec<Check> {
+    let mut out = Vec::new();
+    let Some(g) = &policy.gpu else { return out };
+    let devices: Vec<&serde_json::Value> = v.claims.get("devices").and_then(|d| d.as_array()).map(|a| a.iter().collect()).unwrap_or_default();
+    let gpus: Vec<&&serde_json::Value> = devices
+        .iter()
+        .filter(|d| matches!(d.get("arch").and_then(|a| a.as_str()), Some("HOPPER" | "BLACKWELL")))
+        .collect();
+    let n = u32::try_from(gpus.len()).unwrap_or(u32::MAX);
+    let count = g.count.unwrap_or(super::CountRule::Range { min: Some(1), max: None });
+    out.push(
+        Check::from_bool("policy.gpu.count", "Number of verified GPUs", count.allows(n), format!("{n} GPUs, policy wants {count}"))
+            .expected(count.to_string())
+            .actual(n.to_string()),
+    );
+    for (key, rule) in [("arch", &g.arch), ("driver_version", &g.driver_version), ("vbios_version", &g.vbios_version)] {
+        let Some(rule) = rule else { continue };
+        let values: Vec<Option<String>> = gpus.iter().map(|d| d.get(key).and_then(|x| x.as_str()).map(str::to_owned)).collect();
+        let bad: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.as_ref().is_some_and(|v| rule.any_of.contains(v)))
+            .map(|(i, v)| format!("gpu {i}: {}", v.clone().unwrap_or_else(|| "absent".to_owned())))
+            .collect();
+        let ok = bad.is_empty() && !values.is_empty();
+        out.push(
+            Check::from_bool(&format!("policy.gpu.{key}"), &format!("GPU {key} is allowed (from the signed reports)"), ok, if values.is_empty() { "no verified GPU to compare".to_owned() } else { bad.join("; ") })
+                .expected(list(rule))
+                .actual(values.iter().map(|v| v.clone().unwrap_or_else(|| "absent".to_owned())).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")),
+        );
+    }
+    out
+}
+
+/// Evaluate `policy` at time `at` against a TDX verification and the collateral it used.
+pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[CollateralUsed], at: Timestamp) -> Vec<Check> {
+    let mut out = Vec::new();
     let tdx = policy.tdx.clone().unwrap_or_default();
     let tcb_rules = tdx.tcb.clone().unwrap_or_default();
     let tcb = v.claims.tcb.as_ref();

@@ -1,0 +1,624 @@
+//! Verify a set of NVIDIA GPU / NVSwitch evidence as one node: per device the report, its chain,
+//! FWID, nonce, OCSP and RIMs; across devices consistency and uniqueness; and, when supplied, an
+//! NRAS result as a second opinion. Every step is a check with a stable id (`gpu[3].report.signature`,
+//! `gpu[3].rim.driver.measurement[12]`, `gpu.consistent`, `nras.signature`, …).
+//!
+//! Collateral (RIMs, OCSP responses, NRAS body and JWKS) is data supplied by the caller; every
+//! RIM and OCSP response is verified once per scan and shared by the devices that use it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{json, Value};
+
+use super::chain::{verify_device_chain, VerifiedDeviceChain};
+use super::evidence::EvidenceList;
+use super::nras::{self, Jwks};
+use super::ocsp::{self, CertStatus};
+use super::opaque::{FeatureFlag, STATUS_DISABLED};
+use super::rim::{self, GpuArch, MatchStatus, RimKind, VerifiedRim};
+use super::spdm::SpdmReport;
+use crate::pki::TrustAnchor;
+use crate::report::{Check, CollateralUsed, Status};
+use crate::time::Timestamp;
+
+/// Collateral for GPU verification, all supplied as data.
+#[derive(Debug, Clone, Default)]
+pub struct GpuCollateral {
+    /// RIMs as (id, XML). The id is NVIDIA's RIM service id (e.g. `NV_GPU_DRIVER_GH100_550.90.07`,
+    /// usually the file name); a RIM is used for a device only when its id is the one derived from
+    /// that device's signed report, and its signed content must agree.
+    pub rims: Vec<(String, Vec<u8>)>,
+    /// OCSP responses (DER or base64), matched to certificates by CertID.
+    pub ocsp: Vec<Vec<u8>>,
+    /// An NRAS response body (detached EAT) and the JWKS to verify it.
+    pub nras: Option<NrasInput>,
+}
+
+/// An NRAS response and its key set.
+#[derive(Debug, Clone)]
+pub struct NrasInput {
+    /// The response body (`[["JWT", …], {"GPU-0": …}]`).
+    pub body: Vec<u8>,
+    /// The JWKS body.
+    pub jwks: Vec<u8>,
+}
+
+/// What the GPU verification requires.
+#[derive(Debug, Clone)]
+pub struct GpuOptions {
+    /// The nonce every report must carry (32 bytes). Without it freshness cannot be checked and
+    /// the nonce checks are indeterminate.
+    pub expected_nonce: Option<[u8; 32]>,
+    /// RIMs must be supplied and match (a missing RIM is indeterminate). When false, missing RIMs
+    /// are reported, not required.
+    pub require_rims: bool,
+    /// OCSP responses must be supplied and good. When false, missing responses are reported only
+    /// (a supplied response that says revoked still fails).
+    pub require_ocsp: bool,
+    /// An NRAS result must be supplied and verify.
+    pub require_nras: bool,
+    /// RIM indices whose mismatch is accepted, with the reason.
+    pub waived_indices: Vec<(u32, String)>,
+    /// Root of the device chains.
+    pub device_root: TrustAnchor,
+    /// Root of the RIM signing chains.
+    pub rim_root: TrustAnchor,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        GpuOptions {
+            expected_nonce: None,
+            require_rims: true,
+            require_ocsp: true,
+            require_nras: false,
+            waived_indices: Vec::new(),
+            device_root: TrustAnchor::nvidia_device_identity_ca(),
+            rim_root: TrustAnchor::nvidia_corim_root_ca(),
+        }
+    }
+}
+
+/// The result: checks, per-device claims, and the collateral used.
+#[derive(Debug, Clone)]
+pub struct GpuVerification {
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// `{"devices": […], "nras": …}`, values read from signed reports and certificates.
+    pub claims: Value,
+    /// RIMs and OCSP responses used.
+    pub collateral: Vec<CollateralUsed>,
+}
+
+/// The kind of device, from the device identity certificate (signed by NVIDIA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DeviceKind {
+    Gpu(GpuArch),
+    Switch,
+}
+
+impl DeviceKind {
+    fn from_hwmodel(hwmodel: &str) -> Option<DeviceKind> {
+        let m = hwmodel.to_ascii_uppercase();
+        if m.starts_with("GH1") {
+            Some(DeviceKind::Gpu(GpuArch::Hopper))
+        } else if m.starts_with("GB") {
+            Some(DeviceKind::Gpu(GpuArch::Blackwell))
+        } else if m.starts_with("LS_10") || m.starts_with("LS10") {
+            Some(DeviceKind::Switch)
+        } else {
+            None
+        }
+    }
+    fn arch(self) -> &'static str {
+        match self {
+            DeviceKind::Gpu(GpuArch::Hopper) => "HOPPER",
+            DeviceKind::Gpu(GpuArch::Blackwell) => "BLACKWELL",
+            DeviceKind::Switch => "LS10",
+        }
+    }
+    fn chip(self) -> &'static str {
+        match self {
+            DeviceKind::Gpu(GpuArch::Hopper) => "GH100",
+            DeviceKind::Gpu(GpuArch::Blackwell) => "GB100",
+            DeviceKind::Switch => "LS10",
+        }
+    }
+}
+
+/// RIMs verified once per scan, by id.
+struct RimStore<'a> {
+    docs: HashMap<String, &'a [u8]>,
+    verified: HashMap<String, Result<VerifiedRim, String>>,
+}
+
+impl<'a> RimStore<'a> {
+    fn new(rims: &'a [(String, Vec<u8>)]) -> Self {
+        let docs = rims.iter().map(|(id, xml)| (id.to_ascii_uppercase(), xml.as_slice())).collect();
+        RimStore { docs, verified: HashMap::new() }
+    }
+    /// An NVSwitch report carries no project/SKU/chip fields, so its RIM id cannot be derived in
+    /// full: take the supplied `NV_SWITCH_BIOS_*_<version>` RIM (its signed content is then
+    /// checked against the report like any other).
+    fn switch_id(&self, version_hex: &str) -> Option<String> {
+        let suffix = format!("_{}", version_hex.to_ascii_uppercase());
+        let mut ids: Vec<&String> = self.docs.keys().filter(|k| k.starts_with("NV_SWITCH_BIOS_") && k.ends_with(&suffix)).collect();
+        ids.sort();
+        ids.first().map(|s| (*s).clone())
+    }
+    fn get(&mut self, id: &str, anchor: &TrustAnchor, at: Timestamp) -> Option<Result<VerifiedRim, String>> {
+        let key = id.to_ascii_uppercase();
+        let xml = *self.docs.get(&key)?;
+        let entry = self
+            .verified
+            .entry(key)
+            .or_insert_with(|| rim::verify_rim(xml, anchor, at).map_err(|e| e.to_string()));
+        Some(entry.clone())
+    }
+}
+
+/// OCSP responses indexed by the serials they cover; each (response, cert) verified once.
+struct OcspStore<'a> {
+    by_serial: HashMap<Vec<u8>, Vec<&'a [u8]>>,
+    results: HashMap<(Vec<u8>, Vec<u8>), Result<ocsp::OcspResult, String>>,
+}
+
+impl<'a> OcspStore<'a> {
+    fn new(responses: &'a [Vec<u8>]) -> Self {
+        let mut by_serial: HashMap<Vec<u8>, Vec<&'a [u8]>> = HashMap::new();
+        for r in responses {
+            for serial in ocsp::response_serials(r).unwrap_or_default() {
+                by_serial.entry(serial).or_default().push(r.as_slice());
+            }
+        }
+        OcspStore { by_serial, results: HashMap::new() }
+    }
+    /// The verified status of `cert` (issued by `issuer`) at `at`, or `None` if no response
+    /// covers it. Several responses for one certificate: the first that verifies wins.
+    fn status(&mut self, cert: &[u8], issuer: &[u8], at: Timestamp) -> Option<Result<ocsp::OcspResult, String>> {
+        let serial = ocsp::cert_serial(cert).ok()?;
+        let candidates = self.by_serial.get(&serial)?.clone();
+        let key = (cert.to_vec(), issuer.to_vec());
+        if let Some(r) = self.results.get(&key) {
+            return Some(r.clone());
+        }
+        let mut last_err = String::from("no response");
+        let mut result = None;
+        for resp in candidates {
+            match ocsp::verify_ocsp(resp, cert, issuer, at) {
+                Ok(r) => {
+                    result = Some(Ok(r));
+                    break;
+                }
+                Err(e) => last_err = e.to_string(),
+            }
+        }
+        let r = result.unwrap_or(Err(last_err));
+        self.results.insert(key, r.clone());
+        Some(r)
+    }
+}
+
+fn cn(cert_der: &[u8]) -> String {
+    use der::Decode as _;
+    x509_cert::Certificate::from_der(cert_der)
+        .ok()
+        .and_then(|c| {
+            c.tbs_certificate()
+                .subject()
+                .iter()
+                .find(|a| a.oid == der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3"))
+                .map(|a| String::from_utf8_lossy(a.value.value()).into_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// Verify a node's GPU/NVSwitch evidence at time `at`.
+pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions) -> GpuVerification {
+    let mut checks = Vec::new();
+    let mut devices = Vec::new();
+    let mut rims = RimStore::new(&coll.rims);
+    let mut ocsps = OcspStore::new(&coll.ocsp);
+    let mut used_rims: BTreeMap<String, CollateralUsed> = BTreeMap::new();
+    let mut used_ocsp: BTreeMap<String, CollateralUsed> = BTreeMap::new();
+    let mut summaries = Vec::new();
+
+    for (i, item) in list.items.iter().enumerate() {
+        let p = format!("gpu[{i}]");
+        let id = |s: &str| format!("{p}.{s}");
+        let mut claim = json!({ "index": i });
+
+        // Parse.
+        let report = match SpdmReport::parse(&item.report) {
+            Ok(r) => {
+                checks.push(Check::pass(&id("report.parse"), "SPDM measurement report parses (strict)").actual(format!(
+                    "{} blocks, {} bytes",
+                    r.blocks().len(),
+                    r.raw().len()
+                )));
+                r
+            }
+            Err(e) => {
+                checks.push(Check::fail(&id("report.parse"), "SPDM measurement report parses (strict)", e.to_string()));
+                devices.push(claim);
+                continue;
+            }
+        };
+        let op = report.opaque();
+
+        // Chain.
+        let chain: Option<VerifiedDeviceChain> = match verify_device_chain(&item.cert_chain, &opts.device_root, at) {
+            Ok(c) => {
+                checks.push(
+                    Check::pass(&id("chain"), "Device certificate chain validates to the NVIDIA Device Identity CA")
+                        .actual(format!("{} ({})", c.hwmodel, cn(item.cert_chain.first().map(Vec::as_slice).unwrap_or_default()))),
+                );
+                Some(c)
+            }
+            Err(e) => {
+                checks.push(Check::fail(&id("chain"), "Device certificate chain validates to the NVIDIA Device Identity CA", e.to_string()));
+                None
+            }
+        };
+
+        // Signature (the leaf signs the report; only meaningful with a valid chain).
+        let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
+        let sig_title = "Report signed by the device's attestation key (ECDSA P-384)";
+        checks.push(match (&chain, report.verify_signature(leaf)) {
+            (Some(_), Ok(())) => Check::pass(&id("report.signature"), sig_title),
+            (None, Ok(())) => Check::fail(&id("report.signature"), sig_title, "signature verifies, but with a key whose chain did not validate"),
+            (_, Err(e)) => Check::fail(&id("report.signature"), sig_title, e.to_string()),
+        });
+
+        // FWID binding.
+        let fwid_title = "Leaf certificate FWID equals the report's FWID";
+        let report_fwid = op.fwid();
+        checks.push(match (chain.as_ref().and_then(|c| c.leaf_fwid.clone()), report_fwid) {
+            (Some(c), Some(r)) => Check::from_bool(&id("chain.fwid"), fwid_title, c.as_slice() == r.as_slice(), "FWID mismatch: the report was not produced by the firmware the certificate names")
+                .expected(hex::encode(&c))
+                .actual(hex::encode(r)),
+            (None, Some(r)) if chain.is_some() => Check::fail(&id("chain.fwid"), fwid_title, "the report carries a FWID but the leaf certificate has none").actual(hex::encode(r)),
+            (_, None) => Check::skipped(&id("chain.fwid"), fwid_title, "the report carries no FWID (older firmware)").optional(),
+            (_, _) => Check::skipped(&id("chain.fwid"), fwid_title, "not evaluated: chain invalid"),
+        });
+
+        // Nonce.
+        let nonce_title = "Report nonce equals the expected nonce";
+        checks.push(match &opts.expected_nonce {
+            Some(n) => Check::from_bool(&id("report.nonce"), nonce_title, report.nonce() == n, "nonce mismatch: the report is not an answer to this request")
+                .expected(hex::encode(n))
+                .actual(hex::encode(report.nonce())),
+            None => Check::new(&id("report.nonce"), nonce_title, Status::Indeterminate)
+                .reason("no expected nonce given (--nonce): the report's freshness is unknown")
+                .actual(hex::encode(report.nonce())),
+        });
+
+        let kind = chain.as_ref().and_then(|c| DeviceKind::from_hwmodel(&c.hwmodel));
+        let driver = op.driver_version();
+        let vbios = op.vbios_version();
+        claim = json!({
+            "index": i,
+            "arch": kind.map(DeviceKind::arch),
+            "hwmodel": chain.as_ref().map(|c| c.hwmodel.clone()),
+            "ueid": chain.as_ref().map(|c| c.ueid.clone()),
+            "driver_version": driver,
+            "vbios_version": vbios,
+            "project": op.project(),
+            "project_sku": op.project_sku(),
+            "chip_sku": op.chip_sku(),
+            "chip_info": op.chip_info(),
+            "feature_flag": op.feature_flag().map(FeatureFlag::as_str),
+            "protected_pcie_status": op.protected_pcie_status().map(|s| format!("0x{s:02x}")),
+            "fwid": report_fwid.map(hex::encode),
+            "nonce": hex::encode(report.nonce()),
+            "measurement_blocks": report.blocks().len(),
+            "not_provable": "CC mode, secure boot and debug state are not fields of the signed evidence; they are only implied when every measurement matches the RIMs",
+        });
+
+        // OCSP on the device chain: BROM, Provisioner ICA, Identity (never the per-boot leaf or the root).
+        if let Some(c) = &chain {
+            for (k, label) in [(1usize, "brom"), (2, "provisioner_ica"), (3, "identity")] {
+                let cert = item.cert_chain.get(k).map(Vec::as_slice).unwrap_or_default();
+                let issuer = item.cert_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
+                checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("ocsp.{label}")), &cn(cert), cert, issuer, at, opts.require_ocsp));
+            }
+            let _ = c;
+        }
+
+        // RIMs.
+        let mut rim_summary = None;
+        if let (Some(kind), Some(c)) = (kind, &chain) {
+            let _ = c;
+            let mut vbios_id = rim::vbios_rim_id(
+                &op.project().unwrap_or_default(),
+                &op.project_sku().unwrap_or_default(),
+                &op.chip_sku().unwrap_or_default(),
+                &vbios.clone().unwrap_or_default(),
+                kind == DeviceKind::Switch,
+            );
+            if kind == DeviceKind::Switch && op.project().is_none() {
+                let ver: String = vbios.clone().unwrap_or_default().chars().filter(|c| *c != '.').collect();
+                if let Some(found) = rims.switch_id(&ver) {
+                    vbios_id = found;
+                }
+            }
+            let mut wanted: Vec<(RimKind, String, Option<String>)> = Vec::new();
+            if let DeviceKind::Gpu(arch) = kind {
+                let did = rim::driver_rim_id(arch, &driver.clone().unwrap_or_default(), op.chip_info().as_deref());
+                wanted.push((RimKind::Driver, did, driver.clone()));
+            }
+            wanted.push((RimKind::Vbios, vbios_id, vbios.clone()));
+            let mut verified: Vec<(RimKind, VerifiedRim)> = Vec::new();
+            for (rk, rid, version) in &wanted {
+                let label = if *rk == RimKind::Driver { "driver" } else { "vbios" };
+                let cid = id(&format!("rim.{label}"));
+                let title = format!("{} RIM {rid} verifies (XML signature, chain to the NVIDIA CoRIM root) and matches the report", if *rk == RimKind::Driver { "Driver" } else { "VBIOS" });
+                match rims.get(rid, &opts.rim_root, at) {
+                    None => checks.push(
+                        Check::new(&cid, &title, if opts.require_rims { Status::Indeterminate } else { Status::Skipped })
+                            .reason(format!("RIM {rid} not supplied (--rims)"))
+                            .expected(rid.clone()),
+                    ),
+                    Some(Err(e)) => checks.push(Check::fail(&cid, &title, e)),
+                    Some(Ok(r)) => {
+                        let mut problems = Vec::new();
+                        if Some(&r.version) != version.as_ref() {
+                            problems.push(format!("RIM version {} ≠ report {}", r.version, version.clone().unwrap_or_default()));
+                        }
+                        if !r.name.eq_ignore_ascii_case(kind.chip()) {
+                            problems.push(format!("RIM is for {} not {}", r.name, kind.chip()));
+                        }
+                        checks.push(
+                            Check::from_bool(&cid, &title, problems.is_empty(), problems.join("; "))
+                                .expected(format!("{rid} version {}", version.clone().unwrap_or_default()))
+                                .actual(format!("{} version {} (signer valid to {})", r.name, r.version, r.signer_not_after)),
+                        );
+                        used_rims.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
+                            kind: format!("rim:{rid}"),
+                            sha256: r.sha256.clone(),
+                            issued: None,
+                            next_update: Some(r.chain_not_after.to_rfc3339()),
+                            detail: Some(format!("{} {} tagId {}", r.name, r.version, r.id)),
+                        });
+                        // OCSP on the RIM chain: signer, L3, L2 (not the root).
+                        for k in 0..3usize {
+                            let cert = r.signer_chain.get(k).map(Vec::as_slice).unwrap_or_default();
+                            let issuer = r.signer_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
+                            if cert.is_empty() || issuer.is_empty() {
+                                continue;
+                            }
+                            checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("rim.{label}.ocsp[{k}]")), &cn(cert), cert, issuer, at, opts.require_ocsp));
+                        }
+                        if problems.is_empty() {
+                            verified.push((*rk, r));
+                        }
+                    }
+                }
+            }
+            // Measurements, once every wanted RIM verified.
+            if verified.len() == wanted.len() {
+                let refs: Vec<(RimKind, &VerifiedRim)> = verified.iter().map(|(k, r)| (*k, r)).collect();
+                let nvdec0_disabled = op.nvdec0_status() == Some(STATUS_DISABLED);
+                let blocks = |n: u32| u8::try_from(n).ok().and_then(|b| report.measurement(b)).map(<[u8]>::to_vec);
+                match rim::compare(&refs, &blocks, nvdec0_disabled) {
+                    Err(e) => checks.push(Check::fail(&id("measurements"), "Measurements match the RIMs' golden values", e.to_string())),
+                    Ok(results) => {
+                        let mut matched = 0usize;
+                        let mut failed = 0usize;
+                        for r in &results {
+                            let label = if r.source == RimKind::Driver { "driver" } else { "vbios" };
+                            let cid = id(&format!("rim.{label}.measurement[{}]", r.index));
+                            match r.status {
+                                MatchStatus::Match | MatchStatus::Skipped(_) => matched = matched.saturating_add(1),
+                                MatchStatus::Mismatch | MatchStatus::Missing => {
+                                    let expected = r.expected.iter().map(hex::encode).collect::<Vec<_>>().join(" | ");
+                                    let actual = r.actual.as_ref().map_or_else(|| "no such block in the report".to_owned(), hex::encode);
+                                    let waiver = opts.waived_indices.iter().find(|(ix, _)| *ix == r.index);
+                                    let title = format!("Measurement {} matches the {label} RIM", r.index);
+                                    let c = match waiver {
+                                        Some((_, why)) => Check::pass(&cid, &title).reason(format!("mismatch waived by policy: {why}")),
+                                        None => {
+                                            failed = failed.saturating_add(1);
+                                            Check::fail(&cid, &title, if r.status == MatchStatus::Missing { "golden value but no runtime measurement" } else { "runtime value matches no golden alternative" })
+                                        }
+                                    };
+                                    checks.push(c.expected(expected).actual(actual));
+                                }
+                            }
+                        }
+                        checks.push(
+                            Check::from_bool(&id("measurements"), "Measurements match the RIMs' golden values", failed == 0 && !results.is_empty(), format!("{failed} of {} active indices do not match", results.len()))
+                                .actual(format!("{matched}/{} active indices match", results.len())),
+                        );
+                        rim_summary = Some(json!({ "active": results.len(), "matched": matched, "failed": failed }));
+                    }
+                }
+            } else {
+                checks.push(Check::new(&id("measurements"), "Measurements match the RIMs' golden values", if opts.require_rims { Status::Indeterminate } else { Status::Skipped }).reason("not evaluated: a RIM is missing or did not verify"));
+            }
+        }
+        if let Some(obj) = claim.as_object_mut() {
+            obj.insert("measurements".to_owned(), rim_summary.unwrap_or(Value::Null));
+        }
+        summaries.push(Facts {
+            kind,
+            driver,
+            vbios,
+            mode: op.feature_flag().map(FeatureFlag::as_str),
+            ueid: chain.as_ref().map(|c| c.ueid.clone()),
+            switch_pdis: op.switch_pdis().unwrap_or_default(),
+            switch_gpu_pdis: op.switch_gpu_pdis().unwrap_or_default(),
+            ppcie_status: op.protected_pcie_status(),
+        });
+        devices.push(claim);
+    }
+
+    node_checks(&mut checks, &summaries);
+    let nras_claims = nras_checks(&mut checks, coll, at, opts, list.items.len());
+
+    let mut collateral: Vec<CollateralUsed> = used_rims.into_values().collect();
+    collateral.extend(used_ocsp.into_values());
+    GpuVerification { checks, claims: json!({ "devices": devices, "nras": nras_claims }), collateral }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ocsp_check(
+    store: &mut OcspStore<'_>,
+    used: &mut BTreeMap<String, CollateralUsed>,
+    check_id: &str,
+    subject: &str,
+    cert: &[u8],
+    issuer: &[u8],
+    at: Timestamp,
+    required: bool,
+) -> Check {
+    let title = format!("OCSP: {subject} not revoked");
+    match store.status(cert, issuer, at) {
+        None => Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
+            .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
+        Some(Err(e)) => Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
+            .reason(format!("no usable OCSP response: {e}")),
+        Some(Ok(r)) => {
+            used.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
+                kind: "ocsp".to_owned(),
+                sha256: r.sha256.clone(),
+                issued: Some(r.this_update.to_rfc3339()),
+                next_update: r.next_update.map(Timestamp::to_rfc3339),
+                detail: Some(format!("{subject} serial {} by {}", hex::encode(&r.serial), r.responder)),
+            });
+            let window = format!("{} .. {}", r.this_update, r.next_update.map(|t| t.to_rfc3339()).unwrap_or_default());
+            match r.status {
+                CertStatus::Good => Check::pass(check_id, &title).actual(format!("good ({window})")),
+                CertStatus::Revoked { time, reason } => Check::fail(check_id, &title, format!("revoked at {time} (reason {reason:?})")).actual("revoked"),
+                CertStatus::Unknown => Check::new(check_id, &title, Status::Indeterminate).reason("the responder does not know this certificate").actual("unknown"),
+            }
+        }
+    }
+}
+
+/// What the node checks need from each device (all from signed reports and certificates).
+struct Facts {
+    kind: Option<DeviceKind>,
+    driver: Option<String>,
+    vbios: Option<String>,
+    mode: Option<&'static str>,
+    ueid: Option<String>,
+    switch_pdis: Vec<[u8; 8]>,
+    switch_gpu_pdis: Vec<[u8; 8]>,
+    ppcie_status: Option<u8>,
+}
+
+fn node_checks(checks: &mut Vec<Check>, s: &[Facts]) {
+    let gpus: Vec<&Facts> = s.iter().filter(|x| matches!(x.kind, Some(DeviceKind::Gpu(_)))).collect();
+    let distinct = |f: &dyn Fn(&Facts) -> Option<String>| -> BTreeSet<String> { gpus.iter().map(|x| f(x).unwrap_or_else(|| "-".to_owned())).collect() };
+    let drivers = distinct(&|x| x.driver.clone());
+    let vbioses = distinct(&|x| x.vbios.clone());
+    let modes = distinct(&|x| x.mode.map(str::to_owned));
+    let consistent = drivers.len() <= 1 && vbioses.len() <= 1 && modes.len() <= 1;
+    checks.push(
+        Check::from_bool("gpu.consistent", "All GPUs run the same driver, VBIOS and CC feature mode", consistent, "GPUs of one node disagree (mixed SPT/MPT/PPCIe or versions)")
+            .actual(format!("driver {drivers:?}, VBIOS {vbioses:?}, mode {modes:?}")),
+    );
+    let mut seen = BTreeSet::new();
+    let dups: Vec<String> = s.iter().filter_map(|x| x.ueid.clone()).filter(|u| !seen.insert(u.clone())).collect();
+    checks.push(
+        Check::from_bool("gpu.unique", "Every device appears once (distinct device identity serials)", dups.is_empty(), format!("the same device is listed more than once: {dups:?}"))
+            .actual(format!("{} devices, {} distinct", s.len(), seen.len())),
+    );
+    topology_check(checks, &gpus, s);
+}
+
+/// Protected PCIe (8 GPUs + 4 NVSwitches): every GPU names the same switches on its NVLink ports,
+/// those are exactly the switches in the evidence, and every switch names the same GPUs.
+/// A switch reports its own PDI byte-reversed relative to how GPUs list it (observed on the
+/// real HGX evidence); it is normalised before comparing.
+fn topology_check(checks: &mut Vec<Check>, gpus: &[&Facts], all: &[Facts]) {
+    let switches: Vec<&Facts> = all.iter().filter(|x| x.kind == Some(DeviceKind::Switch)).collect();
+    let ppcie = gpus.iter().any(|g| g.mode == Some("PPCIE"));
+    if (switches.is_empty() && !ppcie) || gpus.is_empty() {
+        // No fabric to check: single GPUs, or switch evidence on its own.
+        return;
+    }
+    let title = "Protected-PCIe topology: GPUs and NVSwitches name each other consistently";
+    if switches.is_empty() {
+        checks.push(Check::new("gpu.topology", title, Status::Indeterminate).reason("GPUs run in protected-PCIe mode but no NVSwitch evidence was given"));
+        return;
+    }
+    let hexes = |v: &BTreeSet<[u8; 8]>| v.iter().map(hex::encode).collect::<Vec<_>>().join(",");
+    let mut problems = Vec::new();
+    let gpu_sets: Vec<BTreeSet<[u8; 8]>> = gpus.iter().map(|g| g.switch_pdis.iter().copied().collect()).collect();
+    let first = gpu_sets.first().cloned().unwrap_or_default();
+    if gpu_sets.iter().any(|set| *set != first) {
+        problems.push("GPUs disagree on which switches they are connected to".to_owned());
+    }
+    let own: BTreeSet<[u8; 8]> = switches
+        .iter()
+        .filter_map(|sw| sw.switch_pdis.first())
+        .map(|p| {
+            let mut r = *p;
+            r.reverse();
+            r
+        })
+        .collect();
+    if own != first {
+        problems.push(format!("switches in the evidence [{}] are not the switches the GPUs name [{}]", hexes(&own), hexes(&first)));
+    }
+    let n = gpus.len();
+    let switch_gpu_sets: Vec<BTreeSet<[u8; 8]>> = switches.iter().map(|sw| sw.switch_gpu_pdis.iter().take(n).copied().collect()).collect();
+    let g0 = switch_gpu_sets.first().cloned().unwrap_or_default();
+    if switch_gpu_sets.iter().any(|set| *set != g0) || g0.len() != n || g0.contains(&[0xff; 8]) {
+        problems.push(format!("switches do not all name the same {n} GPUs"));
+    }
+    let unprotected = gpus.iter().filter(|g| g.ppcie_status != Some(super::opaque::STATUS_ENABLED)).count();
+    if unprotected > 0 {
+        problems.push(format!("{unprotected} GPUs do not report PROTECTED_PCIE_STATUS enabled"));
+    }
+    checks.push(
+        Check::from_bool("gpu.topology", title, problems.is_empty(), problems.join("; "))
+            .actual(format!("{} GPUs, {} switches [{}]", n, switches.len(), hexes(&own))),
+    );
+}
+
+fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions, devices: usize) -> Value {
+    let Some(input) = &coll.nras else {
+        if opts.require_nras {
+            checks.push(Check::new("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)", Status::Indeterminate).reason("the policy requires an NRAS result but none was supplied (--nras, --jwks)"));
+        }
+        return Value::Null;
+    };
+    let required = opts.require_nras;
+    let mk = |c: Check| if required { c } else { c.optional() };
+    let jwks: Jwks = match nras::parse_jwks(&input.jwks) {
+        Ok(j) => j,
+        Err(e) => {
+            checks.push(mk(Check::fail("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)", format!("JWKS: {e}"))));
+            return Value::Null;
+        }
+    };
+    let nonce = opts.expected_nonce.as_ref().map(|n| n.as_slice());
+    match nras::verify_detached_eat(&input.body, &jwks, at, nonce, nras::NRAS_PROD_ISSUER) {
+        Err(e) => {
+            checks.push(mk(Check::fail("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)", e.to_string())));
+            Value::Null
+        }
+        Ok(v) => {
+            checks.push(mk(Check::pass("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)").actual(format!(
+                "kid {}, {} device tokens",
+                v.overall.kid,
+                v.devices.len()
+            ))));
+            checks.push(mk(Check::from_bool("nras.count", "NRAS covered every device in the evidence", v.devices.len() == devices, "NRAS token count differs from the evidence")
+                .expected(devices.to_string())
+                .actual(v.devices.len().to_string())));
+            let failures = v.failures();
+            checks.push(mk(Check::from_bool("nras.result", "NRAS appraisal result is success for the node and every device", v.is_success(), failures.join("; "))
+                .actual(format!("overall {}", v.overall_result))));
+            json!({
+                "overall_result": v.overall_result,
+                "eat_nonce": v.eat_nonce,
+                "kid": v.overall.kid,
+                "devices": v.devices.iter().map(|d| json!({"name": d.name, "measres": d.measres, "error": d.error.as_ref().map(ToString::to_string)})).collect::<Vec<_>>(),
+            })
+        }
+    }
+}
