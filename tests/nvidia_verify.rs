@@ -297,3 +297,48 @@ fn nvswitch_with_its_rim_and_other_real_sets() {
     let v = verify_gpus(&gpus_only, &GpuCollateral::default(), t, &lax);
     assert_eq!(check(&v, "gpu.topology").status, Status::Indeterminate);
 }
+
+#[test]
+fn near_gpus_pass_the_shipped_gpu_policy_and_each_pin_fails_alone() {
+    use teescan::policy::{AnyOf, CountRule, LoadedPolicy, Policy};
+    use teescan::report::Verdict;
+    let Some(root) = corpus::root() else { return };
+    let dir = "neardirect-qwen35-teep";
+    let list = list_from(&root, &format!("nvidia/providers/{dir}/nvidia_payload.json"));
+    let coll = GpuCollateral { nras: Some(nras(&root, dir)), ..GpuCollateral::default() };
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai-gpu.toml")).unwrap();
+    let base = Policy::parse(&text).unwrap();
+    let scan = |p: Policy, nonce: Option<[u8; 32]>| {
+        let mut opts = teescan::ScanOptions::new(at("2026-06-29T02:06:40Z"));
+        opts.nonce = nonce;
+        opts.policy = Some(LoadedPolicy { policy: p, sha256: "test".to_owned() });
+        teescan::scan_gpu_evidence(&list, &coll, &opts).unwrap()
+    };
+    let nonce = Some(nonce_hex(meta(&root, dir)["request_nonce"].as_str().unwrap()));
+    let r = scan(base.clone(), nonce);
+    let fails = |r: &teescan::report::Report| r.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.clone()).collect::<Vec<_>>();
+    assert_eq!(r.verdict, Verdict::Pass, "{:?} {:?}", fails(&r), r.checks.iter().filter(|c| c.status == Status::Indeterminate).map(|c| &c.id).collect::<Vec<_>>());
+    // Without the caller's nonce the scan cannot be a pass.
+    assert_eq!(scan(base.clone(), None).verdict, Verdict::Indeterminate);
+    // One pin at a time.
+    let mut p = base.clone();
+    p.gpu.as_mut().unwrap().count = Some(CountRule::Exactly(4));
+    assert_eq!(fails(&scan(p, nonce)), vec!["policy.gpu.count"]);
+    for key in ["arch", "driver_version", "vbios_version"] {
+        let mut p = base.clone();
+        let g = p.gpu.as_mut().unwrap();
+        let other = Some(AnyOf { any_of: vec!["OTHER".to_owned()] });
+        match key {
+            "arch" => g.arch = other,
+            "driver_version" => g.driver_version = other,
+            _ => g.vbios_version = other,
+        }
+        assert_eq!(fails(&scan(p, nonce)), vec![format!("policy.gpu.{key}")]);
+    }
+    // The policy requires NRAS: without it the node is indeterminate, never a pass.
+    let mut opts = teescan::ScanOptions::new(at("2026-06-29T02:06:40Z"));
+    opts.nonce = nonce;
+    opts.policy = Some(LoadedPolicy { policy: base, sha256: "test".to_owned() });
+    let r = teescan::scan_gpu_evidence(&list, &GpuCollateral::default(), &opts).unwrap();
+    assert_eq!(r.verdict, Verdict::Indeterminate);
+}

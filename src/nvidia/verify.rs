@@ -354,11 +354,12 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
                 let cid = id(&format!("rim.{label}"));
                 let title = format!("{} RIM {rid} verifies (XML signature, chain to the NVIDIA CoRIM root) and matches the report", if *rk == RimKind::Driver { "Driver" } else { "VBIOS" });
                 match rims.get(rid, &opts.rim_root, at) {
-                    None => checks.push(
+                    None => checks.push(waivable(
                         Check::new(&cid, &title, if opts.require_rims { Status::Indeterminate } else { Status::Skipped })
                             .reason(format!("RIM {rid} not supplied (--rims)"))
                             .expected(rid.clone()),
-                    ),
+                        opts.require_rims,
+                    )),
                     Some(Err(e)) => checks.push(Check::fail(&cid, &title, e)),
                     Some(Ok(r)) => {
                         let mut problems = Vec::new();
@@ -434,7 +435,11 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
                     }
                 }
             } else {
-                checks.push(Check::new(&id("measurements"), "Measurements match the RIMs' golden values", if opts.require_rims { Status::Indeterminate } else { Status::Skipped }).reason("not evaluated: a RIM is missing or did not verify"));
+                checks.push(waivable(
+                    Check::new(&id("measurements"), "Measurements match the RIMs' golden values", if opts.require_rims { Status::Indeterminate } else { Status::Skipped })
+                        .reason("not evaluated: a RIM is missing or did not verify"),
+                    opts.require_rims,
+                ));
             }
         }
         if let Some(obj) = claim.as_object_mut() {
@@ -461,6 +466,15 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
     GpuVerification { checks, claims: json!({ "devices": devices, "nras": nras_claims }), collateral }
 }
 
+/// A check the policy made optional: reported, but not required for the verdict.
+fn waivable(c: Check, required: bool) -> Check {
+    if required {
+        c
+    } else {
+        c.optional()
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn ocsp_check(
     store: &mut OcspStore<'_>,
@@ -474,10 +488,16 @@ fn ocsp_check(
 ) -> Check {
     let title = format!("OCSP: {subject} not revoked");
     match store.status(cert, issuer, at) {
-        None => Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
-            .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
-        Some(Err(e)) => Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
-            .reason(format!("no usable OCSP response: {e}")),
+        None => waivable(
+            Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
+                .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
+            required,
+        ),
+        Some(Err(e)) => waivable(
+            Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
+                .reason(format!("no usable OCSP response: {e}")),
+            required,
+        ),
         Some(Ok(r)) => {
             used.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
                 kind: "ocsp".to_owned(),

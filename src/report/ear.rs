@@ -127,19 +127,46 @@ pub fn claims(report: &Report) -> Value {
         (Some(id), Some(sha)) => format!("policy:teescan/{id}#sha256:{sha}"),
         _ => "policy:teescan/none (no measurement policy applied)".to_owned(),
     };
-    json!({
-        "eat_profile": EAR_PROFILE,
-        "iat": report.verified_at.unix(),
-        "ear.verifier-id": { "developer": "teescan", "build": report.tool },
-        "submods": {
-            "cpu0": {
+    let mut submods = serde_json::Map::new();
+    if report.claims.get("tdx").is_some() {
+        submods.insert(
+            "cpu0".to_owned(),
+            json!({
                 "ear.status": ear_status,
                 "ear.trustworthiness-vector": vector,
                 "ear.appraisal-policy-id": policy_id,
                 "teescan.evidence-sha256": report.input.sha256,
                 "teescan.verdict": report.verdict,
-            }
-        }
+            }),
+        );
+    }
+    // One submodule per GPU / NVSwitch: hardware from its chain, signature, FWID and OCSP;
+    // executables from its RIM measurements; instance identity from its nonce.
+    let n = report.claims.pointer("/gpu/devices").and_then(Value::as_array).map_or(0, Vec::len);
+    for i in 0..n {
+        let p = format!("gpu[{i}].");
+        let hw = tier_of(&select(report, |id| {
+            id.starts_with(&p) && [".report.parse", ".chain", ".report.signature", ".chain.fwid", ".ocsp."].iter().any(|s| id.contains(s))
+        }));
+        let exe = tier_of(&select(report, |id| id.starts_with(&p) && (id.contains(".rim.") || id.ends_with(".measurements"))));
+        let inst = tier_of(&select(report, |id| id == format!("{p}report.nonce")));
+        let any_fail = [hw, exe, inst].contains(&CONTRAINDICATED);
+        let status = if any_fail { "contraindicated" } else if [hw, exe, inst].contains(&NONE) { "none" } else { "affirming" };
+        submods.insert(
+            format!("gpu{i}"),
+            json!({
+                "ear.status": status,
+                "ear.trustworthiness-vector": { "hardware": hw, "executables": exe, "instance-identity": inst },
+                "ear.appraisal-policy-id": policy_id,
+            }),
+        );
+    }
+    json!({
+        "eat_profile": EAR_PROFILE,
+        "iat": report.verified_at.unix(),
+        "ear.verifier-id": { "developer": "teescan", "build": report.tool },
+        "teescan.verdict": report.verdict,
+        "submods": submods,
     })
 }
 

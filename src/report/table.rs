@@ -174,6 +174,34 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  report_data     {}", g(td, "report_data"));
         }
     }
+    if let Some(devices) = report.claims.pointer("/gpu/devices").and_then(|d| d.as_array()) {
+        let _ = writeln!(
+            out,
+            "\nDevices (from the signed reports{})",
+            if report.verdict == Verdict::Pass { "" } else { "; NOT trustworthy: the scan did not pass" }
+        );
+        for d in devices {
+            let g = |k: &str| d.get(k).and_then(|x| x.as_str()).unwrap_or("-").to_owned();
+            let m = d.get("measurements").filter(|m| !m.is_null()).map_or_else(
+                || "measurements not appraised".to_owned(),
+                |m| format!("{}/{} measurements match", m.get("matched").and_then(serde_json::Value::as_u64).unwrap_or(0), m.get("active").and_then(serde_json::Value::as_u64).unwrap_or(0)),
+            );
+            let _ = writeln!(
+                out,
+                "  [{}] {:<9} {:<20} driver {:<11} VBIOS {:<15} mode {:<5} {m}",
+                d.get("index").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                g("arch"),
+                g("hwmodel"),
+                g("driver_version"),
+                g("vbios_version"),
+                g("feature_flag"),
+            );
+        }
+        if let Some(n) = report.claims.pointer("/gpu/nras").filter(|n| !n.is_null()) {
+            let _ = writeln!(out, "  NRAS: overall result {}", n.get("overall_result").and_then(serde_json::Value::as_bool).unwrap_or(false));
+        }
+        let _ = writeln!(out, "  (CC mode, secure boot and debug state are not signed fields: implied only by matching RIM measurements)");
+    }
     if !report.collateral.is_empty() {
         let _ = writeln!(out, "\nCollateral used");
         for c in &report.collateral {
