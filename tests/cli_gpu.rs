@@ -1,0 +1,209 @@
+//! The CLI on GPU evidence and whole nodes (TDX quote + GPUs), real corpus, exit codes.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn teescan(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_teescan"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run teescan");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    run
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_gpu").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_owned()
+}
+
+const H100_NONCE: &str = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+const NEAR_NONCE: &str = "541b6523f9446dcd170e67ac8171eb9226bee5e3f192de4900b74f0ef293500b";
+const NEAR_AT: &str = "2026-06-29T02:06:40Z";
+
+#[test]
+fn h100_sample_through_the_cli() {
+    let Some(root) = corpus::root() else { return };
+    let dir = root.join("nvidia/nvtrust-sample-h100");
+    let rims = scratch("rims");
+    for f in ["NV_GPU_DRIVER_GH100_550.90.07.xml", "NV_GPU_VBIOS_1010_0200_882_96009F0001.xml"] {
+        std::fs::copy(dir.join(f), rims.join(f)).unwrap();
+    }
+    let base = [
+        "scan".to_owned(),
+        s(&dir.join("attestation_report.hex")),
+        "--cert-chain".to_owned(),
+        s(&dir.join("device_cert_chain.pem")),
+        "--rims".to_owned(),
+        s(&rims),
+        "--ocsp".to_owned(),
+        s(&dir.join("ocsp")),
+        "--at".to_owned(),
+        "2025-08-21T12:00:00Z".to_owned(),
+    ];
+    let args = |extra: &[&str]| -> Vec<String> { base.iter().cloned().chain(extra.iter().map(|x| (*x).to_owned())).collect() };
+    let run = |a: Vec<String>| teescan(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // The RIM-chain OCSP responses are from 2025-10-24: at 2025-08-21 they are outside their
+    // window, so the strict default is indeterminate (exit 3), never a pass.
+    let r = run(args(&["--nonce", H100_NONCE]));
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(r.stdout.contains("33/33 measurements match"), "{}", r.stdout);
+    // A policy that waives OCSP explicitly passes (device OCSP still checked when supplied).
+    let pol = scratch("pol").join("h100.toml");
+    std::fs::write(&pol, "schema = \"teescan.policy/v1\"\nid = \"h100\"\nexpires = 2027-01-01T00:00:00Z\n[gpu]\ncount = 1\narch = { any_of = [\"HOPPER\"] }\ndriver_version = { any_of = [\"550.90.07\"] }\nocsp = \"waived\"\n").unwrap();
+    let r = run(args(&["--nonce", H100_NONCE, "--policy", &s(&pol)]));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // Another nonce: exit 1.
+    let r = run(args(&["--nonce", &H100_NONCE.replace("931d", "931e"), "--policy", &s(&pol)]));
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("gpu[0].report.nonce"));
+    // JSON output names every device check.
+    let r = run(args(&["--nonce", H100_NONCE, "--policy", &s(&pol), "--format", "json"]));
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["claims"]["gpu"]["devices"][0]["driver_version"], "550.90.07");
+    assert!(j["collateral"].as_array().unwrap().iter().filter(|c| c["kind"] == "ocsp").count() >= 3);
+    // A raw report without its chain is a usage error.
+    let r = teescan(&["scan", &s(&dir.join("attestation_report.hex"))]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--cert-chain"), "{}", r.stderr);
+    // A bad nonce argument is a usage error.
+    let r = run(args(&["--nonce", "abcd"]));
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn near_8xh100_with_nras_and_the_shipped_policy() {
+    let Some(root) = corpus::root() else { return };
+    let dir = root.join("nvidia/providers/neardirect-qwen35-teep");
+    let args = |nonce: Option<&str>| -> Vec<String> {
+        let mut a = vec![
+            "scan".to_owned(),
+            s(&dir.join("nvidia_payload.json")),
+            "--nras".to_owned(),
+            s(&dir.join("nras_response.json")),
+            "--jwks".to_owned(),
+            s(&dir.join("nras_jwks_at_capture.json")),
+            "--policy".to_owned(),
+            "policies/nearai-gpu.toml".to_owned(),
+            "--at".to_owned(),
+            NEAR_AT.to_owned(),
+        ];
+        if let Some(n) = nonce {
+            a.push("--nonce".to_owned());
+            a.push(n.to_owned());
+        }
+        a
+    };
+    let run = |a: Vec<String>| teescan(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let r = run(args(Some(NEAR_NONCE)));
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.stdout.lines().filter(|l| l.trim_start().starts_with('[') && l.contains("HOPPER")).count(), 8, "{}", r.stdout);
+    assert_eq!(run(args(None)).code, 3, "no nonce: freshness unknown");
+    assert_eq!(run(args(Some(&NEAR_NONCE.replace("541b", "541c")))).code, 1);
+    // The EAR has one submodule per GPU.
+    let mut a = args(Some(NEAR_NONCE));
+    a.extend(["--format".to_owned(), "ear".to_owned()]);
+    let ear: serde_json::Value = serde_json::from_str(&run(a).stdout).unwrap();
+    assert_eq!(ear["submods"].as_object().unwrap().len(), 8);
+    assert_eq!(ear["submods"]["gpu7"]["ear.status"], "affirming");
+}
+
+#[test]
+fn a_whole_near_node_tdx_quote_plus_gpus() {
+    let Some(root) = corpus::root() else { return };
+    let capture = root.join("tdx/derived/teep/neardirect_qwen_qwen3.5-122b-a10b_20260629_020637");
+    let gpu = root.join("nvidia/providers/neardirect-qwen35-teep");
+    // One policy for the node: the shipped TDX and GPU policies together.
+    let tdx = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai.toml")).unwrap();
+    let gpu_pol = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai-gpu.toml")).unwrap();
+    let gpu_section = &gpu_pol[gpu_pol.find("[gpu]").unwrap()..];
+    let node_policy = scratch("node").join("near-node.toml");
+    std::fs::write(&node_policy, format!("{tdx}\n{gpu_section}")).unwrap();
+    let base = vec![
+        "scan".to_owned(),
+        s(&capture.join("quote_7cddc8d792dc.bin")),
+        "--collateral".to_owned(),
+        s(&capture.join("collateral.json")),
+        "--gpu-evidence".to_owned(),
+        s(&gpu.join("nvidia_payload.json")),
+        "--nras".to_owned(),
+        s(&gpu.join("nras_response.json")),
+        "--jwks".to_owned(),
+        s(&gpu.join("nras_jwks_at_capture.json")),
+        "--nonce".to_owned(),
+        NEAR_NONCE.to_owned(),
+        "--at".to_owned(),
+        NEAR_AT.to_owned(),
+    ];
+    let run = |extra: &[&str]| {
+        let a: Vec<String> = base.iter().cloned().chain(extra.iter().map(|x| (*x).to_owned())).collect();
+        teescan(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let r = run(&["--policy", &s(&node_policy)]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("tdx-quote (binary) + nvidia-evidence (8 devices)"), "{}", r.stdout);
+    // A TDX-only policy on the node scan leaves the GPUs at the strict defaults (RIMs and OCSP
+    // required, not supplied): indeterminate, never a pass. The GPU-only policy on a quote-only
+    // scan: the GPU evidence the policy requires is missing.
+    assert_eq!(run(&["--policy", "policies/nearai.toml"]).code, 3);
+    let quote_only = teescan(&[
+        "scan",
+        &s(&capture.join("quote_7cddc8d792dc.bin")),
+        "--collateral",
+        &s(&capture.join("collateral.json")),
+        "--at",
+        NEAR_AT,
+        "--policy",
+        "policies/nearai-gpu.toml",
+    ]);
+    assert_eq!(quote_only.code, 1);
+    assert!(quote_only.stdout.contains("policy.gpu.present"), "{}", quote_only.stdout);
+}
+
+#[test]
+fn chutes_gpus_carry_a_derived_nonce_not_the_raw_one() {
+    let Some(root) = corpus::root() else { return };
+    let dir = root.join("nvidia/providers/chutes-via-redpill-teep");
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    let raw = meta["client_nonce"].as_str().unwrap();
+    let r = teescan(&["scan", &s(&dir.join("gpu_evidence_instance0.json")), "--nonce", raw, "--at", "2026-06-10T02:00:00Z"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout.lines().filter(|l| l.contains("FAIL gpu[") && l.contains(".report.nonce")).count(), 8, "{}", r.stdout);
+}
+
+#[test]
+fn unrecognised_json_is_a_usage_error() {
+    let dir = scratch("json");
+    let f = dir.join("x.json");
+    std::fs::write(&f, "{\"quote\": \"00\"}").unwrap();
+    let r = teescan(&["scan", &s(&f)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.starts_with("teescan: error[input.format]"), "{}", r.stderr);
+    // GPU evidence JSON that is broken names the GPU evidence problem.
+    std::fs::write(&f, "{\"arch\":\"HOPPER\",\"nonce\":\"00\",\"evidence_list\":[{\"certificate\":\"!!\",\"evidence\":\"00\"}]}").unwrap();
+    let r = teescan(&["scan", &s(&f)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("nvidia.evidence"), "{}", r.stderr);
+}
