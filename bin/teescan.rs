@@ -104,7 +104,7 @@ struct ScanArgs {
     /// Intel PCS responses (`*.body` + `*.json` with url and headers). Without it, collateral is
     /// fetched from Intel PCS (or --pccs) unless --offline.
     #[arg(long, value_name = "FILE|DIR")]
-    collateral: Option<PathBuf>,
+    collateral: Vec<PathBuf>,
     /// Verify as of this time (RFC 3339, e.g. 2026-07-01T00:00:00Z). Default: now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -303,8 +303,34 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     }
     let input = read_bounded(&args.input)?;
     let source = args.input.display().to_string();
+    let first_byte = input.iter().find(|b| !b.is_ascii_whitespace());
+    if first_byte == Some(&b'{') {
+        match teescan::provider::parse(&input) {
+            Ok(report) => {
+                let mut r = scan_provider_report(args, &report, &opts)?;
+                r.input.source = Some(source);
+                return Ok(r);
+            }
+            Err(teescan::provider::ProviderError::Unknown(_)) => {}
+            Err(teescan::provider::ProviderError::Unsupported(msg)) => {
+                let check = teescan::report::Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", teescan::report::Status::Indeterminate).reason(msg);
+                let mut r = Report::new(
+                    opts.at,
+                    teescan::report::InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &input)), source: Some(source) },
+                    teescan::report::PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) },
+                    vec![check],
+                    serde_json::Value::Null,
+                    Vec::new(),
+                    vec!["the evidence was not verified".to_owned()],
+                );
+                r.input.source = r.input.source.take();
+                return Ok(r);
+            }
+            Err(e) => return Err(input_error("input.provider", e.to_string())),
+        }
+    }
     if let Some(mut list) = gpu_input(&input, args.cert_chain.as_deref())? {
-        if args.collateral.is_some() {
+        if !args.collateral.is_empty() {
             return Err(input_error("input.usage", "the input is GPU evidence: --collateral belongs to a TDX quote input"));
         }
         for extra in extra_gpu_evidence(args)? {
@@ -321,7 +347,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
         a
     });
 
-    let collateral = match &args.collateral {
+    let collateral = match args.collateral.first() {
         Some(path) if path.is_dir() => {
             let hint = quote.pck_hint()?;
             let exchanges = read_capture_dir(path)?;
@@ -365,6 +391,42 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     };
     report.input.source = Some(source);
     Ok(report)
+}
+
+/// Scan a provider report with the collateral for every FMSPC its quotes need.
+fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderReport, opts: &ScanOptions) -> Result<Report, Error> {
+    let mut hints: Vec<teescan::tdx::quote::PckHint> = Vec::new();
+    for layer in &report.layers {
+        if let Ok(q) = teescan::tdx::Quote::parse(&layer.quote) {
+            if let Ok(h) = q.pck_hint() {
+                if !hints.iter().any(|x| x.fmspc == h.fmspc) {
+                    hints.push(h);
+                }
+            }
+        }
+    }
+    let mut collaterals = Vec::new();
+    for path in &args.collateral {
+        if path.is_dir() {
+            let exchanges = read_capture_dir(path)?;
+            for h in &hints {
+                if let Ok(pcs) = PcsResponses::from_exchanges(&exchanges, &h.fmspc, h.ca) {
+                    collaterals.push(Collateral::from_pcs(&pcs)?);
+                }
+            }
+        } else {
+            collaterals.push(Collateral::from_dcap_json(&read_bounded(path)?)?);
+        }
+    }
+    if args.collateral.is_empty() && !args.offline {
+        for h in &hints {
+            if let Ok(c) = fetch_collateral_for(h, args.pccs.as_deref()) {
+                collaterals.push(c);
+            }
+        }
+    }
+    let coll = gpu_collateral(args)?;
+    Ok(teescan::provider::scan::scan_provider(report, &collaterals, &coll, opts))
 }
 
 /// GPU evidence given as the input: a JSON evidence list, or a raw SPDM report (binary, hex,
@@ -526,15 +588,14 @@ enum FetchFailure {
     Input(Error),
 }
 
-fn fetch_collateral(
-    quote: &teescan::tdx::Quote,
-    pccs: Option<&str>,
-) -> Result<Collateral, FetchFailure> {
+fn fetch_collateral(quote: &teescan::tdx::Quote, pccs: Option<&str>) -> Result<Collateral, FetchFailure> {
+    let hint = quote.pck_hint().map_err(|e| FetchFailure::Input(e.into()))?;
+    fetch_collateral_for(&hint, pccs)
+}
+
+fn fetch_collateral_for(hint: &teescan::tdx::quote::PckHint, pccs: Option<&str>) -> Result<Collateral, FetchFailure> {
     use teescan::fetch::pcs::{PckCa, PcsClient};
     use teescan::fetch::FetchOptions;
-    let hint = quote
-        .pck_hint()
-        .map_err(|e| FetchFailure::Input(e.into()))?;
     let ca = if hint.ca == "platform" {
         PckCa::Platform
     } else {
@@ -621,7 +682,7 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
         } => {
             let args = ScanArgs {
                 input: evidence.input,
-                collateral: evidence.collateral,
+                collateral: evidence.collateral.into_iter().collect(),
                 at: evidence.at,
                 policy: None,
                 format: Format::Table,

@@ -35,6 +35,7 @@ pub mod input;
 pub mod nvidia;
 pub mod pki;
 pub mod policy;
+pub mod provider;
 pub mod report;
 pub mod tdx;
 pub mod time;

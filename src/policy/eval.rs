@@ -105,6 +105,27 @@ pub fn evaluate_gpu(policy: &Policy, v: &crate::nvidia::verify::GpuVerification)
 
 /// Evaluate `policy` at time `at` against a TDX verification and the collateral it used.
 pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[CollateralUsed], at: Timestamp) -> Vec<Check> {
+    evaluate_tdx_with_binding(policy, v, collateral, at, None)
+}
+
+/// The report_data binding a provider report established for a quote: its scheme and whether
+/// the verified REPORTDATA satisfied it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindingOutcome {
+    /// The scheme the provider format declares.
+    pub scheme: crate::provider::binding::Scheme,
+    /// Whether the quote's REPORTDATA satisfies it.
+    pub holds: bool,
+}
+
+/// [`evaluate_tdx`] with the binding outcome of a provider report (for `report_data = { scheme }`).
+pub fn evaluate_tdx_with_binding(
+    policy: &Policy,
+    v: &TdxVerification,
+    collateral: &[CollateralUsed],
+    at: Timestamp,
+    binding: Option<BindingOutcome>,
+) -> Vec<Check> {
     let mut out = Vec::new();
     let tdx = policy.tdx.clone().unwrap_or_default();
     let tcb_rules = tdx.tcb.clone().unwrap_or_default();
@@ -279,15 +300,33 @@ pub fn evaluate_tdx(policy: &Policy, v: &TdxVerification, collateral: &[Collater
                 .expected(want.to_hex())
                 .actual(hex::encode(r.report_data)),
         ),
-        Some(ReportDataRule::Scheme(s)) => out.push(
-            Check::fail(
-                "policy.tdx.td.report_data",
-                "REPORTDATA follows the binding scheme",
-                format!("binding scheme {s:?} needs the provider's report (signing key, TLS key, nonce); a bare quote cannot satisfy it"),
-            )
-            .expected(format!("scheme {s}"))
-            .actual(hex::encode(r.report_data)),
-        ),
+        Some(ReportDataRule::Scheme(s)) => {
+            let title = "REPORTDATA follows the binding scheme";
+            let want = crate::provider::binding::Scheme::from_name(s);
+            out.push(match (want, binding) {
+                (None, _) => Check::fail("policy.tdx.td.report_data", title, format!("unknown binding scheme {s:?}")),
+                (_, None) => Check::fail(
+                    "policy.tdx.td.report_data",
+                    title,
+                    format!("binding scheme {s:?} needs the provider's report (signing key, TLS key, nonce); a bare quote cannot satisfy it"),
+                )
+                .actual(hex::encode(r.report_data)),
+                (Some(w), Some(b)) => {
+                    // A weaker scheme never satisfies a stronger requirement (e.g. a padded
+                    // address when TLS binding is required); a TLS-binding scheme must bind TLS.
+                    let strong_enough = b.scheme >= w && (!w.binds_tls() || b.scheme.binds_tls());
+                    let ok = b.holds && strong_enough;
+                    let reason = if !strong_enough {
+                        format!("the report uses scheme {}, weaker than the required {}", b.scheme.name(), w.name())
+                    } else {
+                        format!("REPORTDATA does not satisfy scheme {}", b.scheme.name())
+                    };
+                    Check::from_bool("policy.tdx.td.report_data", title, ok, reason)
+                        .expected(format!("scheme {} (or stronger)", w.name()))
+                        .actual(format!("scheme {}, {}", b.scheme.name(), if b.holds { "holds" } else { "does not hold" }))
+                }
+            });
+        }
     }
     out
 }

@@ -1,0 +1,1 @@
+//! dstack event log replay (in progress).

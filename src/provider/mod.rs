@@ -1,0 +1,324 @@
+//! Provider attestation reports: what confidential-LLM providers return from their attestation
+//! endpoints, detected strictly and normalised into *layers* (a gateway, a model node, a Chutes
+//! instance, a Tinfoil enclave), each with a TDX quote, optional GPU evidence, an optional event
+//! log, and the inputs of its report_data binding. Only the signed quote, GPU reports and
+//! replayed event log are evidence; every other JSON field is an input to be bound or ignored.
+//!
+//! Supported: NEAR AI / dstack model node (flat), NEAR AI cloud gateway (two layers), reseller
+//! wrappers of a NEAR report (Venice: its `verified` / `server_verification` are ignored),
+//! Chutes (via RedPill), Tinfoil v3 (TDX). Anything else is an error that lists these.
+
+pub mod binding;
+pub mod eventlog;
+pub mod scan;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use binding::{Inputs, Scheme};
+use crate::nvidia::evidence::{parse_evidence_list, EvidenceList};
+
+/// Largest provider report accepted (a NEAR node report with 8 GPUs is ~200 KB).
+pub const MAX_REPORT_LEN: usize = 16 * 1024 * 1024;
+
+/// A provider document that cannot be scanned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// Not JSON, or too large.
+    #[error("provider report: {0}")]
+    Json(String),
+    /// A recognised format with a missing or malformed field.
+    #[error("{format}: {field}: {reason}")]
+    Field {
+        /// Detected format.
+        format: &'static str,
+        /// Field path.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Not a format this version knows.
+    #[error("unrecognised provider report ({0}); supported: NEAR AI / dstack model node, NEAR AI cloud gateway (gateway_attestation + model_attestations), Venice-style reseller wrappers of a NEAR report, Chutes (attestation_type \"chutes\"), Tinfoil v3 (format …/attestation/v3, TDX)")]
+    Unknown(String),
+    /// A recognised format whose evidence teescan does not verify (e.g. AMD SEV-SNP).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// The detected format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// NEAR AI / dstack model node report.
+    NearNode,
+    /// NEAR AI cloud gateway: gateway + model attestations.
+    NearGateway,
+    /// A reseller wrapping a NEAR node report (Venice).
+    ResellerWrapper,
+    /// Chutes instances (as RedPill returns them).
+    Chutes,
+    /// Tinfoil attestation v3.
+    TinfoilV3,
+}
+
+impl Format {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::NearNode => "near-node",
+            Format::NearGateway => "near-gateway",
+            Format::ResellerWrapper => "reseller-wrapper",
+            Format::Chutes => "chutes",
+            Format::TinfoilV3 => "tinfoil-v3",
+        }
+    }
+}
+
+/// One attested machine in a provider report.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// `node`, `gateway`, `model[0]`, `instance[2]`, `enclave`.
+    pub name: String,
+    /// The TDX quote bytes.
+    pub quote: Vec<u8>,
+    /// The binding scheme this layer's format declares.
+    pub scheme: Scheme,
+    /// The binding inputs the report states.
+    pub inputs: Inputs,
+    /// GPU evidence, if the layer has GPUs.
+    pub gpu: Option<EvidenceList>,
+    /// How the GPU reports' nonce relates to the caller's nonce.
+    pub gpu_nonce: GpuNonce,
+    /// The dstack event log (array or JSON string), if any.
+    pub event_log: Option<Value>,
+    /// dstack `info` (unsigned hints: compose file, app id …), if any.
+    pub info: Option<Value>,
+}
+
+/// How a layer's GPU reports carry the caller's nonce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GpuNonce {
+    /// The caller's nonce itself.
+    Raw,
+    /// Chutes: SHA-256(ASCII(nonce hex ‖ this e2e public key)).
+    ChutesDerived(String),
+}
+
+/// A parsed provider report.
+#[derive(Debug, Clone)]
+pub struct ProviderReport {
+    /// Detected format.
+    pub format: Format,
+    /// Why it was detected as that format.
+    pub reason: String,
+    /// The layers, outermost first.
+    pub layers: Vec<Layer>,
+    /// Fields present but deliberately ignored (e.g. a reseller's `verified: true`).
+    pub ignored: Vec<String>,
+    /// The nonce the report says the server used (an unsigned hint, compared with the caller's).
+    pub nonce_hint: Option<String>,
+}
+
+const TINFOIL_V3: &str = "https://tinfoil.sh/predicate/attestation/v3";
+
+fn field_err(format: Format, field: &str, reason: impl Into<String>) -> ProviderError {
+    ProviderError::Field { format: format.as_str(), field: field.to_owned(), reason: reason.into() }
+}
+
+fn str_field<'a>(v: &'a Value, format: Format, key: &str) -> Result<&'a str, ProviderError> {
+    v.get(key).and_then(Value::as_str).ok_or_else(|| field_err(format, key, "missing or not a string"))
+}
+
+fn hex_field(v: &Value, format: Format, key: &str) -> Result<Vec<u8>, ProviderError> {
+    let s = str_field(v, format, key)?;
+    hex::decode(s.trim().trim_start_matches("0x")).map_err(|e| field_err(format, key, format!("not hex: {e}")))
+}
+
+fn opt_hex(v: &Value, key: &str) -> Option<Vec<u8>> {
+    v.get(key).and_then(Value::as_str).and_then(|s| hex::decode(s.trim().trim_start_matches("0x")).ok())
+}
+
+fn b64(s: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+}
+
+/// Parse and detect a provider report. Unknown or ambiguous shapes are errors.
+pub fn parse(bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
+    if bytes.len() > MAX_REPORT_LEN {
+        return Err(ProviderError::Json(format!("{} bytes is more than the {MAX_REPORT_LEN}-byte limit", bytes.len())));
+    }
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| ProviderError::Json(e.to_string()))?;
+    let Some(obj) = v.as_object() else {
+        return Err(ProviderError::Unknown("not a JSON object".to_owned()));
+    };
+    let has = |k: &str| obj.contains_key(k);
+    if has("gateway_attestation") || has("model_attestations") {
+        return near_gateway(&v);
+    }
+    if v.get("attestation_type").and_then(Value::as_str) == Some("chutes") {
+        return chutes(&v);
+    }
+    if let Some(f) = v.get("format").and_then(Value::as_str) {
+        if f == TINFOIL_V3 {
+            return tinfoil(&v);
+        }
+        return Err(ProviderError::Unknown(format!("format {f:?} is not one this version verifies")));
+    }
+    if let Some(api) = v.get("api_version").and_then(Value::as_str) {
+        return Err(ProviderError::Unknown(format!("api_version {api:?} is not one this version verifies")));
+    }
+    if has("intel_quote") && has("signing_address") {
+        let reseller: Vec<String> = ["verified", "server_verification", "tee_provider", "nonce_source", "upstream_model"]
+            .iter()
+            .filter(|k| has(k))
+            .map(|k| (*k).to_owned())
+            .collect();
+        let mut r = near_node(&v, "node", if reseller.is_empty() { Format::NearNode } else { Format::ResellerWrapper })?;
+        if !reseller.is_empty() {
+            r.reason = format!("a NEAR node report (intel_quote, signing_address) wrapped by a reseller (fields {reseller:?}, ignored)");
+            r.ignored = reseller;
+        }
+        return Ok(r);
+    }
+    Err(ProviderError::Unknown("no intel_quote, gateway_attestation, attestation_type or format".to_owned()))
+}
+
+fn gpu_from_payload(v: &Value, format: Format, key: &str) -> Result<Option<EvidenceList>, ProviderError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_evidence_list(s.as_bytes()).map(Some).map_err(|e| field_err(format, key, e.to_string())),
+        Some(other) => parse_evidence_list(other.to_string().as_bytes()).map(Some).map_err(|e| field_err(format, key, e.to_string())),
+    }
+}
+
+/// One NEAR/dstack model node object (also a gateway attestation, which has no GPUs).
+fn near_layer(v: &Value, name: &str, format: Format) -> Result<Layer, ProviderError> {
+    let quote = hex_field(v, format, "intel_quote")?;
+    let addr_text = str_field(v, format, "signing_address")?;
+    let signing_address = hex::decode(addr_text.trim_start_matches("0x")).map_err(|e| field_err(format, "signing_address", e.to_string()))?;
+    let tls = opt_hex(v, "tls_cert_fingerprint");
+    let nonce = opt_hex(v, "request_nonce");
+    let scheme = if tls.is_some() { Scheme::SigningAddressTls } else { Scheme::PaddedSigningAddress };
+    Ok(Layer {
+        name: name.to_owned(),
+        quote,
+        scheme,
+        inputs: Inputs { signing_address: Some(signing_address), tls_fingerprint: tls, nonce, ..Inputs::default() },
+        gpu: gpu_from_payload(v, format, "nvidia_payload")?,
+        gpu_nonce: GpuNonce::Raw,
+        event_log: v.get("event_log").cloned(),
+        info: v.get("info").cloned(),
+    })
+}
+
+fn near_node(v: &Value, name: &str, format: Format) -> Result<ProviderReport, ProviderError> {
+    let layer = near_layer(v, name, format)?;
+    Ok(ProviderReport {
+        format,
+        reason: "NEAR/dstack model node report: intel_quote, signing_address, event_log, info".to_owned(),
+        layers: vec![layer],
+        ignored: Vec::new(),
+        nonce_hint: v.get("request_nonce").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+fn near_gateway(v: &Value) -> Result<ProviderReport, ProviderError> {
+    let f = Format::NearGateway;
+    let gw = v.get("gateway_attestation").ok_or_else(|| field_err(f, "gateway_attestation", "missing"))?;
+    let models = v.get("model_attestations").and_then(Value::as_array).ok_or_else(|| field_err(f, "model_attestations", "missing or not an array"))?;
+    if models.is_empty() {
+        return Err(field_err(f, "model_attestations", "empty: a gateway report without a model attestation proves nothing about inference"));
+    }
+    let mut layers = vec![near_layer(gw, "gateway", f)?];
+    for (i, m) in models.iter().enumerate() {
+        layers.push(near_layer(m, &format!("model[{i}]"), f)?);
+    }
+    Ok(ProviderReport {
+        format: f,
+        reason: format!("gateway_attestation + {} model_attestations", models.len()),
+        layers,
+        ignored: Vec::new(),
+        nonce_hint: gw.get("request_nonce").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+fn chutes(v: &Value) -> Result<ProviderReport, ProviderError> {
+    let f = Format::Chutes;
+    let all = v.get("all_attestations").and_then(Value::as_array).ok_or_else(|| field_err(f, "all_attestations", "missing or not an array"))?;
+    if all.is_empty() {
+        return Err(field_err(f, "all_attestations", "empty"));
+    }
+    let mut layers = Vec::new();
+    for (i, a) in all.iter().enumerate() {
+        let q = str_field(a, f, "intel_quote")?;
+        let quote = b64(q).ok_or_else(|| field_err(f, &format!("all_attestations[{i}].intel_quote"), "not base64"))?;
+        let nonce_text = str_field(a, f, "nonce")?.to_owned();
+        let e2e = str_field(a, f, "e2e_pubkey")?.to_owned();
+        let gpu = match a.get("gpu_evidence") {
+            None | Some(Value::Null) => None,
+            Some(g) => Some(parse_evidence_list(g.to_string().as_bytes()).map_err(|e| field_err(f, &format!("all_attestations[{i}].gpu_evidence"), e.to_string()))?),
+        };
+        layers.push(Layer {
+            name: format!("instance[{i}]"),
+            quote,
+            scheme: Scheme::ChutesE2e,
+            inputs: Inputs {
+                nonce: hex::decode(&nonce_text).ok(),
+                nonce_text: Some(nonce_text),
+                e2e_pubkey: Some(e2e.clone()),
+                ..Inputs::default()
+            },
+            gpu,
+            gpu_nonce: GpuNonce::ChutesDerived(e2e),
+            event_log: None,
+            info: None,
+        });
+    }
+    Ok(ProviderReport {
+        format: f,
+        reason: format!("attestation_type \"chutes\" with {} instances", all.len()),
+        layers,
+        ignored: Vec::new(),
+        nonce_hint: v.get("nonce").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+fn tinfoil(v: &Value) -> Result<ProviderReport, ProviderError> {
+    let f = Format::TinfoilV3;
+    let cpu = v.get("cpu").ok_or_else(|| field_err(f, "cpu", "missing"))?;
+    let platform = str_field(cpu, f, "platform")?;
+    if platform != "tdx" {
+        return Err(ProviderError::Unsupported(format!(
+            "Tinfoil v3 report with cpu.platform {platform:?}: only Intel TDX evidence is verified by this version (AMD SEV-SNP is not supported)"
+        )));
+    }
+    let quote = b64(str_field(cpu, f, "report")?).ok_or_else(|| field_err(f, "cpu.report", "not base64"))?;
+    let rd = v.get("report_data").ok_or_else(|| field_err(f, "report_data", "missing"))?;
+    let gpu = match v.pointer("/gpu/evidences") {
+        None | Some(Value::Null) => None,
+        Some(g) => Some(parse_evidence_list(g.to_string().as_bytes()).map_err(|e| field_err(f, "gpu.evidences", e.to_string()))?),
+    };
+    Ok(ProviderReport {
+        format: f,
+        reason: format!("format {TINFOIL_V3}, cpu.platform tdx"),
+        layers: vec![Layer {
+            name: "enclave".to_owned(),
+            quote,
+            scheme: Scheme::TinfoilV3,
+            inputs: Inputs {
+                tls_fingerprint: opt_hex(rd, "tls_key_fp"),
+                hpke_key: opt_hex(rd, "hpke_key"),
+                nonce: opt_hex(rd, "nonce"),
+                gpu_evidence_hash: opt_hex(rd, "gpu_evidence_hash"),
+                ..Inputs::default()
+            },
+            gpu,
+            gpu_nonce: GpuNonce::Raw,
+            event_log: None,
+            info: None,
+        }],
+        ignored: Vec::new(),
+        nonce_hint: rd.get("nonce").and_then(Value::as_str).map(str::to_owned),
+    })
+}

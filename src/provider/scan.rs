@@ -1,0 +1,229 @@
+//! Scan a provider report: every layer's TDX quote, its report_data binding, freshness against
+//! the caller's nonce, its GPUs (nonce-bound to the quote), its event log, and the policy.
+//! Check ids are prefixed with the layer (`node.tdx.quote.signature`, `model[0].gpu[3].chain`,
+//! `gateway.binding.report_data`, `instance[2].nonce`, …).
+
+use serde_json::{json, Map, Value};
+
+use super::binding;
+use super::{GpuNonce, Layer, ProviderReport};
+use crate::nvidia::verify::{verify_gpus, GpuCollateral};
+use crate::policy::eval::{self, BindingOutcome};
+use crate::report::{Check, CollateralUsed, InputInfo, PolicyInfo, Report, Status};
+use crate::tdx::{self, Collateral, Quote};
+use crate::ScanOptions;
+
+fn prefixed(prefix: &str, checks: Vec<Check>) -> Vec<Check> {
+    checks
+        .into_iter()
+        .map(|mut c| {
+            c.id = format!("{prefix}.{}", c.id);
+            c
+        })
+        .collect()
+}
+
+/// Scan a parsed provider report. `collaterals` holds DCAP collateral for each FMSPC the layers
+/// need (chosen by FMSPC); `gpu` the GPU collateral (RIMs, OCSP, and an NRAS result that applies
+/// to the first layer with GPUs).
+pub fn scan_provider(report: &ProviderReport, collaterals: &[Collateral], gpu: &GpuCollateral, opts: &ScanOptions) -> Report {
+    let policy = opts.policy.as_ref().map(|p| &p.policy);
+    let mut checks = Vec::new();
+    let mut provenance: Vec<CollateralUsed> = Vec::new();
+    let mut layers_claims = Map::new();
+    let mut warnings = Vec::new();
+    let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
+    if let Some(p) = policy {
+        checks.push(eval::expiry_check(p, opts.at));
+    }
+    if !report.ignored.is_empty() {
+        warnings.push(format!(
+            "reseller fields ignored (they restate, not prove, verification): {}",
+            report.ignored.join(", ")
+        ));
+    }
+    let mut nras_used = false;
+    let mut any_gpu = false;
+    for layer in &report.layers {
+        hasher.update(&layer.quote);
+        let (layer_checks, claims, used) = scan_layer(layer, collaterals, gpu, opts, &mut nras_used);
+        any_gpu |= layer.gpu.is_some();
+        checks.extend(layer_checks);
+        provenance.extend(used);
+        layers_claims.insert(layer.name.clone(), claims);
+    }
+    if policy.is_some_and(|p| p.gpu.is_some()) && !any_gpu {
+        checks.push(Check::fail(
+            "policy.gpu.present",
+            "GPU evidence the policy has rules for is present",
+            "the policy has a [gpu] section but no layer of the report carries GPU evidence",
+        ));
+    }
+    if nras_used && gpu.nras.is_some() {
+        warnings.push("an NRAS result was supplied: it was verified against the first layer with GPUs".to_owned());
+    }
+    let policy_info = match &opts.policy {
+        Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
+        None => {
+            warnings.push("no measurement policy was applied: the verdict covers authenticity, bindings and appraisal, not which software runs".to_owned());
+            PolicyInfo { applied: false, id: None, sha256: None }
+        }
+    };
+    // Deduplicate collateral records (shared by layers).
+    provenance.sort_by(|a, b| (a.kind.as_str(), a.sha256.as_str()).cmp(&(b.kind.as_str(), b.sha256.as_str())));
+    provenance.dedup_by(|a, b| a.kind == b.kind && a.sha256 == b.sha256);
+    Report::new(
+        opts.at,
+        InputInfo {
+            format: format!("provider report: {} ({})", report.format.as_str(), report.reason),
+            sha256: hex::encode(hasher.finish()),
+            source: None,
+        },
+        policy_info,
+        checks,
+        json!({
+            "provider": { "format": report.format, "reason": report.reason, "ignored": report.ignored, "nonce_hint": report.nonce_hint },
+            "layers": layers_claims,
+        }),
+        provenance,
+        warnings,
+    )
+}
+
+fn scan_layer(
+    layer: &Layer,
+    collaterals: &[Collateral],
+    gpu: &GpuCollateral,
+    opts: &ScanOptions,
+    nras_used: &mut bool,
+) -> (Vec<Check>, Value, Vec<CollateralUsed>) {
+    let p = layer.name.as_str();
+    let policy = opts.policy.as_ref().map(|x| &x.policy);
+    let mut checks = Vec::new();
+    let mut used = Vec::new();
+    let mut claims = Map::new();
+
+    // 1. The quote.
+    let quote = match Quote::parse(&layer.quote) {
+        Ok(q) => q,
+        Err(e) => {
+            checks.push(Check::fail(&format!("{p}.tdx.quote.structure"), "Quote parses", e.to_string()));
+            return (checks, Value::Object(claims), used);
+        }
+    };
+    let report_data = quote.report.report_data;
+    let fmspc = quote.pck_hint().ok().map(|h| hex::encode(h.fmspc));
+    let collateral = collaterals.iter().find(|c| c.tcb_info_fmspc().is_some() && c.tcb_info_fmspc() == fmspc);
+    let tdx_opts = policy.map_or_else(|| opts.tdx.clone(), eval::tdx_options);
+    let verification = match collateral {
+        Some(c) => {
+            let v = tdx::verify_quote(&layer.quote, quote.clone(), c, &opts.intel_root, opts.at, &tdx_opts);
+            let prov = c.provenance();
+            checks.extend(prefixed(p, v.checks.clone()));
+            claims.insert("tdx".to_owned(), serde_json::to_value(&v.claims).unwrap_or_default());
+            used.extend(prov.clone());
+            Some((v, prov))
+        }
+        None => {
+            checks.push(
+                Check::new(&format!("{p}.tdx.collateral.available"), "DCAP collateral for this quote's FMSPC available", Status::Indeterminate)
+                    .reason(format!("no --collateral for FMSPC {}", fmspc.clone().unwrap_or_else(|| "?".to_owned()))),
+            );
+            None
+        }
+    };
+
+    // 2. The binding: REPORTDATA of the signed quote against the report's inputs.
+    let title = format!("REPORTDATA binds the report's inputs ({} scheme)", layer.scheme.name());
+    let holds = binding::holds(layer.scheme, &layer.inputs, &report_data);
+    let expected = binding::expected(layer.scheme, &layer.inputs).map(|(e, n)| hex::encode(e.get(..n).unwrap_or_default())).unwrap_or_default();
+    checks.push(match &holds {
+        Ok(true) => Check::pass(&format!("{p}.binding.report_data"), &title).expected(expected.clone()).actual(hex::encode(report_data)),
+        Ok(false) => Check::fail(&format!("{p}.binding.report_data"), &title, "the quote's REPORTDATA does not commit to these inputs")
+            .expected(expected.clone())
+            .actual(hex::encode(report_data)),
+        Err(e) => Check::fail(&format!("{p}.binding.report_data"), &title, e.clone()),
+    });
+    let binding_holds = holds == Ok(true);
+    claims.insert(
+        "binding".to_owned(),
+        json!({
+            "scheme": layer.scheme.name(),
+            "holds": binding_holds,
+            "binds_tls": layer.scheme.binds_tls(),
+            "signing_address": if binding_holds { layer.inputs.signing_address.as_ref().map(hex::encode) } else { None },
+            "tls_fingerprint": if binding_holds { layer.inputs.tls_fingerprint.as_ref().map(hex::encode) } else { None },
+        }),
+    );
+
+    // 3. Freshness: the nonce bound into the quote is the caller's.
+    let bound_nonce: Option<Vec<u8>> = layer.inputs.nonce.clone();
+    let nonce_title = "The report answers the caller's nonce (fresh)";
+    checks.push(match (&opts.nonce, &bound_nonce) {
+        (None, _) => Check::new(&format!("{p}.nonce"), nonce_title, Status::Indeterminate)
+            .reason("no caller nonce (--nonce): the report is not shown to be fresh; it may be a replay")
+            .actual(bound_nonce.as_ref().map(hex::encode).unwrap_or_default()),
+        (Some(n), Some(b)) => Check::from_bool(&format!("{p}.nonce"), nonce_title, b.as_slice() == n.as_slice() && binding_holds, if binding_holds { "the server answered another nonce than the caller's (ignored or replayed)" } else { "the nonce is not bound: the binding does not hold" })
+            .expected(hex::encode(n))
+            .actual(hex::encode(b)),
+        (Some(n), None) => Check::fail(&format!("{p}.nonce"), nonce_title, "the report states no nonce").expected(hex::encode(n)),
+    });
+
+    // 4. GPUs, nonce-bound to this quote (the bound nonce, or its declared derivation).
+    if let Some(list) = &layer.gpu {
+        let gpu_nonce: Option<[u8; 32]> = match &layer.gpu_nonce {
+            GpuNonce::Raw => bound_nonce.as_ref().and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+            GpuNonce::ChutesDerived(key) => layer.inputs.nonce_text.as_ref().map(|n| {
+                let mut out = [0u8; 32];
+                out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, format!("{n}{key}").as_bytes()).as_ref());
+                out
+            }),
+        };
+        let mut gpu_opts = policy.map_or_else(crate::nvidia::verify::GpuOptions::default, eval::gpu_options);
+        gpu_opts.expected_nonce = gpu_nonce;
+        let mut coll = gpu.clone();
+        if *nras_used {
+            coll.nras = None;
+            gpu_opts.require_nras = false;
+        }
+        *nras_used = true;
+        let v = verify_gpus(list, &coll, opts.at, &gpu_opts);
+        checks.extend(prefixed(p, v.checks.clone()));
+        if let Some(pol) = policy {
+            checks.extend(prefixed(p, eval::evaluate_gpu(pol, &v)));
+        }
+        used.extend(v.collateral.clone());
+        claims.insert("gpu".to_owned(), v.claims.clone());
+        claims.insert(
+            "gpu_nonce".to_owned(),
+            json!(match &layer.gpu_nonce {
+                GpuNonce::Raw => "the quote's nonce",
+                GpuNonce::ChutesDerived(_) => "SHA-256(nonce hex ‖ e2e public key), Chutes",
+            }),
+        );
+    } else {
+        claims.insert("gpu".to_owned(), json!("none: this layer carries no GPU evidence"));
+    }
+
+    // 5. Event log and software identity.
+    if let Some(log) = &layer.event_log {
+        let (c, cl) = event_log_checks(p, log, &quote, layer.info.as_ref());
+        checks.extend(c);
+        claims.insert("software".to_owned(), cl);
+    }
+
+    // 6. TDX policy for this layer.
+    if let (Some(pol), Some((v, prov))) = (policy, &verification) {
+        let outcome = BindingOutcome { scheme: layer.scheme, holds: binding_holds };
+        checks.extend(prefixed(p, eval::evaluate_tdx_with_binding(pol, v, prov, opts.at, Some(outcome))));
+    }
+    (checks, Value::Object(claims), used)
+}
+
+/// Event-log replay and software identity for one layer.
+fn event_log_checks(prefix: &str, _log: &Value, _quote: &Quote, _info: Option<&Value>) -> (Vec<Check>, Value) {
+    (
+        vec![Check::skipped(&format!("{prefix}.eventlog.replay"), "Event log replays to RTMR0-3", "event-log replay is not wired into this build yet")],
+        Value::Null,
+    )
+}
