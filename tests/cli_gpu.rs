@@ -135,12 +135,11 @@ fn a_whole_near_node_tdx_quote_plus_gpus() {
     let Some(root) = corpus::root() else { return };
     let capture = root.join("tdx/derived/teep/neardirect_qwen_qwen3.5-122b-a10b_20260629_020637");
     let gpu = root.join("nvidia/providers/neardirect-qwen35-teep");
-    // One policy for the node: the shipped TDX and GPU policies together.
+    // The shipped NEAR policy (TDX pins + [gpu]) without its report_data binding rule: a quote
+    // and GPU evidence given separately carry no provider inputs to bind.
     let tdx = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai.toml")).unwrap();
-    let gpu_pol = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai-gpu.toml")).unwrap();
-    let gpu_section = &gpu_pol[gpu_pol.find("[gpu]").unwrap()..];
     let node_policy = scratch("node").join("near-node.toml");
-    std::fs::write(&node_policy, format!("{tdx}\n{gpu_section}")).unwrap();
+    std::fs::write(&node_policy, tdx.lines().filter(|l| !l.starts_with("report_data")).collect::<Vec<_>>().join("\n")).unwrap();
     let base = vec![
         "scan".to_owned(),
         s(&capture.join("quote_7cddc8d792dc.bin")),
@@ -164,10 +163,15 @@ fn a_whole_near_node_tdx_quote_plus_gpus() {
     let r = run(&["--policy", &s(&node_policy)]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("tdx-quote (binary) + nvidia-evidence (8 devices)"), "{}", r.stdout);
-    // A TDX-only policy on the node scan leaves the GPUs at the strict defaults (RIMs and OCSP
-    // required, not supplied): indeterminate, never a pass. The GPU-only policy on a quote-only
-    // scan: the GPU evidence the policy requires is missing.
-    assert_eq!(run(&["--policy", "policies/nearai.toml"]).code, 3);
+    // The shipped policy demands the signing-address-tls binding, which a bare quote cannot
+    // show (exit 1); a TDX-only policy leaves the GPUs at the strict defaults (RIMs and OCSP
+    // required, not supplied): indeterminate. The GPU-only policy on a quote-only scan: the GPU
+    // evidence the policy requires is missing.
+    let shipped = run(&["--policy", "policies/nearai.toml"]);
+    assert_eq!(shipped.code, 1);
+    assert!(shipped.stdout.contains("policy.tdx.td.report_data"));
+    assert_eq!(run(&["--policy", "policies/nearai-gateway.toml"]).code, 1, "gateway pins on a model node");
+    assert_eq!(run(&["--policy", "policies/tdx-baseline.toml"]).code, 3);
     let quote_only = teescan(&[
         "scan",
         &s(&capture.join("quote_7cddc8d792dc.bin")),

@@ -63,6 +63,18 @@ pub struct Policy {
     /// NVIDIA GPU / NVSwitch rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu: Option<GpuPolicy>,
+    /// Rules for the gateway layer of a two-layer provider report (NEAR AI cloud): its `[tdx]`
+    /// replaces the top-level one for that layer only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<LayerPolicy>,
+}
+
+/// Rules for one layer of a provider report.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LayerPolicy {
+    /// TDX rules for this layer.
+    pub tdx: TdxPolicy,
 }
 
 /// Whether a piece of GPU collateral must be checked.

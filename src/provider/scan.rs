@@ -98,7 +98,17 @@ fn scan_layer(
     nras_used: &mut bool,
 ) -> (Vec<Check>, Value, Vec<CollateralUsed>) {
     let p = layer.name.as_str();
-    let policy = opts.policy.as_ref().map(|x| &x.policy);
+    // A gateway layer is held against `[gateway.tdx]` when the policy has one.
+    let layer_policy = opts.policy.as_ref().map(|x| {
+        let mut pol = x.policy.clone();
+        if p == "gateway" {
+            if let Some(g) = &pol.gateway {
+                pol.tdx = Some(g.tdx.clone());
+            }
+        }
+        pol
+    });
+    let policy = layer_policy.as_ref();
     let mut checks = Vec::new();
     let mut used = Vec::new();
     let mut claims = Map::new();
