@@ -18,6 +18,7 @@
 
 use std::time::Duration;
 
+pub mod nvidia;
 pub mod pcs;
 
 /// Why a fetch failed. Every variant names the URL concerned.

@@ -1013,6 +1013,104 @@ pub fn verify_ocsp_with(
     })
 }
 
+// ---------------------------------------------------------------------------------------------
+// Building requests (RFC 6960 §4.1), for the fetcher. Self-contained: only `CertId` is shared
+// with the response side.
+
+/// The ASN.1 of an OCSP request (RFC 6960 §4.1.1), encoded with `der` 0.8.
+mod request_asn1 {
+    use super::asn1::CertId;
+    use super::*;
+
+    /// `OCSPRequest ::= SEQUENCE { tbsRequest TBSRequest, optionalSignature [0] EXPLICIT
+    /// Signature OPTIONAL }` (never signed here; kept raw when decoding).
+    #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+    pub(super) struct OcspRequest {
+        pub tbs_request: TbsRequest,
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub optional_signature: Option<Any>,
+    }
+
+    /// `TBSRequest ::= SEQUENCE { version [0] EXPLICIT Version DEFAULT v1, requestorName [1]
+    /// EXPLICIT GeneralName OPTIONAL, requestList SEQUENCE OF Request, requestExtensions [2]
+    /// EXPLICIT Extensions OPTIONAL }`.
+    #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+    pub(super) struct TbsRequest {
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub version: Option<u8>,
+        #[asn1(context_specific = "1", optional = "true", tag_mode = "EXPLICIT")]
+        pub requestor_name: Option<Any>,
+        pub request_list: Vec<Request>,
+        #[asn1(context_specific = "2", optional = "true", tag_mode = "EXPLICIT")]
+        pub request_extensions: Option<Extensions>,
+    }
+
+    /// `Request ::= SEQUENCE { reqCert CertID, singleRequestExtensions [0] EXPLICIT Extensions
+    /// OPTIONAL }`.
+    #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+    pub(super) struct Request {
+        pub req_cert: CertId,
+        #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+        pub single_request_extensions: Option<Extensions>,
+    }
+}
+
+/// The DER of an OCSP request for `cert_der` issued by `issuer_der`, as NVIDIA's responder
+/// (`ocsp.ndis.nvidia.com`) is asked: one `Request` whose `CertID` uses SHA-384
+/// (`hashAlgorithm` with NULL parameters, `issuerNameHash` = SHA-384 of the issuer's subject DER,
+/// `issuerKeyHash` = SHA-384 of its subjectPublicKey bits, `serialNumber` = the certificate's
+/// serial), version v1 (omitted, the DER default), no requestor name, no signature and no
+/// extensions (in particular no nonce: the response's freshness is checked by its
+/// `thisUpdate`/`nextUpdate` window in [`verify_ocsp`]).
+///
+/// Fails with [`OcspError::BadCertificate`] if either certificate does not parse, and with
+/// [`OcspError::NotIssuedBy`] if the certificate's issuer name is not the issuer's subject.
+pub fn build_request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, OcspError> {
+    let cert = parse_cert(cert_der, "certificate")?;
+    let issuer = parse_cert(issuer_der, "issuer")?;
+    let name_der = |name: &Name, which: &'static str| {
+        name.to_der().map_err(|e| OcspError::BadCertificate {
+            which,
+            reason: e.to_string(),
+        })
+    };
+    let cert_issuer = name_der(cert.tbs_certificate().issuer(), "certificate")?;
+    let issuer_subject = name_der(issuer.tbs_certificate().subject(), "issuer")?;
+    if cert_issuer != issuer_subject {
+        return Err(OcspError::NotIssuedBy {
+            cert_issuer: cert.tbs_certificate().issuer().to_string(),
+            issuer_subject: issuer.tbs_certificate().subject().to_string(),
+        });
+    }
+    let key_bits = spki_key_bits(issuer.tbs_certificate().subject_public_key_info());
+    let encoding = malformed("OCSPRequest");
+    let octets = |bytes: &[u8]| OctetString::new(bytes.to_vec()).map_err(&encoding);
+    let cert_id = asn1::CertId {
+        hash_algorithm: AlgorithmIdentifierOwned {
+            oid: OID_SHA384,
+            parameters: Some(Any::null()),
+        },
+        issuer_name_hash: octets(digest::digest(&digest::SHA384, &issuer_subject).as_ref())?,
+        issuer_key_hash: octets(digest::digest(&digest::SHA384, key_bits).as_ref())?,
+        serial_number: Int::new(cert.tbs_certificate().serial_number().as_bytes())
+            .map_err(&encoding)?,
+    };
+    request_asn1::OcspRequest {
+        tbs_request: request_asn1::TbsRequest {
+            version: None,
+            requestor_name: None,
+            request_list: vec![request_asn1::Request {
+                req_cert: cert_id,
+                single_request_extensions: None,
+            }],
+            request_extensions: None,
+        },
+        optional_signature: None,
+    }
+    .to_der()
+    .map_err(encoding)
+}
+
 #[cfg(test)]
 mod tests {
     //! A `revoked` (or `unknown`) response signed by NVIDIA cannot be made without NVIDIA's
@@ -1619,6 +1717,155 @@ mod tests {
             run(mint(&d4, &k.ca_key, &[])),
             Err(OcspError::IssuerMismatch {
                 field: "issuerKeyHash",
+                ..
+            })
+        ));
+    }
+}
+
+#[cfg(test)]
+mod request_tests {
+    //! [`build_request`] against the real NVIDIA responses of the nvtrust H100 sample: the CertID
+    //! of every request must be the one NVIDIA's responder answered for (skipped when the shared
+    //! corpus is absent).
+    use super::request_asn1::OcspRequest;
+    use super::*;
+    use crate::pki::TrustAnchor;
+
+    const SAMPLE: &str = "../shared/fixtures/nvidia/nvtrust-sample-h100";
+
+    fn read(rel: &str) -> Option<Vec<u8>> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(SAMPLE)
+                .join(rel),
+        )
+        .ok()
+    }
+
+    /// (cert, issuer) pairs NVIDIA's verifier checks: device chain 1..3, each RIM chain 0..2.
+    fn corpus_pairs() -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+        let chain: Vec<Vec<u8>> = pem::parse_many(read("device_cert_chain.pem")?)
+            .unwrap()
+            .into_iter()
+            .map(pem::Pem::into_contents)
+            .collect();
+        let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = (1..4)
+            .map(|k| (chain[k].clone(), chain[k + 1].clone()))
+            .collect();
+        let at = Timestamp::parse_rfc3339("2025-10-24T12:00:00Z").unwrap();
+        for rim in [
+            "NV_GPU_DRIVER_GH100_550.90.07.xml",
+            "NV_GPU_VBIOS_1010_0200_882_96009F0001.xml",
+        ] {
+            let r = crate::nvidia::rim::verify_rim(
+                &read(rim)?,
+                &TrustAnchor::nvidia_corim_root_ca(),
+                at,
+            )
+            .unwrap();
+            for k in 0..3 {
+                let pair = (r.signer_chain[k].clone(), r.signer_chain[k + 1].clone());
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+        }
+        Some(pairs)
+    }
+
+    fn responses() -> Vec<Vec<u8>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(SAMPLE)
+            .join("ocsp");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| decode_response(&std::fs::read(f).unwrap()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn request_cert_ids_are_the_ones_nvidia_answered() {
+        let Some(pairs) = corpus_pairs() else { return };
+        let responses = responses();
+        assert_eq!(
+            pairs.len(),
+            7,
+            "3 device + 2 RIM signers + shared L3 and L2"
+        );
+        assert_eq!(responses.len(), 7);
+        let mut answered = vec![false; responses.len()];
+        for (cert, issuer) in &pairs {
+            let der = build_request(cert, issuer).unwrap();
+            let req = OcspRequest::from_der(&der).unwrap();
+            assert_eq!(req.to_der().unwrap(), der, "canonical DER");
+            assert_eq!(req.optional_signature, None);
+            let tbs = &req.tbs_request;
+            assert_eq!((tbs.version, &tbs.requestor_name), (None, &None));
+            assert_eq!(tbs.request_extensions, None, "no nonce");
+            assert_eq!(tbs.request_list.len(), 1);
+            let id = &tbs.request_list[0].req_cert;
+            assert_eq!(tbs.request_list[0].single_request_extensions, None);
+            assert_eq!(id.hash_algorithm.oid, OID_SHA384);
+            assert_eq!(id.serial_number.as_bytes(), cert_serial(cert).unwrap());
+            // Exactly one real response has this CertID, and it verifies for this pair (its
+            // own window).
+            let hits: Vec<usize> = responses
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    parse(r)
+                        .unwrap()
+                        .data
+                        .responses
+                        .iter()
+                        .any(|s| &s.cert_id == id)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(
+                hits.len(),
+                1,
+                "{:?}",
+                hex::encode(id.serial_number.as_bytes())
+            );
+            let resp = &responses[hits[0]];
+            let this_update = gt(&parse(resp).unwrap().data.responses[0].this_update);
+            let r = verify_ocsp(resp, cert, issuer, this_update).unwrap();
+            assert_eq!(r.status, CertStatus::Good);
+            answered[hits[0]] = true;
+        }
+        assert!(
+            answered.iter().all(|a| *a),
+            "every corpus response is for one request"
+        );
+    }
+
+    #[test]
+    fn request_needs_the_real_issuer() {
+        let Some(pairs) = corpus_pairs() else { return };
+        let (brom, ica) = &pairs[0];
+        let (_, identity) = &pairs[1];
+        assert!(matches!(
+            build_request(brom, identity),
+            Err(OcspError::NotIssuedBy { .. })
+        ));
+        assert!(matches!(
+            build_request(b"junk", ica),
+            Err(OcspError::BadCertificate {
+                which: "certificate",
+                ..
+            })
+        ));
+        assert!(matches!(
+            build_request(brom, b"junk"),
+            Err(OcspError::BadCertificate {
+                which: "issuer",
                 ..
             })
         ));

@@ -1,6 +1,7 @@
 //! A tiny HTTP/1.1 replay server for loopback tests (std `TcpListener` on 127.0.0.1, one thread
 //! per connection, every response `Connection: close`), and captured Intel PCS responses to
-//! replay with it. It records what it was asked. No other network is used.
+//! replay with it. It records what it was asked (method, headers and body included, see
+//! [`Server::start_full`]). No other network is used.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -58,8 +59,37 @@ impl Reply {
     }
 }
 
-/// Decides the reply from the request path (no query) and the number of requests to that path.
-pub type Handler = dyn Fn(&str, usize) -> Reply + Send + Sync;
+/// One request as received.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// Path (no query).
+    pub path: String,
+    /// Headers in received order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body (read by `Content-Length`; empty without one).
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Decides the reply from the request and the number of requests to its path (query excluded),
+/// this one included.
+pub type Handler = dyn Fn(&Request, usize) -> Reply + Send + Sync;
+
+/// Largest request body read.
+const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
 
 /// What the server has seen.
 #[derive(Default)]
@@ -72,6 +102,8 @@ pub struct State {
     pub in_flight: AtomicUsize,
     /// The most requests ever answered at once.
     pub max_in_flight: AtomicUsize,
+    /// Every request in full, in arrival order.
+    pub received: Mutex<Vec<Request>>,
 }
 
 /// A running replay server; it lives until the test process exits.
@@ -86,6 +118,14 @@ impl Server {
     /// Start a server whose `handler` gets the request path (no query) and how many requests that
     /// path has had so far, this one included.
     pub fn start(handler: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> Server {
+        Server::start_full(move |request: &Request, nth| handler(&request.path, nth))
+    }
+
+    /// Start a server whose `handler` sees the whole request (method, headers, body) and how
+    /// many requests its path has had so far, this one included.
+    pub fn start_full(
+        handler: impl Fn(&Request, usize) -> Reply + Send + Sync + 'static,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State::default());
@@ -116,6 +156,11 @@ impl Server {
             .unwrap_or(0)
     }
 
+    /// Every request received so far, in arrival order.
+    pub fn received(&self) -> Vec<Request> {
+        self.state.received.lock().unwrap().clone()
+    }
+
     pub fn targets(&self) -> Vec<String> {
         let mut t: Vec<String> = self
             .state
@@ -139,6 +184,7 @@ pub fn serve(stream: TcpStream, state: &State, handler: &Handler) {
         return;
     }
     let mut user_agent = String::new();
+    let mut headers = Vec::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -152,8 +198,23 @@ pub fn serve(stream: TcpStream, state: &State, handler: &Handler) {
             if name.eq_ignore_ascii_case("user-agent") {
                 user_agent = value.trim().to_owned();
             }
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
         }
     }
+    let content_length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; content_length.min(MAX_REQUEST_BODY)];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let method = request_line
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned();
     let target = request_line
         .split_whitespace()
         .nth(1)
@@ -166,11 +227,23 @@ pub fn serve(stream: TcpStream, state: &State, handler: &Handler) {
         *n += 1;
         *n
     };
-    state.requests.lock().unwrap().push((target, user_agent));
+    state
+        .requests
+        .lock()
+        .unwrap()
+        .push((target.clone(), user_agent));
+    let request = Request {
+        method,
+        target,
+        path,
+        headers,
+        body,
+    };
+    state.received.lock().unwrap().push(request.clone());
     let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.max_in_flight.fetch_max(now, Ordering::SeqCst);
 
-    let reply = handler(&path, nth);
+    let reply = handler(&request, nth);
     if reply.hang {
         // Say nothing; return once the client gives up and closes (or after the read timeout).
         let mut sink = [0u8; 256];
