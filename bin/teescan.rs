@@ -336,7 +336,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
         for extra in extra_gpu_evidence(args)? {
             list.items.extend(extra.items);
         }
-        let coll = gpu_collateral(args)?;
+        let coll = gpu_collateral_online(args, &list, &opts)?;
         let mut report = teescan::scan_gpu_evidence(&list, &coll, &opts)?;
         report.input.source = Some(source);
         return Ok(report);
@@ -384,7 +384,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     };
     let mut report = match &gpu {
         Some(list) => {
-            let coll = gpu_collateral(args)?;
+            let coll = gpu_collateral_online(args, list, &opts)?;
             teescan::scan(teescan::Evidence { tdx: Some((&input, &collateral)), gpu: Some((list, &coll)) }, &opts)?
         }
         None => teescan::scan_tdx_quote(&input, &collateral, &opts)?,
@@ -473,6 +473,41 @@ fn extra_gpu_evidence(args: &ScanArgs) -> Result<Vec<teescan::nvidia::evidence::
                 .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))
         })
         .collect()
+}
+
+/// GPU collateral from files, completed online (NVIDIA RIM service, OCSP, and NRAS when the
+/// policy requires it) when neither `--rims` nor `--ocsp` is given and `--offline` is not set.
+/// Fetch failures are warnings: the checks they leave open are indeterminate, never passed.
+fn gpu_collateral_online(
+    args: &ScanArgs,
+    list: &teescan::nvidia::evidence::EvidenceList,
+    opts: &ScanOptions,
+) -> Result<teescan::nvidia::verify::GpuCollateral, Error> {
+    use teescan::fetch::nvidia::{NvidiaClient, NvidiaEndpoints};
+    let mut coll = gpu_collateral(args)?;
+    if args.offline || args.rims.is_some() || args.ocsp.is_some() {
+        return Ok(coll);
+    }
+    let want_nras = coll.nras.is_none()
+        && opts.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == teescan::policy::Requirement::Required);
+    let client = NvidiaClient::new(NvidiaEndpoints::default(), teescan::fetch::FetchOptions::default())
+        .map_err(|e| input_error("input.url", e.to_string()))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| input_error("input.runtime", format!("cannot start the network runtime: {e}")))?;
+    let (fetched, errors, _log) = rt.block_on(client.gpu_collateral(list, opts.nonce.as_ref(), want_nras));
+    if !args.quiet {
+        for (what, e) in &errors {
+            eprintln!("teescan: warning: could not fetch {what}: {e}");
+        }
+    }
+    coll.rims.extend(fetched.rims);
+    coll.ocsp.extend(fetched.ocsp);
+    if coll.nras.is_none() {
+        coll.nras = fetched.nras;
+    }
+    Ok(coll)
 }
 
 /// RIMs, OCSP responses and the NRAS result from files.
