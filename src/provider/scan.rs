@@ -231,9 +231,6 @@ fn scan_layer(
 }
 
 /// Event-log replay and software identity for one layer.
-fn event_log_checks(prefix: &str, _log: &Value, _quote: &Quote, _info: Option<&Value>) -> (Vec<Check>, Value) {
-    (
-        vec![Check::skipped(&format!("{prefix}.eventlog.replay"), "Event log replays to RTMR0-3", "event-log replay is not wired into this build yet")],
-        Value::Null,
-    )
+fn event_log_checks(prefix: &str, log: &Value, quote: &Quote, info: Option<&Value>) -> (Vec<Check>, Value) {
+    super::eventlog::scan_event_log(prefix, log, &quote.report.rtmr, info, &quote.report.mr_config_id)
 }
