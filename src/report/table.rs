@@ -54,7 +54,12 @@ pub fn render(report: &Report, color: bool) -> String {
     let _ = writeln!(out, "verified as of {}\n", report.verified_at);
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
     let mut skipped = 0usize;
+    let mut waived = 0usize;
     for c in &report.checks {
+        if c.status == Status::Skipped && !c.required {
+            waived = waived.saturating_add(1);
+            continue;
+        }
         if c.status == Status::Skipped && report.verdict == Verdict::Fail {
             skipped = skipped.saturating_add(1);
             continue;
@@ -93,6 +98,9 @@ pub fn render(report: &Report, color: bool) -> String {
         let opt = if c.required { "" } else { " (info)" };
         let line = format!("  {} {:w$}  {}{opt}", st.status(c.status), c.id, detail, w = width);
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if waived > 0 {
+        let _ = writeln!(out, "  ({waived} informational checks skipped: waived by the policy or not applicable; see --format json)");
     }
     if skipped > 0 {
         let _ = writeln!(
@@ -201,6 +209,31 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  NRAS: overall result {}", n.get("overall_result").and_then(serde_json::Value::as_bool).unwrap_or(false));
         }
         let _ = writeln!(out, "  (CC mode, secure boot and debug state are not signed fields: implied only by matching RIM measurements)");
+    }
+    if let Some(layers) = report.claims.get("layers").and_then(|l| l.as_object()) {
+        let _ = writeln!(
+            out,
+            "\nLayers ({}{})",
+            report.claims.pointer("/provider/format").and_then(|f| f.as_str()).unwrap_or("provider report"),
+            if report.verdict == Verdict::Pass { "" } else { "; claims NOT trustworthy: the scan did not pass" }
+        );
+        for (name, l) in layers {
+            let s = |p: &str| l.pointer(p).and_then(|x| x.as_str()).unwrap_or("-").to_owned();
+            let holds = l.pointer("/binding/holds").and_then(serde_json::Value::as_bool).unwrap_or(false);
+            let _ = writeln!(out, "  {name}");
+            let _ = writeln!(out, "    TDX          TCB {}  MRTD {}", s("/tdx/tcb/status"), short(&s("/tdx/td/mr_td"), 24));
+            let _ = writeln!(out, "    binding      {} ({})", s("/binding/scheme"), if holds { "holds" } else { "does NOT hold" });
+            if let Some(devs) = l.pointer("/gpu/devices").and_then(|d| d.as_array()) {
+                let drivers: std::collections::BTreeSet<String> =
+                    devs.iter().filter_map(|d| d.get("driver_version").and_then(|x| x.as_str()).map(str::to_owned)).collect();
+                let _ = writeln!(out, "    GPUs         {} devices, driver {}", devs.len(), drivers.into_iter().collect::<Vec<_>>().join(", "));
+            } else {
+                let _ = writeln!(out, "    GPUs         none");
+            }
+            if l.get("software").is_some_and(|x| !x.is_null()) {
+                let _ = writeln!(out, "    app          {}  compose {}", s("/software/app_id"), short(&s("/software/compose_hash"), 24));
+            }
+        }
     }
     if !report.collateral.is_empty() {
         let _ = writeln!(out, "\nCollateral used");
