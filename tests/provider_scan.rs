@@ -273,3 +273,24 @@ fn unknown_shapes_and_api_versions_are_refused() {
         assert!(provider::parse(doc.as_bytes()).is_err(), "{doc}");
     }
 }
+
+#[test]
+fn every_distinct_node_in_all_attestations_is_verified() {
+    let Some(root) = corpus::root() else { return };
+    let c = Capture::open(&root, "neardirect");
+    let mut v: serde_json::Value = serde_json::from_slice(&c.response("attestation_report")).unwrap();
+    // The capture's single entry is the top-level node itself: one layer.
+    assert_eq!(provider::parse(v.to_string().as_bytes()).unwrap().layers.len(), 1);
+    // A second, different node (here a tampered copy) is verified too and fails the scan.
+    let mut other = v["all_attestations"][0].clone();
+    let mut q = hex::decode(other["intel_quote"].as_str().unwrap()).unwrap();
+    q[200] ^= 1;
+    other["intel_quote"] = serde_json::Value::String(hex::encode(q));
+    v["all_attestations"].as_array_mut().unwrap().push(other);
+    let parsed = provider::parse(v.to_string().as_bytes()).unwrap();
+    assert_eq!(parsed.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), vec!["node", "node[1]"]);
+    let r = scan(v.to_string().as_bytes(), &collaterals(&root), &c.nras(), NEAR_AT, Some(c.nonce()), Some("policies/nearai.toml"));
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(with_status(&r, Status::Fail).contains(&"node[1].tdx.quote.signature".to_owned()));
+    assert_eq!(status(&r, "node.tdx.quote.signature"), Status::Pass);
+}

@@ -214,10 +214,23 @@ fn near_layer(v: &Value, name: &str, format: Format) -> Result<Layer, ProviderEr
 
 fn near_node(v: &Value, name: &str, format: Format) -> Result<ProviderReport, ProviderError> {
     let layer = near_layer(v, name, format)?;
+    let mut layers = vec![layer];
+    // A load balancer merges the attestations of every node behind it into `all_attestations`.
+    // Each distinct node is verified as its own layer (any failing node fails the scan); an
+    // entry identical to the top-level report is the same node and is not repeated.
+    if let Some(all) = v.get("all_attestations") {
+        let all = all.as_array().ok_or_else(|| field_err(format, "all_attestations", "not an array"))?;
+        for (i, a) in all.iter().enumerate() {
+            if a.get("intel_quote") == v.get("intel_quote") {
+                continue;
+            }
+            layers.push(near_layer(a, &format!("node[{i}]"), format)?);
+        }
+    }
     Ok(ProviderReport {
         format,
         reason: "NEAR/dstack model node report: intel_quote, signing_address, event_log, info".to_owned(),
-        layers: vec![layer],
+        layers,
         ignored: Vec::new(),
         nonce_hint: v.get("request_nonce").and_then(Value::as_str).map(str::to_owned),
     })
