@@ -16,7 +16,10 @@
 //! The futures returned here need a Tokio runtime with the time driver enabled (the default of
 //! `#[tokio::main]` / `Runtime::new`, or `Builder::enable_time`/`enable_all`).
 
+use std::net::IpAddr;
 use std::time::Duration;
+
+use reqwest::Url;
 
 pub mod nvidia;
 pub mod pcs;
@@ -129,3 +132,88 @@ impl Default for FetchOptions {
         }
     }
 }
+
+// Shared by every client: URL rules (https, or http on loopback only) and error mapping.
+
+/// Map a reqwest error to a [`FetchError`] for `url`.
+pub(crate) fn classify(url: &str, e: &reqwest::Error) -> FetchError {
+    let url = url.to_owned();
+    if e.is_timeout() {
+        FetchError::Timeout { url }
+    } else if e.is_connect() {
+        FetchError::Connect {
+            url,
+            reason: error_chain(e),
+        }
+    } else {
+        FetchError::Http {
+            url,
+            reason: error_chain(e),
+        }
+    }
+}
+
+/// `e` and its sources, joined with `": "`.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Parse `url` and apply the scheme rule.
+pub(crate) fn checked_url(url: &str) -> Result<Url, FetchError> {
+    let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    check_scheme(&parsed)?;
+    Ok(parsed)
+}
+
+/// A base URL: checked, without query or fragment, serialised without trailing slash.
+pub(crate) fn checked_base(url: &str) -> Result<String, FetchError> {
+    let parsed = checked_url(url)?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(FetchError::InvalidUrl {
+            url: url.to_owned(),
+            reason: "a base URL cannot have a query or fragment".to_owned(),
+        });
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `https` always; `http` only for a loopback host; anything else is invalid.
+pub(crate) fn check_scheme(url: &Url) -> Result<(), FetchError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_host(url) => Ok(()),
+        "http" => Err(FetchError::InsecureUrl {
+            url: url.to_string(),
+        }),
+        other => Err(FetchError::InvalidUrl {
+            url: url.to_string(),
+            reason: format!("unsupported scheme {other:?} (https required)"),
+        }),
+    }
+}
+
+/// Whether the host of `url` is `localhost`, an address in 127.0.0.0/8, or `::1`.
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+

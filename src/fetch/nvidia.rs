@@ -21,16 +21,15 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::Poll;
 
 use base64::Engine as _;
-use reqwest::{Client, Method, Url};
+use reqwest::{Client, Method};
 use serde::Deserialize;
 
 use super::pcs::Fetched;
-use super::{FetchError, FetchOptions};
+use super::{check_scheme, checked_base, classify, error_chain, FetchError, FetchOptions};
 use crate::nvidia::evidence::EvidenceList;
 use crate::nvidia::ocsp;
 use crate::nvidia::rim::{self, GpuArch};
@@ -776,83 +775,6 @@ fn valid_rim_id(id: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         && !id.bytes().all(|b| b == b'.')
-}
-
-/// Map a reqwest error to a [`FetchError`] for `url`.
-fn classify(url: &str, e: &reqwest::Error) -> FetchError {
-    let url = url.to_owned();
-    if e.is_timeout() {
-        FetchError::Timeout { url }
-    } else if e.is_connect() {
-        FetchError::Connect {
-            url,
-            reason: error_chain(e),
-        }
-    } else {
-        FetchError::Http {
-            url,
-            reason: error_chain(e),
-        }
-    }
-}
-
-/// `e` and its sources, joined with `": "`.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// A base URL: parsed, scheme-checked, without query or fragment, serialised without trailing
-/// slash (the rules of `pcs`).
-fn checked_base(url: &str) -> Result<String, FetchError> {
-    let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
-        url: url.to_owned(),
-        reason: e.to_string(),
-    })?;
-    check_scheme(&parsed)?;
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(FetchError::InvalidUrl {
-            url: url.to_owned(),
-            reason: "a base URL cannot have a query or fragment".to_owned(),
-        });
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
-}
-
-/// `https` always; `http` only for a loopback host; anything else is invalid.
-fn check_scheme(url: &Url) -> Result<(), FetchError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback_host(url) => Ok(()),
-        "http" => Err(FetchError::InsecureUrl {
-            url: url.to_string(),
-        }),
-        other => Err(FetchError::InvalidUrl {
-            url: url.to_string(),
-            reason: format!("unsupported scheme {other:?} (https required)"),
-        }),
-    }
-}
-
-/// Whether the host of `url` is `localhost`, an address in 127.0.0.0/8, or `::1`.
-fn is_loopback_host(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

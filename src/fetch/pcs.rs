@@ -13,11 +13,10 @@
 //! Nothing is parsed or decoded here (the issuer-chain headers stay URL-encoded, CRLs stay DER or
 //! hex): checking is the job of [`crate::tdx::collateral`].
 
-use std::net::IpAddr;
 
-use reqwest::{Client, Url};
+use reqwest::Client;
 
-use super::{FetchError, FetchOptions};
+use super::{check_scheme, checked_base, checked_url, classify, error_chain, FetchError, FetchOptions};
 use crate::tdx::collateral::PcsResponses;
 
 /// Base URL of Intel's own PCS, the default collateral source.
@@ -348,88 +347,6 @@ fn required_header(fetched: &Fetched, names: &[&'static str]) -> Result<String, 
             url: fetched.url.clone(),
             header: names.first().copied().unwrap_or("issuer chain"),
         })
-}
-
-/// Map a reqwest error to a [`FetchError`] for `url`.
-fn classify(url: &str, e: &reqwest::Error) -> FetchError {
-    let url = url.to_owned();
-    if e.is_timeout() {
-        FetchError::Timeout { url }
-    } else if e.is_connect() {
-        FetchError::Connect {
-            url,
-            reason: error_chain(e),
-        }
-    } else {
-        FetchError::Http {
-            url,
-            reason: error_chain(e),
-        }
-    }
-}
-
-/// `e` and its sources, joined with `": "`.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// Parse `url` and apply the scheme rule.
-fn checked_url(url: &str) -> Result<Url, FetchError> {
-    let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
-        url: url.to_owned(),
-        reason: e.to_string(),
-    })?;
-    check_scheme(&parsed)?;
-    Ok(parsed)
-}
-
-/// A base URL: checked, without query or fragment, serialised without trailing slash.
-fn checked_base(url: &str) -> Result<String, FetchError> {
-    let parsed = checked_url(url)?;
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(FetchError::InvalidUrl {
-            url: url.to_owned(),
-            reason: "a base URL cannot have a query or fragment".to_owned(),
-        });
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
-}
-
-/// `https` always; `http` only for a loopback host; anything else is invalid.
-fn check_scheme(url: &Url) -> Result<(), FetchError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback_host(url) => Ok(()),
-        "http" => Err(FetchError::InsecureUrl {
-            url: url.to_string(),
-        }),
-        other => Err(FetchError::InvalidUrl {
-            url: url.to_string(),
-            reason: format!("unsupported scheme {other:?} (https required)"),
-        }),
-    }
-}
-
-/// Whether the host of `url` is `localhost`, an address in 127.0.0.0/8, or `::1`.
-fn is_loopback_host(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
