@@ -30,9 +30,10 @@ use serde::Deserialize;
 
 use super::pcs::Fetched;
 use super::{check_scheme, checked_base, classify, error_chain, FetchError, FetchOptions};
+use crate::nvidia::chain::DeviceKind;
 use crate::nvidia::evidence::EvidenceList;
 use crate::nvidia::ocsp;
-use crate::nvidia::rim::{self, GpuArch};
+use crate::nvidia::rim;
 use crate::nvidia::spdm::SpdmReport;
 use crate::nvidia::verify::{GpuCollateral, NrasInput};
 
@@ -108,36 +109,6 @@ struct RimAnswer {
     sha256: Option<String>,
 }
 
-/// The kind of device, from the CN of its device identity (BROM) certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DeviceKind {
-    Gpu(GpuArch),
-    Switch,
-}
-
-impl DeviceKind {
-    fn from_cn(cn: &str) -> Option<DeviceKind> {
-        let m = cn.to_ascii_uppercase();
-        if m.starts_with("GH1") {
-            Some(DeviceKind::Gpu(GpuArch::Hopper))
-        } else if m.starts_with("GB") {
-            Some(DeviceKind::Gpu(GpuArch::Blackwell))
-        } else if m.starts_with("LS_10") || m.starts_with("LS10") {
-            Some(DeviceKind::Switch)
-        } else {
-            None
-        }
-    }
-
-    /// The NRAS `arch` value.
-    fn arch(self) -> &'static str {
-        match self {
-            DeviceKind::Gpu(GpuArch::Hopper) => "HOPPER",
-            DeviceKind::Gpu(GpuArch::Blackwell) => "BLACKWELL",
-            DeviceKind::Switch => "LS10",
-        }
-    }
-}
 
 /// One request of [`NvidiaClient::gpu_collateral`].
 enum Job {
@@ -303,7 +274,7 @@ impl NvidiaClient {
                 .cert_chain
                 .get(1)
                 .and_then(|brom| common_name(brom))
-                .and_then(|cn| DeviceKind::from_cn(&cn));
+                .and_then(|cn| DeviceKind::from_hwmodel(&cn));
             if let Some(k) = kind {
                 first_arch.get_or_insert(k.arch());
             }

@@ -7,6 +7,7 @@
 use der::asn1::ObjectIdentifier;
 use der::Decode as _;
 
+use super::rim::GpuArch;
 use crate::pki::{verify_path, PkiError, TrustAnchor};
 use crate::time::Timestamp;
 
@@ -19,6 +20,47 @@ const OID_DICE_HOPPER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.133
 const OID_DICE_BLACKWELL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.133.5.4.1.1");
 /// id-commonName.
 const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+
+/// The kind of device, from the device identity certificate (signed by NVIDIA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A GPU of this architecture.
+    Gpu(GpuArch),
+    /// An NVSwitch (LS10).
+    Switch,
+}
+
+impl DeviceKind {
+    /// From the device identity (BROM) certificate's common name, e.g. `GH100 A01 GSP BROM`.
+    pub fn from_hwmodel(hwmodel: &str) -> Option<DeviceKind> {
+        let m = hwmodel.to_ascii_uppercase();
+        if m.starts_with("GH1") {
+            Some(DeviceKind::Gpu(GpuArch::Hopper))
+        } else if m.starts_with("GB") {
+            Some(DeviceKind::Gpu(GpuArch::Blackwell))
+        } else if m.starts_with("LS_10") || m.starts_with("LS10") {
+            Some(DeviceKind::Switch)
+        } else {
+            None
+        }
+    }
+    /// The architecture name (`HOPPER`, `BLACKWELL`, `LS10`), as NRAS writes it.
+    pub fn arch(self) -> &'static str {
+        match self {
+            DeviceKind::Gpu(GpuArch::Hopper) => "HOPPER",
+            DeviceKind::Gpu(GpuArch::Blackwell) => "BLACKWELL",
+            DeviceKind::Switch => "LS10",
+        }
+    }
+    /// The chip name RIMs use (`GH100`, `GB100`, `LS10`).
+    pub fn chip(self) -> &'static str {
+        match self {
+            DeviceKind::Gpu(GpuArch::Hopper) => "GH100",
+            DeviceKind::Gpu(GpuArch::Blackwell) => "GB100",
+            DeviceKind::Switch => "LS10",
+        }
+    }
+}
 
 /// A device chain that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,12 +10,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
-use super::chain::{verify_device_chain, VerifiedDeviceChain};
+use super::chain::{verify_device_chain, DeviceKind, VerifiedDeviceChain};
 use super::evidence::EvidenceList;
 use super::nras::{self, Jwks};
 use super::ocsp::{self, CertStatus};
 use super::opaque::{FeatureFlag, STATUS_DISABLED};
-use super::rim::{self, GpuArch, MatchStatus, RimKind, VerifiedRim};
+use super::rim::{self, MatchStatus, RimKind, VerifiedRim};
 use super::spdm::SpdmReport;
 use crate::pki::TrustAnchor;
 use crate::report::{Check, CollateralUsed, Status};
@@ -88,42 +88,6 @@ pub struct GpuVerification {
     pub claims: Value,
     /// RIMs and OCSP responses used.
     pub collateral: Vec<CollateralUsed>,
-}
-
-/// The kind of device, from the device identity certificate (signed by NVIDIA).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DeviceKind {
-    Gpu(GpuArch),
-    Switch,
-}
-
-impl DeviceKind {
-    fn from_hwmodel(hwmodel: &str) -> Option<DeviceKind> {
-        let m = hwmodel.to_ascii_uppercase();
-        if m.starts_with("GH1") {
-            Some(DeviceKind::Gpu(GpuArch::Hopper))
-        } else if m.starts_with("GB") {
-            Some(DeviceKind::Gpu(GpuArch::Blackwell))
-        } else if m.starts_with("LS_10") || m.starts_with("LS10") {
-            Some(DeviceKind::Switch)
-        } else {
-            None
-        }
-    }
-    fn arch(self) -> &'static str {
-        match self {
-            DeviceKind::Gpu(GpuArch::Hopper) => "HOPPER",
-            DeviceKind::Gpu(GpuArch::Blackwell) => "BLACKWELL",
-            DeviceKind::Switch => "LS10",
-        }
-    }
-    fn chip(self) -> &'static str {
-        match self {
-            DeviceKind::Gpu(GpuArch::Hopper) => "GH100",
-            DeviceKind::Gpu(GpuArch::Blackwell) => "GB100",
-            DeviceKind::Switch => "LS10",
-        }
-    }
 }
 
 /// RIMs verified once per scan, by id.
