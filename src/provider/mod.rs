@@ -11,6 +11,7 @@
 pub mod binding;
 pub mod eventlog;
 pub mod scan;
+pub mod signature;
 
 use base64::Engine as _;
 use serde_json::Value;
