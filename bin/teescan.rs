@@ -160,6 +160,16 @@ struct ScanArgs {
     /// The NRAS JWKS that signs --nras.
     #[arg(long, value_name = "FILE", requires = "nras")]
     jwks: Option<PathBuf>,
+    /// A provider's response signature (`GET /v1/signature/{chat_id}` JSON) to verify against
+    /// the attested signing key of the provider report given as input.
+    #[arg(long, value_name = "FILE")]
+    signature: Option<PathBuf>,
+    /// The request body exactly as sent (its SHA-256 must be in the signed text).
+    #[arg(long, value_name = "FILE", requires = "signature")]
+    request: Option<PathBuf>,
+    /// The response body exactly as received (its SHA-256 must be in the signed text).
+    #[arg(long, value_name = "FILE", requires = "signature")]
+    response: Option<PathBuf>,
     /// Print nothing; only set the exit code.
     #[arg(short, long)]
     quiet: bool,
@@ -426,7 +436,16 @@ fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderRep
         }
     }
     let coll = gpu_collateral(args)?;
-    Ok(teescan::provider::scan::scan_provider(report, &collaterals, &coll, opts))
+    let signed = match &args.signature {
+        None => None,
+        Some(path) => Some(teescan::provider::scan::SignedResponse {
+            payload: teescan::provider::signature::parse_signature_payload(&read_bounded(path)?)
+                .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))?,
+            request: args.request.as_deref().map(read_bounded).transpose()?,
+            response: args.response.as_deref().map(read_bounded).transpose()?,
+        }),
+    };
+    Ok(teescan::provider::scan::scan_provider_signed(report, &collaterals, &coll, signed.as_ref(), opts))
 }
 
 /// GPU evidence given as the input: a JSON evidence list, or a raw SPDM report (binary, hex,
@@ -734,6 +753,9 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                 ocsp: None,
                 nras: None,
                 jwks: None,
+                signature: None,
+                request: None,
+                response: None,
                 quiet: false,
             };
             match scan(&args) {

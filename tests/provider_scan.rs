@@ -294,3 +294,42 @@ fn every_distinct_node_in_all_attestations_is_verified() {
     assert!(with_status(&r, Status::Fail).contains(&"node[1].tdx.quote.signature".to_owned()));
     assert_eq!(status(&r, "node.tdx.quote.signature"), Status::Pass);
 }
+
+#[test]
+fn a_response_signature_must_come_from_the_attested_key() {
+    use ed25519_dalek::Signer as _;
+    use teescan::provider::scan::{scan_provider_signed, SignedResponse};
+    use teescan::provider::signature::parse_signature_payload;
+    let Some(root) = corpus::root() else { return };
+    let c = Capture::open(&root, "neardirect");
+    let body = c.response("attestation_report");
+    let report = provider::parse(&body).unwrap();
+    let attested = hex::encode(report.layers[0].inputs.signing_address.as_ref().unwrap());
+    let (req, resp) = (br#"{"messages":[]}"#.to_vec(), br#"{"choices":[]}"#.to_vec());
+    let sha = |b: &[u8]| hex::encode(ring::digest::digest(&ring::digest::SHA256, b));
+    let text = format!("Qwen/Qwen3.5-122B-A10B:{}:{}", sha(&req), sha(&resp));
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let sig = hex::encode(key.sign(text.as_bytes()).to_bytes());
+    let mut opts = ScanOptions::new(Timestamp::parse_rfc3339(NEAR_AT).unwrap());
+    opts.nonce = Some(c.nonce());
+    opts.policy = Some(policy("policies/nearai.toml"));
+    let run = |address: &str| {
+        let payload = parse_signature_payload(
+            format!(r#"{{"text":"{text}","signature":"{sig}","signing_address":"{address}","signing_algo":"ed25519"}}"#).as_bytes(),
+        )
+        .unwrap();
+        let signed = SignedResponse { payload, request: Some(req.clone()), response: Some(resp.clone()) };
+        scan_provider_signed(&report, &collaterals(&root), &c.nras(), Some(&signed), &opts)
+    };
+    // Claiming the attested address with another key's signature: the signature does not verify.
+    let r = run(&attested);
+    assert_eq!(status(&r, "node.response.signature.valid"), Status::Fail);
+    assert_eq!(r.verdict, Verdict::Fail);
+    // A valid signature by a key the quote does not attest: not bound to the TEE.
+    let own = hex::encode(key.verifying_key().to_bytes());
+    let r = run(&own);
+    assert_eq!(status(&r, "response.signature.valid"), Status::Pass);
+    assert_eq!(status(&r, "response.signature.attested_key"), Status::Fail);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(r.claims["response_signature"]["signed_by_layer"].is_null());
+}

@@ -27,6 +27,60 @@ fn prefixed(prefix: &str, checks: Vec<Check>) -> Vec<Check> {
 /// need (chosen by FMSPC); `gpu` the GPU collateral (RIMs, OCSP, and an NRAS result that applies
 /// to the first layer with GPUs).
 pub fn scan_provider(report: &ProviderReport, collaterals: &[Collateral], gpu: &GpuCollateral, opts: &ScanOptions) -> Report {
+    scan_provider_signed(report, collaterals, gpu, None, opts)
+}
+
+/// A response signature with the bodies it covers (`GET /v1/signature/{chat_id}` and the exact
+/// request and response bytes).
+#[derive(Debug, Clone)]
+pub struct SignedResponse {
+    /// The parsed signature payload.
+    pub payload: super::signature::SignaturePayload,
+    /// The request body as sent, if given.
+    pub request: Option<Vec<u8>>,
+    /// The response body as received, if given.
+    pub response: Option<Vec<u8>>,
+}
+
+/// The layer whose *bound* signing address signed the response: only an address the verified
+/// quote commits to (through its report_data binding) can vouch for a signature.
+fn signing_layer<'a>(report: &'a ProviderReport, signer: &[u8]) -> Option<&'a Layer> {
+    report.layers.iter().find(|l| {
+        l.inputs.signing_address.as_deref() == Some(signer)
+            && Quote::parse(&l.quote).is_ok_and(|q| binding::holds(l.scheme, &l.inputs, &q.report.report_data) == Ok(true))
+    })
+}
+
+/// [`scan_provider`] plus a response signature: the signature must verify, its signer must be
+/// the attested (report_data-bound) signing key of a layer, and the bodies must hash to the text.
+pub fn scan_provider_signed(
+    report: &ProviderReport,
+    collaterals: &[Collateral],
+    gpu: &GpuCollateral,
+    signed: Option<&SignedResponse>,
+    opts: &ScanOptions,
+) -> Report {
+    let mut r = scan_provider_inner(report, collaterals, gpu, opts);
+    if let Some(sr) = signed {
+        let layer = signing_layer(report, &sr.payload.signing_address);
+        let prefix = layer.map_or_else(|| "response".to_owned(), |l| format!("{}.response", l.name));
+        let attested: Option<&[u8]> = layer
+            .and_then(|l| l.inputs.signing_address.as_deref())
+            .or_else(|| report.layers.first().and_then(|l| l.inputs.signing_address.as_deref()));
+        let extra = super::signature::signature_checks(&prefix, &sr.payload, attested, sr.request.as_deref(), sr.response.as_deref(), None);
+        r.checks.extend(extra);
+        r.verdict = crate::report::Verdict::from_checks(&r.checks);
+        if let Some(obj) = r.claims.as_object_mut() {
+            obj.insert(
+                "response_signature".to_owned(),
+                json!({ "signed_by_layer": layer.map(|l| l.name.clone()), "algo": sr.payload.algo.as_str(), "kind": sr.payload.kind }),
+            );
+        }
+    }
+    r
+}
+
+fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu: &GpuCollateral, opts: &ScanOptions) -> Report {
     let policy = opts.policy.as_ref().map(|p| &p.policy);
     let mut checks = Vec::new();
     let mut provenance: Vec<CollateralUsed> = Vec::new();
