@@ -32,7 +32,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Verify a TDX quote (raw, hex or base64) with its DCAP collateral.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Work with policy files: lint, schema, init.
     Policy {
         #[command(subcommand)]
