@@ -68,7 +68,7 @@ pub fn decode_quote(input: &[u8]) -> Result<(Vec<u8>, Encoding), Error> {
         return Err(input_err("input.empty", "input is only whitespace"));
     }
     if compact.bytes().all(|b| b.is_ascii_hexdigit()) {
-        if compact.len() % 2 != 0 {
+        if !compact.len().is_multiple_of(2) {
             return Err(input_err(
                 "input.hex",
                 format!("hex text has an odd number of digits ({})", compact.len()),

@@ -217,3 +217,33 @@ pub(crate) fn is_loopback_host(url: &Url) -> bool {
     bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Check the status and read the body of `response` to at most `limit` bytes (refused early
+/// when `Content-Length` says more), keeping the headers for the record.
+pub(crate) async fn read_response(url: &str, mut response: reqwest::Response, limit: usize) -> Result<pcs::Fetched, FetchError> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(FetchError::Status { url: url.to_owned(), status: status.as_u16() });
+    }
+    let too_large = || FetchError::BodyTooLarge { url: url.to_owned(), limit };
+    let mut body = Vec::new();
+    if let Some(len) = response.content_length() {
+        if len > limit as u64 {
+            return Err(too_large());
+        }
+        // `len <= limit`, so this fits in usize.
+        body.reserve(usize::try_from(len).unwrap_or(0));
+    }
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let final_url = response.url().to_string();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e))? {
+        if chunk.len() > limit.saturating_sub(body.len()) {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(pcs::Fetched { url: final_url, status: status.as_u16(), headers, body })
+}

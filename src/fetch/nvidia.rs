@@ -29,7 +29,7 @@ use reqwest::{Client, Method};
 use serde::Deserialize;
 
 use super::pcs::Fetched;
-use super::{check_scheme, checked_base, classify, error_chain, FetchError, FetchOptions};
+use super::{check_scheme, checked_base, classify, error_chain, read_response, FetchError, FetchOptions};
 use crate::nvidia::chain::DeviceKind;
 use crate::nvidia::evidence::EvidenceList;
 use crate::nvidia::ocsp;
@@ -575,49 +575,8 @@ impl NvidiaClient {
                 .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(bytes);
         }
-        let mut response = request.send().await.map_err(|e| classify(url, &e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.to_owned(),
-                status: status.as_u16(),
-            });
-        }
-        let limit = self.opts.max_body_bytes;
-        let too_large = || FetchError::BodyTooLarge {
-            url: url.to_owned(),
-            limit,
-        };
-        let mut out = Vec::new();
-        if let Some(len) = response.content_length() {
-            if len > limit as u64 {
-                return Err(too_large());
-            }
-            out.reserve(usize::try_from(len).unwrap_or(0));
-        }
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let final_url = response.url().to_string();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e))? {
-            if chunk.len() > limit.saturating_sub(out.len()) {
-                return Err(too_large());
-            }
-            out.extend_from_slice(&chunk);
-        }
-        Ok(Fetched {
-            url: final_url,
-            status: status.as_u16(),
-            headers,
-            body: out,
-        })
+        let response = request.send().await.map_err(|e| classify(url, &e))?;
+        read_response(url, response, self.opts.max_body_bytes).await
     }
 }
 

@@ -16,7 +16,7 @@
 
 use reqwest::Client;
 
-use super::{check_scheme, checked_base, checked_url, classify, error_chain, FetchError, FetchOptions};
+use super::{check_scheme, checked_base, checked_url, classify, error_chain, read_response, FetchError, FetchOptions};
 use crate::tdx::collateral::PcsResponses;
 
 /// Base URL of Intel's own PCS, the default collateral source.
@@ -285,55 +285,13 @@ impl PcsClient {
 
     /// One attempt, without retry or overall timeout.
     async fn get_once(&self, url: &str) -> Result<Fetched, FetchError> {
-        let mut response = self
+        let response = self
             .http
             .get(url)
             .send()
             .await
             .map_err(|e| classify(url, &e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.to_owned(),
-                status: status.as_u16(),
-            });
-        }
-        let limit = self.opts.max_body_bytes;
-        let too_large = || FetchError::BodyTooLarge {
-            url: url.to_owned(),
-            limit,
-        };
-        let mut body = Vec::new();
-        if let Some(len) = response.content_length() {
-            if len > limit as u64 {
-                return Err(too_large());
-            }
-            // `len <= limit`, so this fits in usize.
-            body.reserve(usize::try_from(len).unwrap_or(0));
-        }
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let final_url = response.url().to_string();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e))? {
-            if chunk.len() > limit.saturating_sub(body.len()) {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Fetched {
-            url: final_url,
-            status: status.as_u16(),
-            headers,
-            body,
-        })
+        read_response(url, response, self.opts.max_body_bytes).await
     }
 }
 

@@ -148,7 +148,7 @@ pub fn decode_report(input: &[u8]) -> Result<(Vec<u8>, Encoding), EvidenceError>
     }
     let is_report = |b: &[u8]| b.starts_with(&[0x11, 0xE0]);
     if compact.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let hex_result = if compact.len() % 2 == 0 {
+        let hex_result = if compact.len().is_multiple_of(2) {
             hex::decode(compact).map_err(|e| EvidenceError::Hex(e.to_string()))
         } else {
             Err(EvidenceError::Hex(format!(
