@@ -247,3 +247,30 @@ pub(crate) async fn read_response(url: &str, mut response: reqwest::Response, li
     }
     Ok(pcs::Fetched { url: final_url, status: status.as_u16(), headers, body })
 }
+
+/// Run `attempt` under the per-attempt timeout, retrying timeouts, connection errors, 5xx and 429
+/// with exponential backoff, at most `opts.retries` times; any other error is returned at once.
+pub(crate) async fn with_retries<F, Fut>(opts: &FetchOptions, url: &str, mut attempt: F) -> Result<pcs::Fetched, FetchError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<pcs::Fetched, FetchError>>,
+{
+    let mut tries: u32 = 0;
+    loop {
+        let result = match tokio::time::timeout(opts.timeout, attempt()).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(FetchError::Timeout { url: url.to_owned() }),
+        };
+        let retryable = match &result {
+            Ok(_) => return result,
+            Err(FetchError::Timeout { .. }) | Err(FetchError::Connect { .. }) => true,
+            Err(FetchError::Status { status, .. }) => *status == 429 || *status >= 500,
+            Err(_) => false,
+        };
+        if !retryable || tries >= opts.retries {
+            return result;
+        }
+        tokio::time::sleep(opts.backoff.saturating_mul(2u32.saturating_pow(tries))).await;
+        tries = tries.saturating_add(1);
+    }
+}

@@ -29,7 +29,7 @@ use reqwest::{Client, Method};
 use serde::Deserialize;
 
 use super::pcs::Fetched;
-use super::{check_scheme, checked_base, classify, error_chain, read_response, FetchError, FetchOptions};
+use super::{check_scheme, checked_base, classify, error_chain, read_response, with_retries, FetchError, FetchOptions};
 use crate::nvidia::chain::DeviceKind;
 use crate::nvidia::evidence::EvidenceList;
 use crate::nvidia::ocsp;
@@ -531,31 +531,7 @@ impl NvidiaClient {
         body: Option<(&'static str, Vec<u8>)>,
         accept: &'static str,
     ) -> Result<Fetched, FetchError> {
-        let mut attempt: u32 = 0;
-        loop {
-            let once = self.send_once(method.clone(), url, body.clone(), accept);
-            let result = match tokio::time::timeout(self.opts.timeout, once).await {
-                Ok(result) => result,
-                Err(_elapsed) => Err(FetchError::Timeout {
-                    url: url.to_owned(),
-                }),
-            };
-            let retryable = match &result {
-                Ok(_) => return result,
-                Err(FetchError::Timeout { .. }) | Err(FetchError::Connect { .. }) => true,
-                Err(FetchError::Status { status, .. }) => *status == 429 || *status >= 500,
-                Err(_) => false,
-            };
-            if !retryable || attempt >= self.opts.retries {
-                return result;
-            }
-            let delay = self
-                .opts
-                .backoff
-                .saturating_mul(2u32.saturating_pow(attempt));
-            tokio::time::sleep(delay).await;
-            attempt = attempt.saturating_add(1);
-        }
+        with_retries(&self.opts, url, || self.send_once(method.clone(), url, body.clone(), accept)).await
     }
 
     /// One attempt, without retry or overall timeout.

@@ -16,7 +16,7 @@
 
 use reqwest::Client;
 
-use super::{check_scheme, checked_base, checked_url, classify, error_chain, read_response, FetchError, FetchOptions};
+use super::{check_scheme, checked_base, checked_url, classify, error_chain, read_response, with_retries, FetchError, FetchOptions};
 use crate::tdx::collateral::PcsResponses;
 
 /// Base URL of Intel's own PCS, the default collateral source.
@@ -257,30 +257,7 @@ impl PcsClient {
 
     /// GET `url` with timeout, retries and the body limit; `Ok` only for a 2xx answer.
     async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
-        let mut attempt: u32 = 0;
-        loop {
-            let result = match tokio::time::timeout(self.opts.timeout, self.get_once(url)).await {
-                Ok(result) => result,
-                Err(_elapsed) => Err(FetchError::Timeout {
-                    url: url.to_owned(),
-                }),
-            };
-            let retryable = match &result {
-                Ok(_) => return result,
-                Err(FetchError::Timeout { .. }) | Err(FetchError::Connect { .. }) => true,
-                Err(FetchError::Status { status, .. }) => *status == 429 || *status >= 500,
-                Err(_) => false,
-            };
-            if !retryable || attempt >= self.opts.retries {
-                return result;
-            }
-            let delay = self
-                .opts
-                .backoff
-                .saturating_mul(2u32.saturating_pow(attempt));
-            tokio::time::sleep(delay).await;
-            attempt = attempt.saturating_add(1);
-        }
+        with_retries(&self.opts, url, || self.get_once(url)).await
     }
 
     /// One attempt, without retry or overall timeout.
