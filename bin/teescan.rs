@@ -65,8 +65,9 @@ enum PolicyCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Default, ValueEnum)]
 enum Format {
+    #[default]
     Table,
     Json,
     /// IETF RATS EAR (EAT Attestation Result): JSON, or a signed JWT with --ear-key.
@@ -96,9 +97,24 @@ struct EvidenceArgs {
     danger_trust_test_root: Option<PathBuf>,
 }
 
-#[derive(clap::Args)]
+/// The attestation protocol of a live endpoint.
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum ProviderArg {
+    /// From the URL: Tinfoil for *.tinfoil.sh, NEAR otherwise.
+    #[default]
+    Auto,
+    /// NEAR AI and dstack inference proxies (`/v1/attestation/report`, TLS fingerprint asked for).
+    Near,
+    /// Phala / RedPill (`/v1/attestation/report`).
+    Phala,
+    /// Tinfoil (`/.well-known/tinfoil-attestation`).
+    Tinfoil,
+}
+
+#[derive(clap::Args, Default)]
 struct ScanArgs {
-    /// The evidence: a TDX quote file (binary, hex or base64), or `-` for stdin.
+    /// What to verify: a file (TDX quote, GPU evidence, provider report, or a saved bundle), a
+    /// bundle directory, `-` for stdin, or a live endpoint `https://host[/path]`.
     input: PathBuf,
     /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
     /// Intel PCS responses (`*.body` + `*.json` with url and headers). Without it, collateral is
@@ -170,6 +186,35 @@ struct ScanArgs {
     /// The response body exactly as received (its SHA-256 must be in the signed text).
     #[arg(long, value_name = "FILE", requires = "signature")]
     response: Option<PathBuf>,
+    /// Live scans: the model to ask the endpoint about.
+    #[arg(long, value_name = "NAME")]
+    model: Option<String>,
+    /// Live scans: the endpoint's attestation protocol.
+    #[arg(long, value_enum, default_value_t = ProviderArg::Auto)]
+    provider: ProviderArg,
+    /// Live scans: save everything the verdict depended on (request, nonce, raw responses and
+    /// headers, TLS certificate, collateral, policy, verdict) as a directory, or as one file when
+    /// the path ends in `.json`. `teescan scan PATH` re-verifies it offline.
+    #[arg(long, value_name = "DIR|FILE")]
+    save_bundle: Option<PathBuf>,
+    /// Live scans: also trust this root (PEM or DER) for the endpoint's TLS certificate.
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Vec<PathBuf>,
+    /// NVIDIA RIM service base URL (default NVIDIA's).
+    #[arg(long, value_name = "URL")]
+    nvidia_rim_url: Option<String>,
+    /// NVIDIA OCSP responder URL (default NVIDIA's).
+    #[arg(long, value_name = "URL")]
+    nvidia_ocsp_url: Option<String>,
+    /// NRAS base URL, for the appraisal and its JWKS (default NVIDIA's).
+    #[arg(long, value_name = "URL")]
+    nras_url: Option<String>,
+    /// Seconds allowed for each network request (connect, send, read the whole body). Default 15.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+    /// Retries of a request that timed out, failed to connect or got HTTP 5xx/429. Default 2.
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
     /// Print nothing; only set the exit code.
     #[arg(short, long)]
     quiet: bool,
@@ -244,27 +289,33 @@ fn input_error(code: &'static str, message: impl Into<String>) -> Error {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
+    read_bounded_max(path, usize::try_from(MAX_FILE).unwrap_or(usize::MAX))
+}
+
+/// Read at most `max` bytes of `path` (or stdin for `-`); a larger file is an input error.
+fn read_bounded_max(path: &Path, max: usize) -> Result<Vec<u8>, Error> {
+    let max = u64::try_from(max).unwrap_or(u64::MAX);
     let mut buf = Vec::new();
     if path.as_os_str() == "-" {
         std::io::stdin()
             .lock()
-            .take(MAX_FILE.saturating_add(1))
+            .take(max.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(|e| input_error("input.read", format!("cannot read stdin: {e}")))?;
     } else {
         let file = std::fs::File::open(path).map_err(|e| {
             input_error("input.read", format!("cannot read {}: {e}", path.display()))
         })?;
-        file.take(MAX_FILE.saturating_add(1))
+        file.take(max.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(|e| {
                 input_error("input.read", format!("cannot read {}: {e}", path.display()))
             })?;
     }
-    if u64::try_from(buf.len()).unwrap_or(u64::MAX) > MAX_FILE {
+    if u64::try_from(buf.len()).unwrap_or(u64::MAX) > max {
         return Err(input_error(
             "input.too_large",
-            format!("{} is larger than {MAX_FILE} bytes", path.display()),
+            format!("{} is larger than {max} bytes", path.display()),
         ));
     }
     Ok(buf)
@@ -311,7 +362,23 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             .map_err(|b: Vec<u8>| input_error("input.nonce", format!("--nonce must be 32 bytes (64 hex digits), got {}", b.len())))?;
         opts.nonce = Some(arr);
     }
-    let input = read_bounded(&args.input)?;
+    let input_text = args.input.to_string_lossy();
+    if input_text.starts_with("https://") || input_text.starts_with("http://") {
+        return scan_live(args, opts);
+    }
+    if args.save_bundle.is_some() {
+        return Err(input_error("input.usage", "--save-bundle records a live scan: give an https:// endpoint"));
+    }
+    if args.input.is_dir() {
+        return scan_saved_bundle(args, opts);
+    }
+    let input = read_bounded_max(&args.input, teescan::bundle::MAX_BUNDLE_LEN)?;
+    if teescan::bundle::Bundle::is_bundle(&input) {
+        return scan_saved_bundle(args, opts);
+    }
+    if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
+        return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", args.input.display())));
+    }
     let source = args.input.display().to_string();
     let first_byte = input.iter().find(|b| !b.is_ascii_whitespace());
     if first_byte == Some(&b'{') {
@@ -428,14 +495,51 @@ fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderRep
             collaterals.push(Collateral::from_dcap_json(&read_bounded(path)?)?);
         }
     }
-    if args.collateral.is_empty() && !args.offline {
-        for h in &hints {
-            if let Ok(c) = fetch_collateral_for(h, args.pccs.as_deref()) {
-                collaterals.push(c);
-            }
+    let mut coll = gpu_collateral(args)?;
+    let mut fetch_warnings = Vec::new();
+    if !args.offline {
+        // Fetch, all at once, what the files did not supply: DCAP collateral for FMSPCs without
+        // any (only when no --collateral was given), NVIDIA RIMs and OCSP (unless --rims/--ocsp),
+        // and NRAS when the policy requires it (unless --nras).
+        use teescan::fetch::live::{fetch_dependencies, Needs};
+        let have: Vec<[u8; 6]> = if args.collateral.is_empty() {
+            Vec::new()
+        } else {
+            hints.iter().map(|h| h.fmspc).collect()
+        };
+        let needs = Needs {
+            skip_fmspcs: have,
+            gpu: args.rims.is_none() && args.ocsp.is_none(),
+            nras: coll.nras.is_none()
+                && opts.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == teescan::policy::Requirement::Required),
+        };
+        let pcs = match &args.pccs {
+            Some(url) => teescan::fetch::pcs::PcsClient::pccs(url, fetch_options(args)),
+            None => teescan::fetch::pcs::PcsClient::intel(fetch_options(args)),
+        }
+        .map_err(|e| input_error("input.url", e.to_string()))?;
+        let nvidia = teescan::fetch::nvidia::NvidiaClient::new(nvidia_endpoints(args), fetch_options(args))
+            .map_err(|e| input_error("input.url", e.to_string()))?;
+        let (exchanges, failures) = runtime()?.block_on(fetch_dependencies(report, &pcs, &nvidia, opts.nonce.as_ref(), &needs));
+        let pcs_exchanges: Vec<HttpExchange> = exchanges
+            .iter()
+            .filter(|x| x.role == teescan::bundle::Role::Pcs)
+            .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
+            .collect();
+        let (fetched, missing) = teescan::bundle::collaterals_from_pcs(report, &pcs_exchanges, opts.at);
+        collaterals.extend(fetched);
+        let (gpu, warnings) = teescan::bundle::gpu_collateral_from(&exchanges);
+        coll.rims.extend(gpu.rims);
+        coll.ocsp.extend(gpu.ocsp);
+        if coll.nras.is_none() {
+            coll.nras = gpu.nras;
+        }
+        fetch_warnings.extend(warnings);
+        fetch_warnings.extend(failures.into_iter().map(|(what, e)| format!("could not fetch {what}: {e}")));
+        if !exchanges.is_empty() || !pcs_exchanges.is_empty() {
+            fetch_warnings.extend(missing.into_iter().filter(|(f, _)| !needs.skip_fmspcs.iter().any(|s| hex::encode(s) == *f)).map(|(_, why)| why));
         }
     }
-    let coll = gpu_collateral(args)?;
     let signed = match &args.signature {
         None => None,
         Some(path) => Some(teescan::provider::scan::SignedResponse {
@@ -445,7 +549,9 @@ fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderRep
             response: args.response.as_deref().map(read_bounded).transpose()?,
         }),
     };
-    Ok(teescan::provider::scan::scan_provider_signed(report, &collaterals, &coll, signed.as_ref(), opts))
+    let mut r = teescan::provider::scan::scan_provider_signed(report, &collaterals, &coll, signed.as_ref(), opts);
+    r.warnings.extend(fetch_warnings);
+    Ok(r)
 }
 
 /// GPU evidence given as the input: a JSON evidence list, or a raw SPDM report (binary, hex,
@@ -738,25 +844,10 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                 input: evidence.input,
                 collateral: evidence.collateral.into_iter().collect(),
                 at: evidence.at,
-                policy: None,
-                format: Format::Table,
-                ear_key: None,
                 offline: evidence.offline,
                 pccs: evidence.pccs,
-                allow_debug: false,
-                allow_service_td: false,
                 danger_trust_test_root: evidence.danger_trust_test_root,
-                nonce: None,
-                gpu_evidence: Vec::new(),
-                cert_chain: None,
-                rims: None,
-                ocsp: None,
-                nras: None,
-                jwks: None,
-                signature: None,
-                request: None,
-                response: None,
-                quiet: false,
+                ..ScanArgs::default()
             };
             match scan(&args) {
                 Outcome::Error(e) => {
@@ -780,4 +871,137 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live endpoints and evidence bundles.
+
+/// Transport settings from `--timeout` and `--retries`.
+fn fetch_options(args: &ScanArgs) -> teescan::fetch::FetchOptions {
+    let mut o = teescan::fetch::FetchOptions::default();
+    if let Some(t) = args.timeout {
+        o.timeout = std::time::Duration::from_secs(t.max(1));
+    }
+    if let Some(r) = args.retries {
+        o.retries = r;
+    }
+    o
+}
+
+/// NVIDIA endpoints from `--nvidia-rim-url`, `--nvidia-ocsp-url`, `--nras-url`.
+fn nvidia_endpoints(args: &ScanArgs) -> teescan::fetch::nvidia::NvidiaEndpoints {
+    let mut e = teescan::fetch::nvidia::NvidiaEndpoints::default();
+    if let Some(u) = &args.nvidia_rim_url {
+        e.rim_service.clone_from(u);
+    }
+    if let Some(u) = &args.nvidia_ocsp_url {
+        e.ocsp.clone_from(u);
+    }
+    if let Some(u) = &args.nras_url {
+        e.nras.clone_from(u);
+    }
+    e
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| input_error("input.runtime", format!("cannot start the network runtime: {e}")))
+}
+
+/// `teescan scan https://…`: fresh nonce, TLS binding, concurrent collateral, optional bundle.
+fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
+    use teescan::fetch::live::{scan_endpoint, Endpoint, LiveOptions, Progress, Provider};
+    if args.offline {
+        return Err(input_error("input.usage", "--offline cannot scan a live endpoint; scan a saved bundle instead"));
+    }
+    if !args.collateral.is_empty() || args.rims.is_some() || args.ocsp.is_some() || args.nras.is_some() || !args.gpu_evidence.is_empty() {
+        return Err(input_error(
+            "input.usage",
+            "a live scan fetches its own evidence and collateral: --collateral, --rims, --ocsp, --nras and --gpu-evidence apply to saved files",
+        ));
+    }
+    let provider = match args.provider {
+        ProviderArg::Auto => Provider::Auto,
+        ProviderArg::Near => Provider::Near,
+        ProviderArg::Phala => Provider::Phala,
+        ProviderArg::Tinfoil => Provider::Tinfoil,
+    };
+    let endpoint = Endpoint { url: args.input.to_string_lossy().into_owned(), provider, model: args.model.clone() };
+    let mut live = LiveOptions {
+        fetch: fetch_options(args),
+        pccs: args.pccs.clone(),
+        nvidia: nvidia_endpoints(args),
+        nonce: opts.nonce,
+        ..LiveOptions::default()
+    };
+    for path in &args.tls_ca {
+        let bytes = read_bounded(path)?;
+        let der = match pem::parse(&bytes) {
+            Ok(p) => p.into_contents(),
+            Err(_) => bytes,
+        };
+        live.extra_tls_roots.push(der);
+    }
+    if let Some(path) = &args.policy {
+        live.policy_text = Some(read_bounded(path)?);
+    }
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    if show_progress {
+        live.progress = Some(Progress(std::sync::Arc::new(|line: &str| eprintln!("teescan: {line}…"))));
+    }
+    let started = std::time::Instant::now();
+    let scan = runtime()?
+        .block_on(scan_endpoint(&endpoint, &live, &opts))
+        .map_err(|e| input_error("input.url", e.to_string()))?;
+    if show_progress {
+        eprintln!(
+            "teescan: {} requests ({} failed) in {} ms (attestation {} ms, collateral {} ms, verification {} ms)",
+            scan.stats.requests,
+            scan.stats.failures,
+            started.elapsed().as_millis(),
+            scan.stats.attestation.as_millis(),
+            scan.stats.collateral.as_millis(),
+            scan.stats.verification.as_millis()
+        );
+    }
+    let mut report = scan.report;
+    if let Some(path) = &args.save_bundle {
+        teescan::bundle::save(&scan.bundle, path)
+            .map_err(|e| input_error("input.write", format!("cannot write the bundle to {}: {e}", path.display())))?;
+        report.warnings.push(format!("evidence bundle saved to {}", path.display()));
+    }
+    Ok(report)
+}
+
+/// `teescan scan BUNDLE`: re-verify a saved live scan offline, as of its recorded time unless
+/// `--at` says otherwise, against `--policy` or else the policy recorded in it.
+fn scan_saved_bundle(args: &ScanArgs, mut opts: ScanOptions) -> Result<Report, Error> {
+    if args.nonce.is_some() {
+        return Err(input_error("input.usage", "a bundle records the nonce its scan used: --nonce does not apply"));
+    }
+    let (bundle, mismatched) = teescan::bundle::load(&args.input)?;
+    if args.at.is_none() {
+        opts.at = bundle.scanned_at;
+    }
+    let mut notes = Vec::new();
+    if opts.policy.is_none() {
+        if let Some(text) = &bundle.policy {
+            let loaded = teescan::policy::Policy::load(text)
+                .map_err(|e| input_error("input.policy", format!("the policy recorded in the bundle: {e}")))?;
+            notes.push(format!(
+                "held against the policy recorded in the bundle ({}, sha256:{}); pass --policy to use your own",
+                loaded.policy.id, loaded.sha256
+            ));
+            opts.policy = Some(loaded);
+        }
+    }
+    if bundle.test_root && opts.intel_root.is_production() {
+        notes.push("the bundle was made with a TEST root; it is now checked against the Intel SGX Root CA".to_owned());
+    }
+    let mut report = teescan::bundle::scan_bundle(&bundle, &mismatched, &opts)?;
+    report.input.source = Some(format!("{} (bundle of {})", args.input.display(), bundle.url));
+    report.warnings.extend(notes);
+    Ok(report)
 }

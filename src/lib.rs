@@ -27,6 +27,7 @@
     )
 )]
 
+pub mod bundle;
 mod bytes;
 pub mod error;
 #[cfg(feature = "fetch")]

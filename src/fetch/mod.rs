@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+pub mod live;
 pub mod nvidia;
 pub mod pcs;
 
@@ -250,10 +251,10 @@ pub(crate) async fn read_response(url: &str, mut response: reqwest::Response, li
 
 /// Run `attempt` under the per-attempt timeout, retrying timeouts, connection errors, 5xx and 429
 /// with exponential backoff, at most `opts.retries` times; any other error is returned at once.
-pub(crate) async fn with_retries<F, Fut>(opts: &FetchOptions, url: &str, mut attempt: F) -> Result<pcs::Fetched, FetchError>
+pub(crate) async fn with_retries<T, F, Fut>(opts: &FetchOptions, url: &str, mut attempt: F) -> Result<T, FetchError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<pcs::Fetched, FetchError>>,
+    Fut: std::future::Future<Output = Result<T, FetchError>>,
 {
     let mut tries: u32 = 0;
     loop {

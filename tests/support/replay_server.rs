@@ -24,6 +24,8 @@ pub struct Reply {
     pub hang: bool,
     /// Send `Content-Length` (otherwise the body is delimited by closing the connection).
     pub content_length: bool,
+    /// Send only this many bytes of the body (with the full `Content-Length`), then close.
+    pub cut_after: Option<usize>,
 }
 
 impl Reply {
@@ -35,6 +37,7 @@ impl Reply {
             delay: Duration::ZERO,
             hang: false,
             content_length: true,
+            cut_after: None,
         }
     }
     pub fn status(status: u16) -> Self {
@@ -51,6 +54,10 @@ impl Reply {
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    pub fn truncated(mut self, keep: usize) -> Self {
+        self.cut_after = Some(keep);
         self
     }
     pub fn delayed(mut self, delay: Duration) -> Self {
@@ -178,6 +185,14 @@ impl Server {
 /// Answer one connection (one request).
 pub fn serve(stream: TcpStream, state: &State, handler: &Handler) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    serve_io(stream, state, handler, |s| {
+        let _ = s.shutdown(std::net::Shutdown::Write);
+    });
+}
+
+/// Answer one request on any byte stream (plain TCP, or TLS); `finish` ends the response
+/// (half-close, or TLS close_notify).
+pub fn serve_io<S: Read + Write>(stream: S, state: &State, handler: &Handler, finish: impl FnOnce(&mut S)) {
     let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
@@ -260,13 +275,14 @@ pub fn serve(stream: TcpStream, state: &State, handler: &Handler) {
         out.extend_from_slice(format!("Content-Length: {}\r\n", reply.body.len()).as_bytes());
     }
     out.extend_from_slice(b"Connection: close\r\n\r\n");
-    out.extend_from_slice(&reply.body);
+    let sent = reply.cut_after.unwrap_or(reply.body.len()).min(reply.body.len());
+    out.extend_from_slice(&reply.body[..sent]);
     state.in_flight.fetch_sub(1, Ordering::SeqCst);
     // The client may already have hung up (e.g. body too large): ignore write errors.
     let mut stream = reader.into_inner();
     let _ = stream.write_all(&out);
     let _ = stream.flush();
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    finish(&mut stream);
     // Drain until the client closes so the close is orderly.
     let mut sink = [0u8; 256];
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}

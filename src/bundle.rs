@@ -1,0 +1,705 @@
+//! Evidence bundles: everything a live scan's verdict depended on, saved so that it can be
+//! re-verified offline, later, by someone else.
+//!
+//! A bundle records the request (endpoint, the caller's nonce), every HTTP exchange byte for byte
+//! (the provider's attestation response, Intel PCS collateral with its headers, NVIDIA RIMs, OCSP
+//! responses, NRAS tokens and JWKS), the TLS certificate the attestation response arrived over,
+//! the policy, the scan time and the verdict reached. [`scan_bundle`] re-verifies it without the
+//! network; a live scan ([`crate::fetch::live`]) is itself nothing but "fetch into a bundle, then
+//! [`scan_bundle`]", so a re-scan at the recorded time reaches the same verdict by construction.
+//!
+//! The format (`teescan.bundle/v1`) is documented in `docs/bundle-format.md`. Only signed bytes
+//! are evidence: the bundle's own fields (nonce, recorded verdict, hashes) are the client's
+//! record, checked for consistency but never trusted over the signatures.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::nvidia::verify::{GpuCollateral, NrasInput};
+use crate::provider::binding;
+use crate::report::{Check, InputInfo, PolicyInfo, Report, Status, Verdict};
+use crate::tdx::collateral::{Collateral, CollateralError, HttpExchange, PcsResponses};
+use crate::tdx::Quote;
+use crate::time::Timestamp;
+use crate::{Error, ScanOptions};
+
+/// The `format` of a bundle this version writes and reads.
+pub const BUNDLE_FORMAT: &str = "teescan.bundle/v1";
+
+/// Largest bundle manifest (or single-file bundle) read, in bytes.
+pub const MAX_BUNDLE_LEN: usize = 64 * 1024 * 1024;
+
+/// Most exchanges a bundle may hold (a NEAR node with 8 GPUs needs about 40).
+pub const MAX_EXCHANGES: usize = 1024;
+
+/// Name of the manifest inside a bundle directory.
+pub const MANIFEST_NAME: &str = "bundle.json";
+
+/// What an exchange was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The provider's attestation report (exactly one per bundle).
+    Attestation,
+    /// An Intel PCS / PCCS response (TCB Info, QE Identity, PCK CRL, root CA CRL).
+    Pcs,
+    /// An NVIDIA RIM service answer (`{"id", "rim": base64}`).
+    NvidiaRim,
+    /// An NVIDIA OCSP response (DER).
+    NvidiaOcsp,
+    /// An NRAS appraisal (detached EAT).
+    NvidiaNras,
+    /// The NRAS JWKS.
+    NvidiaJwks,
+}
+
+impl Role {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Attestation => "attestation",
+            Role::Pcs => "pcs",
+            Role::NvidiaRim => "nvidia_rim",
+            Role::NvidiaOcsp => "nvidia_ocsp",
+            Role::NvidiaNras => "nvidia_nras",
+            Role::NvidiaJwks => "nvidia_jwks",
+        }
+    }
+}
+
+/// One HTTP exchange, as it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// What it was for.
+    pub role: Role,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The URL requested (the final one if redirects were followed).
+    pub url: String,
+    /// The request body sent, if any (OCSP request, NRAS evidence).
+    pub request_body: Option<Vec<u8>>,
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers, in received order.
+    pub headers: Vec<(String, String)>,
+    /// The response body, byte for byte.
+    pub body: Vec<u8>,
+    /// Where the body came from: `network`, or `cache` (fetched earlier, reused in its window).
+    pub origin: String,
+}
+
+/// Where the nonce came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonceSource {
+    /// 32 bytes from the operating system's CSPRNG, made for this scan.
+    Random,
+    /// Chosen by the caller (reproductions and tests; freshness is only as good as the choice).
+    Caller,
+}
+
+/// A live scan's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// The time of the scan (the default "as of" time for a re-scan).
+    pub scanned_at: Timestamp,
+    /// `teescan <version>` that wrote it.
+    pub tool: String,
+    /// The endpoint as given.
+    pub url: String,
+    /// The provider protocol used (`near`, `phala`, `tinfoil`).
+    pub provider: String,
+    /// The model asked for, if any.
+    pub model: Option<String>,
+    /// The caller's nonce.
+    pub nonce: [u8; 32],
+    /// Where the nonce came from.
+    pub nonce_source: NonceSource,
+    /// DER of the TLS leaf certificate the attestation response arrived over (`None` for plain
+    /// `http://` on loopback).
+    pub tls_leaf: Option<Vec<u8>>,
+    /// Every exchange, in request order.
+    pub exchanges: Vec<Exchange>,
+    /// Requests that failed: `(what, why)`.
+    pub failures: Vec<(String, String)>,
+    /// The policy text the verdict was held against, if any.
+    pub policy: Option<Vec<u8>>,
+    /// SHA-256 of the Intel root the quotes were checked against, and whether it was a test root.
+    pub intel_root_sha256: String,
+    /// Whether a test root replaced the Intel SGX Root CA.
+    pub test_root: bool,
+    /// The verdict the live scan reached (the client's record; re-verification decides).
+    pub verdict: Option<Verdict>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialised form.
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    format: String,
+    tool: String,
+    scanned_at: String,
+    target: TargetJson,
+    nonce: String,
+    nonce_source: NonceSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tls_leaf_certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tls_spki_sha256: Option<String>,
+    exchanges: Vec<ExchangeJson>,
+    #[serde(default)]
+    failures: Vec<FailureJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<PolicyJson>,
+    trust: TrustJson,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verdict: Option<Verdict>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetJson {
+    url: String,
+    provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailureJson {
+    what: String,
+    error: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyJson {
+    sha256: String,
+    base64: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustJson {
+    intel_root_sha256: String,
+    test_root: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExchangeJson {
+    role: Role,
+    method: String,
+    url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_body: Option<BodyJson>,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: BodyJson,
+    sha256: String,
+    origin: String,
+}
+
+/// A body: inline (base64) in a single-file bundle, or a file beside the manifest.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BodyJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    base64: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, b))
+}
+
+fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn bundle_error(message: impl Into<String>) -> Error {
+    Error::Input { code: "input.bundle", message: message.into() }
+}
+
+/// SHA-256 of the SubjectPublicKeyInfo of a DER certificate: the TLS fingerprint providers
+/// attest to.
+pub fn spki_sha256(cert_der: &[u8]) -> Result<[u8; 32], String> {
+    use der::{Decode as _, Encode as _};
+    let cert = x509_cert::Certificate::from_der(cert_der).map_err(|e| format!("TLS certificate: {e}"))?;
+    let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|e| format!("TLS certificate SPKI: {e}"))?;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, &spki).as_ref());
+    Ok(out)
+}
+
+/// Whether `name` is a safe relative body file name: `exchanges/` + `[A-Za-z0-9._-]`, no `..`.
+fn safe_body_name(name: &str) -> bool {
+    name.strip_prefix("exchanges/").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() <= 128
+            && !rest.starts_with('.')
+            && rest.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    })
+}
+
+impl Bundle {
+    fn manifest(&self, mut body: impl FnMut(usize, &str, &[u8]) -> BodyJson) -> Manifest {
+        Manifest {
+            format: BUNDLE_FORMAT.to_owned(),
+            tool: self.tool.clone(),
+            scanned_at: self.scanned_at.to_rfc3339(),
+            target: TargetJson { url: self.url.clone(), provider: self.provider.clone(), model: self.model.clone() },
+            nonce: hex::encode(self.nonce),
+            nonce_source: self.nonce_source,
+            tls_leaf_certificate: self.tls_leaf.as_deref().map(b64),
+            tls_spki_sha256: self.tls_leaf.as_deref().and_then(|c| spki_sha256(c).ok()).map(hex::encode),
+            exchanges: self
+                .exchanges
+                .iter()
+                .enumerate()
+                .map(|(i, x)| ExchangeJson {
+                    role: x.role,
+                    method: x.method.clone(),
+                    url: x.url.clone(),
+                    request_body: x.request_body.as_deref().map(|b| BodyJson { base64: Some(b64(b)), file: None }),
+                    status: x.status,
+                    headers: x.headers.clone(),
+                    body: body(i, x.role.as_str(), &x.body),
+                    sha256: sha256_hex(&x.body),
+                    origin: x.origin.clone(),
+                })
+                .collect(),
+            failures: self.failures.iter().map(|(what, error)| FailureJson { what: what.clone(), error: error.clone() }).collect(),
+            policy: self.policy.as_deref().map(|p| PolicyJson { sha256: sha256_hex(p), base64: b64(p) }),
+            trust: TrustJson { intel_root_sha256: self.intel_root_sha256.clone(), test_root: self.test_root },
+            verdict: self.verdict,
+        }
+    }
+
+    /// The single-file form: one JSON document with every body inline (base64).
+    pub fn to_json(&self) -> Vec<u8> {
+        let m = self.manifest(|_, _, b| BodyJson { base64: Some(b64(b)), file: None });
+        serde_json::to_vec_pretty(&m).unwrap_or_default()
+    }
+
+    /// The directory form: the manifest (`bundle.json`) and each body as its own file
+    /// (`exchanges/NNN-role.body`), as `(relative path, bytes)`; the manifest comes first.
+    pub fn to_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut names = Vec::new();
+        let m = self.manifest(|i, role, _| {
+            let name = format!("exchanges/{i:03}-{role}.body");
+            names.push(name.clone());
+            BodyJson { base64: None, file: Some(name) }
+        });
+        let mut out = vec![(MANIFEST_NAME.to_owned(), serde_json::to_vec_pretty(&m).unwrap_or_default())];
+        out.extend(names.into_iter().zip(self.exchanges.iter().map(|x| x.body.clone())));
+        out
+    }
+
+    /// Read a bundle from its manifest. Bodies stored as files are read with `read_file`
+    /// (called only with names of the form `exchanges/<safe name>`). Returns the bundle and the
+    /// exchanges whose body does not match the recorded SHA-256 (by index).
+    pub fn from_manifest(
+        bytes: &[u8],
+        mut read_file: impl FnMut(&str) -> Result<Vec<u8>, Error>,
+    ) -> Result<(Bundle, Vec<usize>), Error> {
+        if bytes.len() > MAX_BUNDLE_LEN {
+            return Err(bundle_error(format!("bundle is {} bytes, more than {MAX_BUNDLE_LEN}", bytes.len())));
+        }
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| bundle_error(format!("not a {BUNDLE_FORMAT} document: {e}")))?;
+        if m.format != BUNDLE_FORMAT {
+            return Err(bundle_error(format!("bundle format {:?} is not {BUNDLE_FORMAT:?}", m.format)));
+        }
+        if m.exchanges.len() > MAX_EXCHANGES {
+            return Err(bundle_error(format!("{} exchanges, more than {MAX_EXCHANGES}", m.exchanges.len())));
+        }
+        let scanned_at = Timestamp::parse_rfc3339(&m.scanned_at)?;
+        let nonce: [u8; 32] = hex::decode(&m.nonce)
+            .ok()
+            .and_then(|n| n.try_into().ok())
+            .ok_or_else(|| bundle_error("nonce: not 64 hex digits"))?;
+        let decode = |what: &str, s: &str| {
+            base64::engine::general_purpose::STANDARD.decode(s).map_err(|e| bundle_error(format!("{what}: not base64: {e}")))
+        };
+        let mut exchanges = Vec::with_capacity(m.exchanges.len());
+        let mut mismatched = Vec::new();
+        for (i, x) in m.exchanges.into_iter().enumerate() {
+            let what = format!("exchanges[{i}]");
+            let body = match (&x.body.base64, &x.body.file) {
+                (Some(s), None) => decode(&what, s)?,
+                (None, Some(name)) if safe_body_name(name) => read_file(name)?,
+                (None, Some(name)) => return Err(bundle_error(format!("{what}: unsafe body file name {name:?}"))),
+                _ => return Err(bundle_error(format!("{what}: body needs exactly one of base64, file"))),
+            };
+            if sha256_hex(&body) != x.sha256.to_ascii_lowercase() {
+                mismatched.push(i);
+            }
+            let request_body = match x.request_body {
+                None => None,
+                Some(BodyJson { base64: Some(s), file: None }) => Some(decode(&what, &s)?),
+                Some(_) => return Err(bundle_error(format!("{what}: request_body must be inline base64"))),
+            };
+            exchanges.push(Exchange {
+                role: x.role,
+                method: x.method,
+                url: x.url,
+                request_body,
+                status: x.status,
+                headers: x.headers,
+                body,
+                origin: x.origin,
+            });
+        }
+        let tls_leaf = m.tls_leaf_certificate.as_deref().map(|s| decode("tls_leaf_certificate", s)).transpose()?;
+        let policy = m.policy.as_ref().map(|p| decode("policy", &p.base64)).transpose()?;
+        if let (Some(text), Some(p)) = (&policy, &m.policy) {
+            if sha256_hex(text) != p.sha256.to_ascii_lowercase() {
+                return Err(bundle_error("policy: text does not match its recorded SHA-256"));
+            }
+        }
+        Ok((
+            Bundle {
+                scanned_at,
+                tool: m.tool,
+                url: m.target.url,
+                provider: m.target.provider,
+                model: m.target.model,
+                nonce,
+                nonce_source: m.nonce_source,
+                tls_leaf,
+                exchanges,
+                failures: m.failures.into_iter().map(|f| (f.what, f.error)).collect(),
+                policy,
+                intel_root_sha256: m.trust.intel_root_sha256,
+                test_root: m.trust.test_root,
+                verdict: m.verdict,
+            },
+            mismatched,
+        ))
+    }
+
+    /// Whether `bytes` look like a single-file bundle (a JSON object naming [`BUNDLE_FORMAT`]).
+    pub fn is_bundle(bytes: &[u8]) -> bool {
+        let head = bytes.get(..bytes.len().min(4096)).unwrap_or_default();
+        head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+            && head.windows(BUNDLE_FORMAT.len()).any(|w| w == BUNDLE_FORMAT.as_bytes())
+    }
+}
+
+/// Write `bundle` to `path`: a directory (created; manifest + body files) unless `path` ends in
+/// `.json`, in which case a single file.
+pub fn save(bundle: &Bundle, path: &std::path::Path) -> std::io::Result<()> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        return std::fs::write(path, bundle.to_json());
+    }
+    std::fs::create_dir_all(path.join("exchanges"))?;
+    for (name, bytes) in bundle.to_files() {
+        std::fs::write(path.join(name), bytes)?;
+    }
+    Ok(())
+}
+
+/// Read a bundle from a directory (with `bundle.json`) or a single file; each file read is
+/// bounded by [`MAX_BUNDLE_LEN`]. Returns the bundle and the indexes of exchanges whose body does
+/// not match its recorded SHA-256.
+pub fn load(path: &std::path::Path) -> Result<(Bundle, Vec<usize>), Error> {
+    use std::io::Read as _;
+    let read = |p: &std::path::Path| -> Result<Vec<u8>, Error> {
+        let f = std::fs::File::open(p).map_err(|e| bundle_error(format!("cannot read {}: {e}", p.display())))?;
+        let mut buf = Vec::new();
+        f.take(u64::try_from(MAX_BUNDLE_LEN).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| bundle_error(format!("cannot read {}: {e}", p.display())))?;
+        if buf.len() > MAX_BUNDLE_LEN {
+            return Err(bundle_error(format!("{} is larger than {MAX_BUNDLE_LEN} bytes", p.display())));
+        }
+        Ok(buf)
+    };
+    if path.is_dir() {
+        let manifest = read(&path.join(MANIFEST_NAME))?;
+        Bundle::from_manifest(&manifest, |name| read(&path.join(name)))
+    } else {
+        let bytes = read(path)?;
+        Bundle::from_manifest(&bytes, |name| Err(bundle_error(format!("a single-file bundle cannot refer to file {name:?}"))))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-verification.
+
+/// A RIM service answer `{"id", "rim": base64(XML)}` → `(id, XML)`.
+pub fn rim_from_service_json(body: &[u8]) -> Result<(String, Vec<u8>), String> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("RIM answer is not JSON: {e}"))?;
+    let id = v.get("id").and_then(|x| x.as_str()).ok_or("RIM answer has no id")?;
+    let xml = v
+        .get("rim")
+        .and_then(|x| x.as_str())
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .ok_or("RIM answer has no base64 rim")?;
+    Ok((id.to_owned(), xml))
+}
+
+/// Why `c` cannot be used at `at`: an item (TCB Info, QE Identity, CRL) issued after `at` or
+/// past its next update. Such collateral is unavailable for that time, not evidence against the
+/// quote: it leaves the appraisal indeterminate.
+pub fn outside_window(c: &Collateral, at: Timestamp) -> Option<String> {
+    c.provenance().into_iter().find_map(|u| {
+        let parse = |s: &Option<String>| s.as_deref().and_then(|t| Timestamp::parse_rfc3339(t).ok());
+        let (issued, next) = (parse(&u.issued), parse(&u.next_update));
+        let early = issued.is_some_and(|i| at < i);
+        let late = next.is_some_and(|n| at > n);
+        (early || late).then(|| {
+            format!(
+                "{} is not valid at {at} (issued {}, next update {})",
+                u.kind,
+                u.issued.as_deref().unwrap_or("?"),
+                u.next_update.as_deref().unwrap_or("?")
+            )
+        })
+    })
+}
+
+/// The DCAP collateral in `exchanges` for every FMSPC the report's quotes need and that is valid
+/// at `at`, plus, for each FMSPC that has none, why.
+pub fn collaterals_from_pcs(
+    report: &crate::provider::ProviderReport,
+    exchanges: &[HttpExchange],
+    at: Timestamp,
+) -> (Vec<Collateral>, Vec<(String, String)>) {
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    let mut seen = Vec::new();
+    for layer in &report.layers {
+        let Ok(hint) = Quote::parse(&layer.quote).and_then(|q| q.pck_hint()) else {
+            continue;
+        };
+        if seen.contains(&hint.fmspc) {
+            continue;
+        }
+        seen.push(hint.fmspc);
+        let fmspc = hex::encode(hint.fmspc);
+        match PcsResponses::from_exchanges(exchanges, &hint.fmspc, hint.ca).and_then(|p| Collateral::from_pcs(&p)) {
+            Ok(c) => match outside_window(&c, at) {
+                None => out.push(c),
+                Some(why) => missing.push((fmspc, format!("collateral for FMSPC {}: {why}", hex::encode(hint.fmspc)))),
+            },
+            Err(CollateralError::Missing { item }) => missing.push((fmspc, format!("no {item} for FMSPC {} ({} CA)", hex::encode(hint.fmspc), hint.ca))),
+            Err(e) => missing.push((fmspc, format!("collateral for FMSPC {} is malformed: {e}", hex::encode(hint.fmspc)))),
+        }
+    }
+    (out, missing)
+}
+
+/// GPU collateral from RIM, OCSP, NRAS and JWKS exchanges. Unreadable RIM answers are returned
+/// as warnings.
+pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String>) {
+    let mut coll = GpuCollateral::default();
+    let mut warnings = Vec::new();
+    let mut nras = None;
+    let mut jwks = None;
+    for x in exchanges {
+        match x.role {
+            Role::NvidiaRim => match rim_from_service_json(&x.body) {
+                Ok(r) => coll.rims.push(r),
+                Err(e) => warnings.push(format!("{}: {e}", x.url)),
+            },
+            Role::NvidiaOcsp => coll.ocsp.push(x.body.clone()),
+            Role::NvidiaNras => nras = Some(x.body.clone()),
+            Role::NvidiaJwks => jwks = Some(x.body.clone()),
+            Role::Attestation | Role::Pcs => {}
+        }
+    }
+    if let (Some(body), Some(jwks)) = (nras, jwks) {
+        coll.nras = Some(NrasInput { body, jwks });
+    }
+    (coll, warnings)
+}
+
+/// Re-verify `bundle` offline, as of `opts.at` (callers pass the bundle's `scanned_at` for "the
+/// same verdict as then"). The caller's nonce is the bundle's; `mismatched` lists exchanges
+/// whose body does not match its recorded hash (from [`Bundle::from_manifest`]), which fails
+/// `bundle.integrity`.
+///
+/// Beyond the provider scan ([`crate::provider::scan::scan_provider`]) it checks
+/// `endpoint.tls`: the outermost layer's verified report_data binds the SPKI SHA-256 of the TLS
+/// certificate the response came over. A bundle without a TLS certificate fails it.
+pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) -> Result<Report, Error> {
+    let mut opts = opts.clone();
+    opts.nonce = Some(bundle.nonce);
+    let mut checks = Vec::new();
+    let mut warnings = Vec::new();
+    checks.push(if mismatched.is_empty() {
+        Check::pass("bundle.integrity", "Every saved body matches its recorded SHA-256")
+    } else {
+        Check::fail(
+            "bundle.integrity",
+            "Every saved body matches its recorded SHA-256",
+            format!("exchanges {mismatched:?} were changed after the scan"),
+        )
+    });
+    let attestations: Vec<&Exchange> = bundle.exchanges.iter().filter(|x| x.role == Role::Attestation).collect();
+    let source = Some(bundle.url.clone());
+    let Some(att) = attestations.first().filter(|_| attestations.len() == 1) else {
+        if attestations.is_empty() {
+            checks.push(
+                Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
+                    .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
+            );
+            return Ok(with_bundle_context(
+                Report::new(
+                    opts.at,
+                    InputInfo { format: format!("evidence bundle ({})", bundle.provider), sha256: String::new(), source },
+                    policy_info(&opts),
+                    checks,
+                    serde_json::Value::Null,
+                    Vec::new(),
+                    warnings,
+                ),
+                bundle,
+            ));
+        }
+        return Err(bundle_error(format!("{} attestation exchanges (exactly one expected)", attestations.len())));
+    };
+    let report = match crate::provider::parse(&att.body) {
+        Ok(r) => r,
+        Err(crate::provider::ProviderError::Unsupported(msg)) => {
+            checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(msg));
+            warnings.push("the evidence was not verified".to_owned());
+            return Ok(with_bundle_context(
+                Report::new(
+                    opts.at,
+                    InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: sha256_hex(&att.body), source },
+                    policy_info(&opts),
+                    checks,
+                    serde_json::Value::Null,
+                    Vec::new(),
+                    warnings,
+                ),
+                bundle,
+            ));
+        }
+        Err(e) => {
+            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}")));
+            return Ok(with_bundle_context(
+                Report::new(
+                    opts.at,
+                    InputInfo { format: format!("evidence bundle ({})", bundle.provider), sha256: sha256_hex(&att.body), source },
+                    policy_info(&opts),
+                    checks,
+                    serde_json::Value::Null,
+                    Vec::new(),
+                    warnings,
+                ),
+                bundle,
+            ));
+        }
+    };
+    let pcs: Vec<HttpExchange> = bundle
+        .exchanges
+        .iter()
+        .filter(|x| x.role == Role::Pcs)
+        .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
+        .collect();
+    let (collaterals, missing) = collaterals_from_pcs(&report, &pcs, opts.at);
+    let (gpu, gpu_warnings) = gpu_collateral_from(&bundle.exchanges);
+    warnings.extend(gpu_warnings);
+    let mut r = crate::provider::scan::scan_provider(&report, &collaterals, &gpu, &opts);
+    // Say why collateral is missing where the generic check cannot.
+    for c in r.checks.iter_mut().filter(|c| c.id.ends_with(".tdx.collateral.available") && c.status == Status::Indeterminate) {
+        let why: Vec<String> = missing.iter().map(|(_, why)| why.clone()).chain(bundle.failures.iter().filter(|(w, _)| w.starts_with("pcs")).map(|(w, e)| format!("{w}: {e}"))).collect();
+        if !why.is_empty() {
+            c.reason = Some(why.join("; "));
+        }
+    }
+    checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
+    checks.append(&mut r.checks);
+    r.checks = checks;
+    r.warnings.extend(warnings);
+    r.input.source = source;
+    r.input.format = format!("evidence bundle: {}", r.input.format);
+    r.verdict = Verdict::from_checks(&r.checks);
+    Ok(with_bundle_context(r, bundle))
+}
+
+fn policy_info(opts: &ScanOptions) -> PolicyInfo {
+    PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) }
+}
+
+/// Warnings and claims every bundle report carries.
+fn with_bundle_context(mut r: Report, bundle: &Bundle) -> Report {
+    if bundle.nonce_source == NonceSource::Caller {
+        r.warnings.push("the nonce was chosen by the caller, not drawn at random for this scan: freshness is only as good as that choice".to_owned());
+    }
+    if bundle.test_root {
+        r.warnings.push("the live scan trusted a TEST root instead of the Intel SGX Root CA".to_owned());
+    }
+    for (what, error) in &bundle.failures {
+        r.warnings.push(format!("could not fetch {what}: {error}"));
+    }
+    if let Some(recorded) = bundle.verdict {
+        if recorded != r.verdict {
+            r.warnings.push(format!(
+                "the bundle records verdict {} at {}; this verification gives {} as of {}",
+                recorded.label(),
+                bundle.scanned_at,
+                r.verdict.label(),
+                r.verified_at
+            ));
+        }
+    }
+    if let Some(obj) = r.claims.as_object_mut() {
+        obj.insert(
+            "endpoint".to_owned(),
+            json!({
+                "url": bundle.url,
+                "provider": bundle.provider,
+                "model": bundle.model,
+                "nonce": hex::encode(bundle.nonce),
+                "nonce_source": bundle.nonce_source,
+                "scanned_at": bundle.scanned_at,
+                "tls_spki_sha256": bundle.tls_leaf.as_deref().and_then(|c| spki_sha256(c).ok()).map(hex::encode),
+            }),
+        );
+    }
+    r
+}
+
+/// `endpoint.tls`: the outermost layer attests (through a binding that holds on its verified
+/// quote) the SPKI of the TLS certificate the report arrived over.
+fn tls_check(report: &crate::provider::ProviderReport, leaf: Option<&[u8]>) -> Check {
+    const ID: &str = "endpoint.tls";
+    const TITLE: &str = "The attested TLS key is the key of the connection the report came over";
+    let Some(layer) = report.layers.first() else {
+        return Check::fail(ID, TITLE, "the report has no layer");
+    };
+    let Some(leaf) = leaf else {
+        return Check::fail(ID, TITLE, "no TLS certificate was recorded (plain http?): the report is not bound to the connection");
+    };
+    let seen = match spki_sha256(leaf) {
+        Ok(s) => hex::encode(s),
+        Err(e) => return Check::fail(ID, TITLE, e),
+    };
+    if !layer.scheme.binds_tls() {
+        return Check::fail(
+            ID,
+            TITLE,
+            format!("the {} layer's binding scheme ({}) does not bind a TLS key: anyone relaying the report could serve it", layer.name, layer.scheme.name()),
+        )
+        .expected(seen);
+    }
+    let attested = layer.inputs.tls_fingerprint.as_ref().map(hex::encode).unwrap_or_default();
+    let holds = Quote::parse(&layer.quote).is_ok_and(|q| binding::holds(layer.scheme, &layer.inputs, &q.report.report_data) == Ok(true));
+    let check = if !holds {
+        Check::fail(ID, TITLE, format!("the {} layer's report_data binding does not hold, so its TLS fingerprint is not attested", layer.name))
+    } else if attested != seen {
+        Check::fail(ID, TITLE, "the server's TLS key is not the attested one (a different server, or a TLS-terminating proxy)")
+    } else {
+        Check::pass(ID, TITLE)
+    };
+    check.expected(seen).actual(attested)
+}

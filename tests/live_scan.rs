@@ -1,0 +1,584 @@
+//! Live endpoint scans (`teescan scan https://…`) against a mock provider on 127.0.0.1: HTTPS with
+//! a certificate made here, answering attestation requests with TDX quotes minted by the test
+//! PKI for the nonce it receives and bound to its own TLS key; a loopback PCCS serving the test
+//! PKI's collateral in Intel PCS form. Then the bundle round trip, and fault injection.
+//!
+//! No internet: every server is on loopback and started by the test.
+#![cfg(feature = "cli")]
+
+#[path = "support/replay_server.rs"]
+mod replay_server;
+#[path = "support/testpki.rs"]
+mod testpki;
+#[path = "support/tls_server.rs"]
+mod tls_server;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use replay_server::{Reply, Request, Server};
+use testpki::{MintOptions, TestPki};
+use tls_server::{start_tls, TlsIdentity};
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary.
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    wall: Duration,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+    fn context(&self) -> String {
+        format!("exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+    fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "{}", self.context());
+        self
+    }
+    fn status(&self, id: &str) -> String {
+        let j = self.json();
+        j["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_else(|| panic!("no check {id}\n{}", self.context()))
+    }
+}
+
+fn teescan<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_teescan"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run teescan");
+    let run = Run {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        wall: started.elapsed(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.context());
+    run
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live_scan").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mock world: provider (HTTPS) + PCCS (HTTP, loopback).
+
+/// How the mock provider behaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Behaviour {
+    /// Mints a quote for the nonce asked, bound to its own TLS key.
+    Honest,
+    /// Serves one report minted at start for another nonce (a replay).
+    Replay,
+    /// Binds a TLS key that is not the one it serves with.
+    OtherTlsKey,
+    /// Mints fresh quotes, but for a nonce of its own choosing.
+    IgnoresNonce,
+}
+
+const SIGNING_ADDRESS: [u8; 20] = [0x5a; 20];
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Mint options whose collateral is valid now: issued yesterday, next update in 29 days.
+fn fresh_options(report_data: [u8; 64]) -> MintOptions {
+    let now = chrono::Utc::now();
+    let issued = rfc3339(now - chrono::Duration::days(1));
+    let next = rfc3339(now + chrono::Duration::days(29));
+    MintOptions {
+        report_data,
+        tcb_info_issue: issued.clone(),
+        tcb_info_next_update: next.clone(),
+        qe_identity_issue: issued.clone(),
+        qe_identity_next_update: next.clone(),
+        crl_this_update: issued,
+        crl_next_update: next,
+        ..MintOptions::default()
+    }
+}
+
+fn sha256(b: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, b).as_ref());
+    out
+}
+
+/// NEAR node report for `nonce`, attesting TLS fingerprint `fp`.
+fn near_report(pki: &TestPki, nonce: [u8; 32], fp: [u8; 32]) -> Vec<u8> {
+    let mut bound = SIGNING_ADDRESS.to_vec();
+    bound.extend_from_slice(&fp);
+    let mut rd = [0u8; 64];
+    rd[..32].copy_from_slice(&sha256(&bound));
+    rd[32..].copy_from_slice(&nonce);
+    let minted = pki.mint(&fresh_options(rd));
+    serde_json::to_vec(&json!({
+        "signing_address": format!("0x{}", hex::encode(SIGNING_ADDRESS)),
+        "signing_algo": "ecdsa",
+        "intel_quote": hex::encode(&minted.quote),
+        "request_nonce": hex::encode(nonce),
+        "tls_cert_fingerprint": hex::encode(fp),
+    }))
+    .expect("json")
+}
+
+fn query_param(target: &str, key: &str) -> Option<String> {
+    let q = target.split_once('?')?.1;
+    q.split('&').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v.to_owned()))
+}
+
+/// The Intel PCS form of a dcap-qvl collateral JSON: `(path, reply)` for the four requests.
+fn pcs_replies(collateral_json: &str) -> Vec<(&'static str, Reply)> {
+    let c: Value = serde_json::from_str(collateral_json).expect("collateral json");
+    let s = |k: &str| c[k].as_str().unwrap_or_else(|| panic!("collateral lacks {k}")).to_owned();
+    let enc = |pem: &str| percent_encoding::utf8_percent_encode(pem, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let tcb = format!("{{\"tcbInfo\":{},\"signature\":\"{}\"}}", s("tcb_info"), s("tcb_info_signature"));
+    let qe = format!("{{\"enclaveIdentity\":{},\"signature\":\"{}\"}}", s("qe_identity"), s("qe_identity_signature"));
+    vec![
+        ("/tdx/certification/v4/tcb", Reply::ok(tcb).header("TCB-Info-Issuer-Chain", &enc(&s("tcb_info_issuer_chain")))),
+        (
+            "/tdx/certification/v4/qe/identity",
+            Reply::ok(qe).header("SGX-Enclave-Identity-Issuer-Chain", &enc(&s("qe_identity_issuer_chain"))),
+        ),
+        (
+            "/sgx/certification/v4/pckcrl",
+            Reply::ok(hex::decode(s("pck_crl")).expect("hex")).header("SGX-PCK-CRL-Issuer-Chain", &enc(&s("pck_crl_issuer_chain"))),
+        ),
+        ("/sgx/certification/v4/rootcacrl", Reply::ok(s("root_ca_crl"))),
+    ]
+}
+
+struct World {
+    provider: Server,
+    pcs: Server,
+    dir: PathBuf,
+    root: PathBuf,
+    tls_ca: PathBuf,
+}
+
+impl World {
+    fn start(name: &str, behaviour: Behaviour) -> World {
+        World::start_with(name, behaviour, |_, reply, _| reply)
+    }
+
+    /// `pcs_fault(path, reply, nth)` may replace each PCS reply (fault injection).
+    fn start_with(
+        name: &str,
+        behaviour: Behaviour,
+        pcs_fault: impl Fn(&str, Reply, usize) -> Reply + Send + Sync + 'static,
+    ) -> World {
+        World::start_full(name, behaviour, |_| {}, pcs_fault)
+    }
+
+    /// `adjust` changes the mint options of the collateral the PCS serves.
+    fn start_full(
+        name: &str,
+        behaviour: Behaviour,
+        adjust: impl Fn(&mut MintOptions),
+        pcs_fault: impl Fn(&str, Reply, usize) -> Reply + Send + Sync + 'static,
+    ) -> World {
+        let dir = scratch(name);
+        let pki = Arc::new(TestPki::new());
+        let tls = TlsIdentity::new();
+        let served_fp = sha256(&tls.spki_der);
+        let stale = near_report(&pki, [0x0d; 32], served_fp);
+        let mut collateral_opts = fresh_options([0; 64]);
+        adjust(&mut collateral_opts);
+        let minted = pki.mint(&collateral_opts);
+        let replies = pcs_replies(&minted.collateral_json);
+        let pcs = Server::start(move |path, nth| match replies.iter().find(|(p, _)| *p == path) {
+            Some((p, r)) => pcs_fault(p, r.clone(), nth),
+            None => Reply::status(404),
+        });
+        let pki2 = Arc::clone(&pki);
+        let provider = start_tls(&tls, move |req: &Request, _| {
+            if req.path != "/v1/attestation/report" {
+                return Reply::status(404);
+            }
+            let asked: Option<[u8; 32]> = query_param(&req.target, "nonce").and_then(|n| hex::decode(n).ok()).and_then(|n| n.try_into().ok());
+            let Some(asked) = asked else { return Reply::status(400) };
+            let body = match behaviour {
+                Behaviour::Honest => near_report(&pki2, asked, served_fp),
+                Behaviour::Replay => stale.clone(),
+                Behaviour::OtherTlsKey => near_report(&pki2, asked, sha256(b"some other key")),
+                Behaviour::IgnoresNonce => near_report(&pki2, sha256(&asked), served_fp),
+            };
+            Reply::ok(body).header("Content-Type", "application/json")
+        });
+        let root = dir.join("test-root.der");
+        std::fs::write(&root, pki.root_der()).expect("root");
+        let tls_ca = dir.join("tls-ca.der");
+        std::fs::write(&tls_ca, &tls.ca_der).expect("tls ca");
+        World { provider, pcs, dir, root, tls_ca }
+    }
+
+    /// `teescan scan <provider> --pccs <pcs> --tls-ca … --danger-trust-test-root … --format json EXTRA…`
+    fn scan(&self, extra: &[&OsStr]) -> Run {
+        let mut args: Vec<&OsStr> = vec![
+            "scan".as_ref(),
+            OsStr::new(&self.provider.base),
+            "--pccs".as_ref(),
+            OsStr::new(&self.pcs.base),
+            "--tls-ca".as_ref(),
+            self.tls_ca.as_os_str(),
+            "--danger-trust-test-root".as_ref(),
+            self.root.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ];
+        args.extend_from_slice(extra);
+        teescan(args)
+    }
+}
+
+fn rescan(bundle: &Path, root: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<&OsStr> = vec![
+        "scan".as_ref(),
+        bundle.as_os_str(),
+        "--danger-trust-test-root".as_ref(),
+        root.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    teescan(args)
+}
+
+fn statuses(j: &Value) -> Vec<(String, String)> {
+    j["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap_or_default().to_owned(), c["status"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The live scan.
+
+#[test]
+fn honest_endpoint_passes_with_fresh_nonce_and_tls_binding() {
+    // Each PCS answer takes 300 ms: fetched one after another they would take 1.2 s.
+    let w = World::start_with("honest", Behaviour::Honest, |_, r, _| r.delayed(Duration::from_millis(300)));
+    let run = w.scan(&[]);
+    run.assert_code(0);
+    let j = run.json();
+    assert_eq!(j["verdict"], "pass", "{}", run.context());
+    assert_eq!(run.status("endpoint.tls"), "pass");
+    assert_eq!(run.status("node.nonce"), "pass");
+    assert_eq!(run.status("node.binding.report_data"), "pass");
+    assert_eq!(run.status("node.tdx.quote.signature"), "pass");
+    // The nonce was ours, random, and went out in the request.
+    let nonce = j["claims"]["endpoint"]["nonce"].as_str().expect("nonce").to_owned();
+    assert_eq!(j["claims"]["endpoint"]["nonce_source"], "random");
+    let asked: Vec<String> = w.provider.received().iter().filter_map(|r| query_param(&r.target, "nonce")).collect();
+    assert_eq!(asked, std::slice::from_ref(&nonce));
+    let target = &w.provider.received()[0].target;
+    assert!(target.contains("signing_algo=ecdsa") && target.contains("include_tls_fingerprint=true"), "{target}");
+    // A second scan draws another nonce.
+    let again = w.scan(&[]);
+    again.assert_code(0);
+    assert_ne!(again.json()["claims"]["endpoint"]["nonce"], nonce.as_str());
+    // The PCS was asked for the four pieces of collateral, concurrently.
+    assert_eq!(w.pcs.targets().len(), 8);
+    assert_eq!(w.pcs.state.max_in_flight.load(Ordering::SeqCst), 4, "the four PCS requests were not concurrent");
+    assert!(run.wall < Duration::from_millis(1200), "took {:?}: requests were serialised", run.wall);
+    // Without the delay: the wall time of a whole live scan (process start to verdict).
+    let quick = World::start("honest_quick", Behaviour::Honest);
+    let run = quick.scan(&[]);
+    run.assert_code(0);
+    eprintln!("live scan against the loopback mock: {} ms wall (whole process)", run.wall.as_millis());
+}
+
+#[test]
+fn replayed_report_fails_freshness() {
+    let w = World::start("replay", Behaviour::Replay);
+    let run = w.scan(&[]);
+    run.assert_code(1);
+    assert_eq!(run.status("node.nonce"), "fail");
+    // Everything else about the replayed report is genuine.
+    assert_eq!(run.status("node.tdx.quote.signature"), "pass");
+    assert_eq!(run.status("endpoint.tls"), "pass");
+}
+
+#[test]
+fn server_with_another_tls_key_than_attested_fails() {
+    let w = World::start("other_tls_key", Behaviour::OtherTlsKey);
+    let run = w.scan(&[]);
+    run.assert_code(1);
+    assert_eq!(run.status("endpoint.tls"), "fail");
+    assert_eq!(run.status("node.nonce"), "pass");
+    let j = run.json();
+    let tls = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "endpoint.tls").unwrap().clone();
+    assert_eq!(tls["actual"], hex::encode(sha256(b"some other key")));
+    assert_ne!(tls["expected"], tls["actual"]);
+}
+
+#[test]
+fn server_that_ignores_the_nonce_fails() {
+    let w = World::start("ignores_nonce", Behaviour::IgnoresNonce);
+    let run = w.scan(&[]);
+    run.assert_code(1);
+    assert_eq!(run.status("node.nonce"), "fail");
+    assert_eq!(run.status("node.binding.report_data"), "pass");
+}
+
+#[test]
+fn untrusted_tls_certificate_is_indeterminate_not_a_pass() {
+    let w = World::start("untrusted_tls", Behaviour::Honest);
+    // Without --tls-ca the mock's certificate does not verify: no report, no pass.
+    let run = teescan([
+        "scan",
+        &w.provider.base,
+        "--pccs",
+        &w.pcs.base,
+        "--danger-trust-test-root",
+        w.root.to_str().unwrap(),
+        "--format",
+        "json",
+        "--retries",
+        "0",
+    ]);
+    run.assert_code(3);
+    assert_eq!(run.status("endpoint.attestation"), "indeterminate");
+    assert!(run.stdout.contains("certificate") || run.stdout.contains("connect"), "{}", run.context());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for (args, needle) in [
+        (vec!["scan", "https://127.0.0.1:1/?nonce=00", "--format", "json"], "nonce"),
+        (vec!["scan", "http://example.com/", "--format", "json"], "https"),
+        (vec!["scan", "https://127.0.0.1:1/", "--offline"], "--offline"),
+        (vec!["scan", "fixtures/testpki/quote.bin", "--save-bundle", "x"], "live"),
+    ] {
+        let run = teescan(&args);
+        assert_eq!(run.code, 2, "{args:?}\n{}", run.context());
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundles.
+
+#[test]
+fn bundle_round_trip_reaches_the_same_verdict_and_tampering_fails() {
+    let w = World::start("bundle", Behaviour::Honest);
+    let dir = w.dir.join("bundle-dir");
+    let file = w.dir.join("bundle.json");
+    let live = w.scan(&["--save-bundle".as_ref(), dir.as_os_str()]);
+    live.assert_code(0);
+    let live_file = w.scan(&["--save-bundle".as_ref(), file.as_os_str()]);
+    live_file.assert_code(0);
+    assert!(dir.join("bundle.json").is_file());
+
+    // Re-scan offline (no servers needed: point nothing anywhere), as of the recorded time.
+    for (bundle, live) in [(&dir, &live), (&file, &live_file)] {
+        let again = rescan(bundle, &w.root, &[]);
+        again.assert_code(0);
+        let (a, b) = (live.json(), again.json());
+        assert_eq!(a["verified_at"], b["verified_at"], "default time is the recorded scan time");
+        let mut live_checks = statuses(&a);
+        live_checks.retain(|(id, _)| id != "bundle.integrity");
+        let mut re_checks = statuses(&b);
+        re_checks.retain(|(id, _)| id != "bundle.integrity");
+        assert_eq!(live_checks, re_checks);
+        assert_eq!(again.status("bundle.integrity"), "pass");
+    }
+
+    // Without the test root the bundle does not verify (the root is not taken from the bundle).
+    let run = teescan(["scan".as_ref(), dir.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    run.assert_code(1);
+
+    // As of a year later the collateral has expired: not a pass.
+    let later = rescan(&dir, &w.root, &["--at", &rfc3339(chrono::Utc::now() + chrono::Duration::days(365))]);
+    assert_ne!(later.code, 0, "{}", later.context());
+
+    // One byte of the saved attestation changed: fails (integrity, and the quote's signature).
+    let att = std::fs::read_dir(dir.join("exchanges"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-attestation.body"))
+        .expect("attestation body");
+    let mut body: Value = serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
+    let mut quote = hex::decode(body["intel_quote"].as_str().unwrap()).unwrap();
+    quote[200] ^= 1; // inside the signed TD report (MRTD)
+    body["intel_quote"] = json!(hex::encode(&quote));
+    std::fs::write(&att, serde_json::to_vec(&body).unwrap()).unwrap();
+    let tampered = rescan(&dir, &w.root, &[]);
+    tampered.assert_code(1);
+    assert_eq!(tampered.status("bundle.integrity"), "fail");
+    assert_eq!(tampered.status("node.tdx.quote.signature"), "fail");
+
+    // A single byte flipped anywhere in a body of the single-file bundle never passes.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    let exchanges = v["exchanges"].as_array().unwrap().len();
+    for i in 0..exchanges {
+        let b64 = v["exchanges"][i]["body"]["base64"].as_str().unwrap().to_owned();
+        let mut raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &b64).unwrap();
+        let mid = raw.len() / 2;
+        raw[mid] ^= 0x01;
+        let mut w2 = v.clone();
+        w2["exchanges"][i]["body"]["base64"] = json!(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &raw));
+        let path = w.dir.join(format!("flipped-{i}.json"));
+        std::fs::write(&path, serde_json::to_vec(&w2).unwrap()).unwrap();
+        let run = rescan(&path, &w.root, &[]);
+        assert_eq!(run.code, 1, "exchange {i}: {}", run.context());
+    }
+    v["format"] = json!("teescan.bundle/v0");
+    let path = w.dir.join("wrong-format.json");
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    // Not recognised as a bundle any more, nor as anything else: input error.
+    assert_eq!(rescan(&path, &w.root, &[]).code, 2);
+}
+
+#[test]
+fn bundle_with_unsafe_file_name_is_refused() {
+    let dir = scratch("unsafe_bundle");
+    let manifest = json!({
+        "format": "teescan.bundle/v1", "tool": "x", "scanned_at": "2026-01-01T00:00:00Z",
+        "target": {"url": "https://example.com", "provider": "near"},
+        "nonce": "00".repeat(32), "nonce_source": "random",
+        "exchanges": [{"role": "attestation", "method": "GET", "url": "https://example.com", "status": 200,
+                       "headers": [], "body": {"file": "../../etc/passwd"}, "sha256": "00", "origin": "network"}],
+        "trust": {"intel_root_sha256": "00", "test_root": false}
+    });
+    std::fs::write(dir.join("bundle.json"), serde_json::to_vec(&manifest).unwrap()).unwrap();
+    let run = teescan(["scan".as_ref(), dir.as_os_str()]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("unsafe body file name"), "{}", run.context());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection: every broken dependency gives indeterminate (exit 3), within the timeout.
+
+fn assert_indeterminate(name: &str, fault: impl Fn(&str, Reply, usize) -> Reply + Send + Sync + 'static, extra: &[&str], needle: &str, max: Duration) {
+    let w = World::start_with(name, Behaviour::Honest, fault);
+    let mut args: Vec<&OsStr> = extra.iter().map(OsStr::new).collect();
+    args.extend([OsStr::new("--retries"), OsStr::new("1")]);
+    let run = w.scan(&args);
+    run.assert_code(3);
+    assert_eq!(run.json()["verdict"], "indeterminate");
+    assert_eq!(run.status("node.tdx.collateral.available"), "indeterminate");
+    assert!(run.stdout.contains(needle), "{name}: no {needle:?} in\n{}", run.context());
+    assert!(run.wall < max, "{name}: took {:?}", run.wall);
+}
+
+#[test]
+fn pcs_http_500_is_indeterminate() {
+    assert_indeterminate("pcs_500", |p, r, _| if p.ends_with("/tcb") { Reply::status(500) } else { r }, &[], "HTTP 500", Duration::from_secs(20));
+}
+
+#[test]
+fn pcs_timeout_is_indeterminate_within_the_timeout() {
+    assert_indeterminate(
+        "pcs_timeout",
+        |p, r, _| if p.ends_with("/identity") { Reply::hang() } else { r },
+        &["--timeout", "1"],
+        "timed out",
+        // 2 attempts of 1 s plus backoff, plus start-up.
+        Duration::from_secs(8),
+    );
+}
+
+#[test]
+fn pcs_slow_beyond_the_timeout_is_indeterminate() {
+    assert_indeterminate(
+        "pcs_slow",
+        |p, r, _| if p.ends_with("/pckcrl") { r.delayed(Duration::from_secs(3)) } else { r },
+        &["--timeout", "1"],
+        "timed out",
+        Duration::from_secs(8),
+    );
+}
+
+#[test]
+fn pcs_truncated_body_is_indeterminate() {
+    assert_indeterminate("pcs_truncated", |p, r, _| if p.ends_with("/tcb") { r.truncated(10) } else { r }, &[], "pcs collateral", Duration::from_secs(20));
+}
+
+#[test]
+fn pcs_garbage_is_indeterminate_with_the_reason() {
+    assert_indeterminate(
+        "pcs_garbage",
+        |p, r, _| if p.ends_with("/tcb") { Reply { body: b"not json".to_vec(), ..r } } else { r },
+        &[],
+        "malformed",
+        Duration::from_secs(20),
+    );
+}
+
+#[test]
+fn pcs_unreachable_is_indeterminate() {
+    let w = World::start("pcs_unreachable", Behaviour::Honest);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dead = format!("http://127.0.0.1:{port}");
+    let run = teescan([
+        "scan",
+        &w.provider.base,
+        "--pccs",
+        &dead,
+        "--tls-ca",
+        w.tls_ca.to_str().unwrap(),
+        "--danger-trust-test-root",
+        w.root.to_str().unwrap(),
+        "--format",
+        "json",
+        "--retries",
+        "0",
+    ]);
+    run.assert_code(3);
+    assert!(run.stdout.contains("cannot connect"), "{}", run.context());
+}
+
+#[test]
+fn pcs_serving_expired_collateral_is_indeterminate() {
+    // The PCS answers with a TCB Info whose nextUpdate has passed: unusable now, so the quote
+    // cannot be appraised (indeterminate), and the reason names the window.
+    let w = World::start_full(
+        "pcs_expired",
+        Behaviour::Honest,
+        |o| {
+            o.tcb_info_issue = rfc3339(chrono::Utc::now() - chrono::Duration::days(32));
+            o.tcb_info_next_update = rfc3339(chrono::Utc::now() - chrono::Duration::days(2));
+        },
+        |_, r, _| r,
+    );
+    let run = w.scan(&[]);
+    run.assert_code(3);
+    assert_eq!(run.status("node.tdx.collateral.available"), "indeterminate");
+    assert!(run.stdout.contains("not valid at"), "{}", run.context());
+}
