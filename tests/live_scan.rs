@@ -6,6 +6,8 @@
 //! No internet: every server is on loopback and started by the test.
 #![cfg(feature = "cli")]
 
+#[path = "support/corpus.rs"]
+mod corpus;
 #[path = "support/replay_server.rs"]
 mod replay_server;
 #[path = "support/testpki.rs"]
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use replay_server::{Reply, Request, Server};
+use replay_server::{Capture, Reply, Request, Server};
 use testpki::{MintOptions, TestPki};
 use tls_server::{start_tls, TlsIdentity};
 
@@ -581,4 +583,171 @@ fn pcs_serving_expired_collateral_is_indeterminate() {
     run.assert_code(3);
     assert_eq!(run.status("node.tdx.collateral.available"), "indeterminate");
     assert!(run.stdout.contains("not valid at"), "{}", run.context());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every dependency at once, and the fetch path against the offline path on a real capture.
+
+const NEARDIRECT: &str = "providers/teep-captures/neardirect_qwen_qwen3.5-122b-a10b_20260629_020637";
+const NEAR_NONCE: &str = "541b6523f9446dcd170e67ac8171eb9226bee5e3f192de4900b74f0ef293500b";
+const NEAR_AT: &str = "2026-06-29T02:06:40Z";
+
+fn near_capture(root: &Path, stem: &str) -> Capture {
+    Capture::load(&root.join(NEARDIRECT).join("responses"), stem)
+}
+
+/// A loopback NVIDIA: NRAS and its JWKS replayed from the NEAR capture; the RIM service and OCSP
+/// know nothing (404), as the capture has no RIMs or OCSP responses (the policy waives them).
+fn nvidia_replay(root: &Path) -> Server {
+    let nras = near_capture(root, "0006_nras.attestation.nvidia.com_v3_attest_gpu").reply();
+    let jwks = near_capture(root, "0007_nras.attestation.nvidia.com_.well-known_jwks.json").reply();
+    Server::start_full(move |req: &Request, _| match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/v3/attest/gpu") => nras.clone().delayed(Duration::from_millis(50)),
+        ("GET", "/.well-known/jwks.json") => jwks.clone().delayed(Duration::from_millis(50)),
+        _ => Reply::status(404).delayed(Duration::from_millis(50)),
+    })
+}
+
+fn nvidia_flags(s: &Server) -> Vec<String> {
+    ["--nvidia-rim-url", "--nvidia-ocsp-url", "--nras-url"].iter().flat_map(|f| [f.to_string(), s.base.clone()]).collect()
+}
+
+#[test]
+fn saved_report_fetch_path_matches_offline_path() {
+    let Some(root) = corpus::root() else { return };
+    let capture = root.join(NEARDIRECT);
+    let responses = capture.join("responses");
+    let report = responses.join("0001_qwen35-122b.completions.near.ai_v1_attestation_report.body");
+    let common = ["--nonce", NEAR_NONCE, "--at", NEAR_AT, "--policy", "policies/nearai.toml", "--format", "json"];
+
+    let mut offline: Vec<String> = vec!["scan".into(), report.to_string_lossy().into(), "--offline".into()];
+    offline.extend(["--collateral".into(), capture.to_string_lossy().into()]);
+    offline.extend(["--nras".into(), responses.join("0006_nras.attestation.nvidia.com_v3_attest_gpu.body").to_string_lossy().into()]);
+    offline.extend(["--jwks".into(), responses.join("0007_nras.attestation.nvidia.com_.well-known_jwks.json.body").to_string_lossy().into()]);
+    offline.extend(common.iter().map(|s| s.to_string()));
+    let offline = teescan(&offline);
+    offline.assert_code(0);
+
+    let tcb = near_capture(&root, "0002_api.trustedservices.intel.com_tdx_certification_v4_tcb").reply();
+    let qe = near_capture(&root, "0003_api.trustedservices.intel.com_tdx_certification_v4_qe_identity").reply();
+    let pck = near_capture(&root, "0004_api.trustedservices.intel.com_sgx_certification_v4_pckcrl").reply();
+    let root_crl = near_capture(&root, "0005_certificates.trustedservices.intel.com_intelsgxrootca.der").reply();
+    let pcs = Server::start(move |path, _| match path {
+        "/tdx/certification/v4/tcb" => tcb.clone(),
+        "/tdx/certification/v4/qe/identity" => qe.clone(),
+        "/sgx/certification/v4/pckcrl" => pck.clone(),
+        "/sgx/certification/v4/rootcacrl" => root_crl.clone(),
+        _ => Reply::status(404),
+    });
+    let nvidia = nvidia_replay(&root);
+    let mut fetched: Vec<String> = vec!["scan".into(), report.to_string_lossy().into(), "--pccs".into(), pcs.base.clone()];
+    fetched.extend(nvidia_flags(&nvidia));
+    fetched.extend(common.iter().map(|s| s.to_string()));
+    let fetched = teescan(&fetched);
+    fetched.assert_code(0);
+    assert_eq!(statuses(&offline.json()), statuses(&fetched.json()), "same checks, same outcomes");
+    assert_eq!(offline.json()["verdict"], fetched.json()["verdict"]);
+    // NRAS was asked with the caller's nonce.
+    let nras_request = nvidia.received().into_iter().find(|r| r.path == "/v3/attest/gpu").expect("NRAS request");
+    let body: Value = serde_json::from_slice(&nras_request.body).expect("NRAS request JSON");
+    assert_eq!(body["nonce"], NEAR_NONCE);
+    assert_eq!(pcs.targets().len(), 4);
+}
+
+/// A live scan that needs everything: the provider (HTTPS) answers a NEAR node report whose TDX
+/// quote is minted for our nonce and TLS key, carrying the 8 real H100 reports of the NEAR
+/// capture (so the scan uses that capture's nonce, `--nonce`, and time); Intel PCS, NRAS and the
+/// JWKS (and 404ing RIM/OCSP services) on loopback. Prints the wall time and the concurrency.
+#[test]
+fn live_scan_with_every_dependency() {
+    let Some(root) = corpus::root() else { return };
+    let capture: Value = serde_json::from_slice(&corpus::read(&root, &format!("{NEARDIRECT}/responses/0001_qwen35-122b.completions.near.ai_v1_attestation_report.body"))).expect("report");
+    let payload = capture["nvidia_payload"].clone();
+    let at = chrono::DateTime::parse_from_rfc3339(NEAR_AT).unwrap().with_timezone(&chrono::Utc);
+    let dir = scratch("every_dependency");
+    let pki = Arc::new(TestPki::new());
+    let tls = TlsIdentity::new();
+    let fp = sha256(&tls.spki_der);
+    let dated = move |rd: [u8; 64]| MintOptions {
+        report_data: rd,
+        tcb_info_issue: rfc3339(at - chrono::Duration::days(1)),
+        tcb_info_next_update: rfc3339(at + chrono::Duration::days(29)),
+        qe_identity_issue: rfc3339(at - chrono::Duration::days(1)),
+        qe_identity_next_update: rfc3339(at + chrono::Duration::days(29)),
+        crl_this_update: rfc3339(at - chrono::Duration::days(1)),
+        crl_next_update: rfc3339(at + chrono::Duration::days(29)),
+        ..MintOptions::default()
+    };
+    let replies = pcs_replies(&pki.mint(&dated([0; 64])).collateral_json);
+    let pcs = Server::start(move |path, _| match replies.iter().find(|(p, _)| *p == path) {
+        Some((_, r)) => r.clone().delayed(Duration::from_millis(50)),
+        None => Reply::status(404),
+    });
+    let nvidia = nvidia_replay(&root);
+    let pki2 = Arc::clone(&pki);
+    let provider = start_tls(&tls, move |req: &Request, _| {
+        let nonce: [u8; 32] = query_param(&req.target, "nonce").and_then(|n| hex::decode(n).ok()).and_then(|n| n.try_into().ok()).unwrap_or([0; 32]);
+        let mut bound = SIGNING_ADDRESS.to_vec();
+        bound.extend_from_slice(&fp);
+        let mut rd = [0u8; 64];
+        rd[..32].copy_from_slice(&sha256(&bound));
+        rd[32..].copy_from_slice(&nonce);
+        let body = json!({
+            "signing_address": format!("0x{}", hex::encode(SIGNING_ADDRESS)),
+            "signing_algo": "ecdsa",
+            "intel_quote": hex::encode(pki2.mint(&dated(rd)).quote),
+            "request_nonce": hex::encode(nonce),
+            "tls_cert_fingerprint": hex::encode(fp),
+            "nvidia_payload": payload,
+        });
+        Reply::ok(serde_json::to_vec(&body).unwrap())
+    });
+    let root_der = dir.join("root.der");
+    std::fs::write(&root_der, pki.root_der()).unwrap();
+    let ca = dir.join("ca.der");
+    std::fs::write(&ca, &tls.ca_der).unwrap();
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "schema = \"teescan.policy/v1\"\nid = \"live-every-dependency\"\nexpires = \"2030-01-01T00:00:00Z\"\n\n[gpu]\ncount = 8\narch = { any_of = [\"HOPPER\"] }\nrim = \"waived\"\nocsp = \"waived\"\nnras = \"required\"\n",
+    )
+    .unwrap();
+    let bundle = dir.join("bundle");
+    let mut args: Vec<String> = vec!["scan".into(), provider.base.clone(), "--pccs".into(), pcs.base.clone()];
+    args.extend(nvidia_flags(&nvidia));
+    for (k, v) in [
+        ("--tls-ca", ca.to_string_lossy().into_owned()),
+        ("--danger-trust-test-root", root_der.to_string_lossy().into_owned()),
+        ("--nonce", NEAR_NONCE.to_owned()),
+        ("--at", NEAR_AT.to_owned()),
+        ("--policy", policy.to_string_lossy().into_owned()),
+        ("--save-bundle", bundle.to_string_lossy().into_owned()),
+        ("--format", "json".to_owned()),
+    ] {
+        args.extend([k.to_owned(), v]);
+    }
+    let run = teescan(&args);
+    run.assert_code(0);
+    assert_eq!(run.status("endpoint.tls"), "pass");
+    assert_eq!(run.status("node.nonce"), "pass");
+    let j = run.json();
+    assert!(j["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("chosen by the caller")), "{}", run.context());
+    let nvidia_requests = nvidia.received().len();
+    let max_nvidia = nvidia.state.max_in_flight.load(Ordering::SeqCst);
+    let max_pcs = pcs.state.max_in_flight.load(Ordering::SeqCst);
+    assert!(nvidia.received().iter().any(|r| r.path == "/v3/attest/gpu"));
+    assert!(nvidia.received().iter().any(|r| r.path == "/.well-known/jwks.json"));
+    assert_eq!(max_pcs, 4);
+    assert!(max_nvidia >= 8, "NVIDIA requests in flight at once: {max_nvidia}");
+    eprintln!(
+        "live scan with every dependency: {} ms wall (whole process); 1 attestation + {} PCS + {} NVIDIA requests, at most {} PCS and {} NVIDIA in flight at once (each dependency answer delayed 50 ms)",
+        run.wall.as_millis(),
+        pcs.targets().len(),
+        nvidia_requests,
+        max_pcs,
+        max_nvidia
+    );
+    // And the bundle re-verifies to the same verdict offline.
+    let again = rescan(&bundle, &root_der, &[]);
+    again.assert_code(0);
 }
