@@ -38,6 +38,38 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// The collateral cache (Intel PCS answers, NVIDIA RIMs, OCSP responses, NRAS JWKS).
+    Cache {
+        /// Cache directory (default: $XDG_CACHE_HOME/teescan or ~/.cache/teescan).
+        #[arg(long, value_name = "DIR", global = true)]
+        cache_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// List the cached answers with their validity windows (fresh = offered now).
+    Status,
+    /// Remove every cached answer.
+    Clear,
+    /// Fetch and cache the collateral of saved evidence (provider reports or TDX quotes), e.g.
+    /// before going offline.
+    Fetch {
+        /// Saved evidence files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Fetch DCAP collateral from this PCCS instead of Intel PCS.
+        #[arg(long, value_name = "URL")]
+        pccs: Option<String>,
+        /// NVIDIA RIM service base URL.
+        #[arg(long, value_name = "URL")]
+        nvidia_rim_url: Option<String>,
+        /// NVIDIA OCSP responder URL.
+        #[arg(long, value_name = "URL")]
+        nvidia_ocsp_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +247,14 @@ struct ScanArgs {
     /// Retries of a request that timed out, failed to connect or got HTTP 5xx/429. Default 2.
     #[arg(long, value_name = "N")]
     retries: Option<u32>,
+    /// Collateral cache directory (default: $XDG_CACHE_HOME/teescan or ~/.cache/teescan).
+    /// Answers are reused only inside their validity window and verified like fresh ones;
+    /// with --offline the cache is the only source besides the files given.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the collateral cache.
+    #[arg(long)]
+    no_cache: bool,
     /// Print nothing; only set the exit code.
     #[arg(short, long)]
     quiet: bool,
@@ -231,6 +271,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
         Command::Policy { command } => run_policy(command),
+        Command::Cache { cache_dir, command } => run_cache(cache_dir, command),
     }
 }
 
@@ -443,7 +484,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             }
         }
         Some(path) => Collateral::from_dcap_json(&read_bounded(path)?)?,
-        None if args.offline => {
+        None if args.offline && cache_for(args, opts.at).is_none() => {
             return unavailable(
                 &input,
                 "no --collateral given and --offline forbids fetching it",
@@ -451,7 +492,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
                 source,
             );
         }
-        None => match fetch_collateral(&quote, args.pccs.as_deref()) {
+        None => match fetch_collateral(&quote, args, opts.at) {
             Ok(c) => c,
             Err(FetchFailure::Unavailable(reason)) => {
                 return unavailable(&input, &reason, &opts, source)
@@ -497,7 +538,8 @@ fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderRep
     }
     let mut coll = gpu_collateral(args)?;
     let mut fetch_warnings = Vec::new();
-    if !args.offline {
+    let cache = cache_for(args, opts.at);
+    if !args.offline || cache.is_some() {
         // Fetch, all at once, what the files did not supply: DCAP collateral for FMSPCs without
         // any (only when no --collateral was given), NVIDIA RIMs and OCSP (unless --rims/--ocsp),
         // and NRAS when the policy requires it (unless --nras).
@@ -513,14 +555,12 @@ fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderRep
             nras: coll.nras.is_none()
                 && opts.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == teescan::policy::Requirement::Required),
         };
-        let pcs = match &args.pccs {
-            Some(url) => teescan::fetch::pcs::PcsClient::pccs(url, fetch_options(args)),
-            None => teescan::fetch::pcs::PcsClient::intel(fetch_options(args)),
+        let (pcs, nvidia) = clients(args, cache)?;
+        let (exchanges, mut failures) = runtime()?.block_on(fetch_dependencies(report, &pcs, &nvidia, opts.nonce.as_ref(), &needs));
+        if args.offline {
+            // Offline, a cache miss is expected, not news.
+            failures.retain(|(_, e)| !e.ends_with("(offline)"));
         }
-        .map_err(|e| input_error("input.url", e.to_string()))?;
-        let nvidia = teescan::fetch::nvidia::NvidiaClient::new(nvidia_endpoints(args), fetch_options(args))
-            .map_err(|e| input_error("input.url", e.to_string()))?;
-        let (exchanges, failures) = runtime()?.block_on(fetch_dependencies(report, &pcs, &nvidia, opts.nonce.as_ref(), &needs));
         let pcs_exchanges: Vec<HttpExchange> = exchanges
             .iter()
             .filter(|x| x.role == teescan::bundle::Role::Pcs)
@@ -608,15 +648,14 @@ fn gpu_collateral_online(
     list: &teescan::nvidia::evidence::EvidenceList,
     opts: &ScanOptions,
 ) -> Result<teescan::nvidia::verify::GpuCollateral, Error> {
-    use teescan::fetch::nvidia::{NvidiaClient, NvidiaEndpoints};
     let mut coll = gpu_collateral(args)?;
-    if args.offline || args.rims.is_some() || args.ocsp.is_some() {
+    let cache = cache_for(args, opts.at);
+    if (args.offline && cache.is_none()) || args.rims.is_some() || args.ocsp.is_some() {
         return Ok(coll);
     }
     let want_nras = coll.nras.is_none()
         && opts.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == teescan::policy::Requirement::Required);
-    let client = NvidiaClient::new(NvidiaEndpoints::default(), teescan::fetch::FetchOptions::default())
-        .map_err(|e| input_error("input.url", e.to_string()))?;
+    let (_, client) = clients(args, cache)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -624,7 +663,9 @@ fn gpu_collateral_online(
     let (fetched, errors, _log) = rt.block_on(client.gpu_collateral(list, opts.nonce.as_ref(), want_nras));
     if !args.quiet {
         for (what, e) in &errors {
-            eprintln!("teescan: warning: could not fetch {what}: {e}");
+            if !matches!(e, teescan::fetch::FetchError::Offline { .. }) {
+                eprintln!("teescan: warning: could not fetch {what}: {e}");
+            }
         }
     }
     coll.rims.extend(fetched.rims);
@@ -748,24 +789,16 @@ enum FetchFailure {
     Input(Error),
 }
 
-fn fetch_collateral(quote: &teescan::tdx::Quote, pccs: Option<&str>) -> Result<Collateral, FetchFailure> {
+/// The quote's DCAP collateral from the cache or the network (only the cache with --offline).
+fn fetch_collateral(quote: &teescan::tdx::Quote, args: &ScanArgs, at: Timestamp) -> Result<Collateral, FetchFailure> {
+    use teescan::fetch::pcs::PckCa;
     let hint = quote.pck_hint().map_err(|e| FetchFailure::Input(e.into()))?;
-    fetch_collateral_for(&hint, pccs)
-}
-
-fn fetch_collateral_for(hint: &teescan::tdx::quote::PckHint, pccs: Option<&str>) -> Result<Collateral, FetchFailure> {
-    use teescan::fetch::pcs::{PckCa, PcsClient};
-    use teescan::fetch::FetchOptions;
     let ca = if hint.ca == "platform" {
         PckCa::Platform
     } else {
         PckCa::Processor
     };
-    let client = match pccs {
-        Some(url) => PcsClient::pccs(url, FetchOptions::default()),
-        None => PcsClient::intel(FetchOptions::default()),
-    }
-    .map_err(|e| FetchFailure::Input(input_error("input.url", e.to_string())))?;
+    let (client, _) = clients(args, cache_for(args, at)).map_err(FetchFailure::Input)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -773,8 +806,12 @@ fn fetch_collateral_for(hint: &teescan::tdx::quote::PckHint, pccs: Option<&str>)
     let pcs = rt
         .block_on(client.tdx_collateral(hint.fmspc, ca))
         .map_err(|e| FetchFailure::Unavailable(format!("collateral fetch failed: {e}")))?;
-    Collateral::from_pcs(&pcs)
-        .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))
+    let c = Collateral::from_pcs(&pcs)
+        .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))?;
+    match teescan::bundle::outside_window(&c, at) {
+        None => Ok(c),
+        Some(why) => Err(FetchFailure::Unavailable(format!("fetched collateral is unusable: {why}"))),
+    }
 }
 
 fn run_policy(command: PolicyCommand) -> ExitCode {
@@ -934,6 +971,7 @@ fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
         pccs: args.pccs.clone(),
         nvidia: nvidia_endpoints(args),
         nonce: opts.nonce,
+        cache: cache_for(args, opts.at),
         ..LiveOptions::default()
     };
     for path in &args.tls_ca {
@@ -1004,4 +1042,129 @@ fn scan_saved_bundle(args: &ScanArgs, mut opts: ScanOptions) -> Result<Report, E
     report.input.source = Some(format!("{} (bundle of {})", args.input.display(), bundle.url));
     report.warnings.extend(notes);
     Ok(report)
+}
+
+/// The collateral cache for this scan: `--cache-dir`, else the default directory; none with
+/// `--no-cache`. Offline scans use it without the network.
+fn cache_for(args: &ScanArgs, at: teescan::time::Timestamp) -> Option<teescan::fetch::cache::Cache> {
+    use teescan::fetch::cache::{default_dir, Cache};
+    if args.no_cache {
+        return None;
+    }
+    let (dir, explicit) = match &args.cache_dir {
+        Some(d) => (d.clone(), true),
+        None => (default_dir()?, false),
+    };
+    let cache = Cache::new(dir, at, explicit);
+    Some(if args.offline { cache.offline() } else { cache })
+}
+
+/// PCS and NVIDIA clients from the endpoint flags, with `cache`.
+fn clients(
+    args: &ScanArgs,
+    cache: Option<teescan::fetch::cache::Cache>,
+) -> Result<(teescan::fetch::pcs::PcsClient, teescan::fetch::nvidia::NvidiaClient), Error> {
+    let mut pcs = match &args.pccs {
+        Some(url) => teescan::fetch::pcs::PcsClient::pccs(url, fetch_options(args)),
+        None => teescan::fetch::pcs::PcsClient::intel(fetch_options(args)),
+    }
+    .map_err(|e| input_error("input.url", e.to_string()))?;
+    let mut nvidia = teescan::fetch::nvidia::NvidiaClient::new(nvidia_endpoints(args), fetch_options(args))
+        .map_err(|e| input_error("input.url", e.to_string()))?;
+    if let Some(c) = cache {
+        pcs = pcs.with_cache(c.clone());
+        nvidia = nvidia.with_cache(c);
+    }
+    Ok((pcs, nvidia))
+}
+
+fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
+    let explicit = cache_dir.is_some();
+    let Some(dir) = cache_dir.or_else(teescan::fetch::cache::default_dir) else {
+        eprintln!("teescan: error[input.usage]: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME");
+        return ExitCode::from(2);
+    };
+    match command {
+        CacheCommand::Status => {
+            let now = Timestamp::now();
+            let entries = teescan::fetch::cache::entries(&dir);
+            let (mut fresh, mut bytes) = (0usize, 0u64);
+            for (_, e, size) in &entries {
+                let ok = e.not_before <= now && now <= e.not_after;
+                fresh += usize::from(ok);
+                bytes += size;
+                println!(
+                    "{:<5} {:<11} {} .. {}  {:>8} B  {} {}",
+                    if ok { "fresh" } else { "stale" },
+                    e.kind,
+                    e.not_before,
+                    e.not_after,
+                    size,
+                    e.method,
+                    e.url
+                );
+            }
+            println!("{}: {} entries ({fresh} fresh), {bytes} bytes", dir.display(), entries.len());
+            ExitCode::SUCCESS
+        }
+        CacheCommand::Clear => match teescan::fetch::cache::clear(&dir) {
+            Ok(n) => {
+                println!("{}: removed {n} entries", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("teescan: error[input.write]: cannot clear {}: {e}", dir.display());
+                ExitCode::from(2)
+            }
+        },
+        CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url } => {
+            let args = ScanArgs { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..ScanArgs::default() };
+            let cache = teescan::fetch::cache::Cache::new(dir.clone(), Timestamp::now(), explicit);
+            let (pcs, nvidia) = match clients(&args, Some(cache)) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("teescan: error[{}]: {e}", e.code());
+                    return ExitCode::from(2);
+                }
+            };
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("teescan: error[{}]: {e}", e.code());
+                    return ExitCode::from(2);
+                }
+            };
+            let mut worst = 0u8;
+            for file in files {
+                let bytes = match read_bounded(&file) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("teescan: error[{}]: {e}", e.code());
+                        worst = 2;
+                        continue;
+                    }
+                };
+                let report = match teescan::provider::parse(&bytes) {
+                    Ok(r) => r,
+                    Err(_) => match teescan::parse_tdx_quote(&bytes) {
+                        // A bare quote: one layer, so the same fetcher applies.
+                        Ok((raw, _, _)) => teescan::provider::ProviderReport::single_quote(raw),
+                        Err(e) => {
+                            eprintln!("teescan: error[input.format]: {}: neither a provider report nor a TDX quote: {e}", file.display());
+                            worst = 2;
+                            continue;
+                        }
+                    },
+                };
+                let needs = teescan::fetch::live::Needs { skip_fmspcs: Vec::new(), gpu: true, nras: false };
+                let (exchanges, failures) = rt.block_on(teescan::fetch::live::fetch_dependencies(&report, &pcs, &nvidia, None, &needs));
+                println!("{}: {} answers cached or already fresh, {} failed", file.display(), exchanges.len(), failures.len());
+                for (what, e) in &failures {
+                    eprintln!("teescan: warning: could not fetch {what}: {e}");
+                    worst = worst.max(3);
+                }
+            }
+            ExitCode::from(worst)
+        }
+    }
 }

@@ -80,6 +80,8 @@ where
     cmd.args(args)
         .current_dir(crate_dir())
         .env("NO_COLOR", "1")
+        // Never the user's collateral cache: an empty one of the test run's own.
+        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
         .env_remove("RUST_BACKTRACE")
         .stdin(if stdin.is_some() {
             Stdio::piped()

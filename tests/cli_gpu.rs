@@ -22,6 +22,8 @@ fn teescan(args: &[&str]) -> Run {
         .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
+        // Never the user's collateral cache: an empty one of the test run's own.
+        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
         .output()
         .expect("run teescan");
     let run = Run {

@@ -71,6 +71,8 @@ where
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
+        // Never the user's collateral cache: an empty one of the test run's own.
+        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
         .output()
         .expect("run teescan");
     let run = Run {
@@ -750,4 +752,95 @@ fn live_scan_with_every_dependency() {
     // And the bundle re-verifies to the same verdict offline.
     let again = rescan(&bundle, &root_der, &[]);
     again.assert_code(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The collateral cache.
+
+#[test]
+fn cache_serves_collateral_inside_its_window_and_offline() {
+    let w = World::start("cache", Behaviour::Honest);
+    let cache = w.dir.join("cache");
+    let c = ["--cache-dir".as_ref(), cache.as_os_str()];
+    w.scan(&c).assert_code(0);
+    assert_eq!(w.pcs.targets().len(), 4);
+    // The second scan takes its collateral from the cache: no PCS request, and the bundle says so.
+    let bundle = w.dir.join("cached-bundle.json");
+    let mut args = c.to_vec();
+    args.extend(["--save-bundle".as_ref(), bundle.as_os_str()]);
+    w.scan(&args).assert_code(0);
+    assert_eq!(w.pcs.targets().len(), 4, "collateral was fetched again");
+    let b: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let origins: Vec<&str> = b["exchanges"].as_array().unwrap().iter().filter(|x| x["role"] == "pcs").map(|x| x["origin"].as_str().unwrap()).collect();
+    assert_eq!(origins, ["cache"; 4]);
+
+    let status = teescan(["cache".as_ref(), "status".as_ref(), "--cache-dir".as_ref(), cache.as_os_str()]);
+    status.assert_code(0);
+    assert!(status.stdout.contains("4 entries (4 fresh)"), "{}", status.context());
+    for kind in ["tcb_info", "qe_identity", "crl"] {
+        assert!(status.stdout.contains(kind), "{}", status.context());
+    }
+
+    // A saved report scanned --offline uses only the cache (and the nonce it was asked with).
+    let att = b["exchanges"].as_array().unwrap().iter().find(|x| x["role"] == "attestation").unwrap();
+    let body = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, att["body"]["base64"].as_str().unwrap()).unwrap();
+    let saved = w.dir.join("report.json");
+    std::fs::write(&saved, body).unwrap();
+    let nonce = b["nonce"].as_str().unwrap().to_owned();
+    let offline = |extra: &[&str]| {
+        let mut a: Vec<&OsStr> = vec![
+            "scan".as_ref(),
+            saved.as_os_str(),
+            "--offline".as_ref(),
+            "--cache-dir".as_ref(),
+            cache.as_os_str(),
+            // Entries are keyed by URL: the same PCCS as when they were fetched.
+            "--pccs".as_ref(),
+            OsStr::new(&w.pcs.base),
+            "--danger-trust-test-root".as_ref(),
+            w.root.as_os_str(),
+            "--nonce".as_ref(),
+            OsStr::new(&nonce),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ];
+        a.extend(extra.iter().map(OsStr::new));
+        teescan(a)
+    };
+    offline(&[]).assert_code(0);
+    // Outside the entries' window the cache offers nothing: indeterminate, not a stale pass.
+    let later = rfc3339(chrono::Utc::now() + chrono::Duration::days(60));
+    offline(&["--at", &later]).assert_code(3);
+    // Cleared, offline has nothing either.
+    let clear = teescan(["cache".as_ref(), "clear".as_ref(), "--cache-dir".as_ref(), cache.as_os_str()]);
+    clear.assert_code(0);
+    assert!(clear.stdout.contains("removed 4 entries"), "{}", clear.context());
+    offline(&[]).assert_code(3);
+    assert_eq!(w.pcs.targets().len(), 4, "offline scans used the network");
+}
+
+#[test]
+fn cache_fetch_prefills_for_offline_use() {
+    let w = World::start("cache_fetch", Behaviour::Honest);
+    let cache = w.dir.join("cache");
+    // Save a report through a live scan without the cache, then prefill the cache for it.
+    let bundle = w.dir.join("b.json");
+    w.scan(&["--no-cache".as_ref(), "--save-bundle".as_ref(), bundle.as_os_str()]).assert_code(0);
+    let b: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let att = b["exchanges"].as_array().unwrap().iter().find(|x| x["role"] == "attestation").unwrap();
+    let saved = w.dir.join("report.json");
+    std::fs::write(&saved, base64::Engine::decode(&base64::engine::general_purpose::STANDARD, att["body"]["base64"].as_str().unwrap()).unwrap()).unwrap();
+    let run = teescan([
+        "cache".as_ref(),
+        "fetch".as_ref(),
+        saved.as_os_str(),
+        "--pccs".as_ref(),
+        OsStr::new(&w.pcs.base),
+        "--cache-dir".as_ref(),
+        cache.as_os_str(),
+    ]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("4 answers"), "{}", run.context());
+    let status = teescan(["cache".as_ref(), "status".as_ref(), "--cache-dir".as_ref(), cache.as_os_str()]);
+    assert!(status.stdout.contains("4 entries (4 fresh)"), "{}", status.context());
 }

@@ -111,6 +111,8 @@ pub struct LiveOptions {
     pub policy_text: Option<Vec<u8>>,
     /// Called with a short line as each stage starts (progress display); `None` is silent.
     pub progress: Option<Progress>,
+    /// Collateral cache to consult and fill (the attestation itself is never cached).
+    pub cache: Option<super::cache::Cache>,
 }
 
 /// A progress callback: called with a short line as each stage of a live scan starts.
@@ -251,7 +253,12 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
         Some(base) => PcsClient::pccs(base, live.fetch.clone())?,
         None => PcsClient::intel(live.fetch.clone())?,
     };
-    let nvidia = NvidiaClient::new(live.nvidia.clone(), live.fetch.clone())?;
+    let mut nvidia = NvidiaClient::new(live.nvidia.clone(), live.fetch.clone())?;
+    let mut pcs = pcs;
+    if let Some(c) = &live.cache {
+        pcs = pcs.with_cache(c.clone());
+        nvidia = nvidia.with_cache(c.clone());
+    }
     let mut builder = Client::builder()
         .use_rustls_tls()
         .tls_info(true)
@@ -312,7 +319,14 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
         let needs = Needs { skip_fmspcs: Vec::new(), gpu: !live.skip_gpu_collateral, nras: want_nras };
         let (exchanges, failures) = fetch_dependencies(report, &pcs, &nvidia, Some(&nonce), &needs).await;
         stats.collateral = started.elapsed();
-        bundle.exchanges.extend(exchanges);
+        let hits = live.cache.as_ref().map(super::cache::Cache::hits).unwrap_or_default();
+        bundle.exchanges.extend(exchanges.into_iter().map(|mut x| {
+            if hits.contains(&x.url) {
+                // POSTs to one URL (OCSP) are told apart by body, which the record lacks.
+                x.origin = if x.method == "GET" { "cache" } else { "network-or-cache" }.to_owned();
+            }
+            x
+        }));
         bundle.failures.extend(failures);
     }
     stats.requests = bundle.exchanges.len();

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+pub mod cache;
 pub mod live;
 pub mod nvidia;
 pub mod pcs;
@@ -82,6 +83,12 @@ pub enum FetchError {
         /// The limit in force, in bytes.
         limit: usize,
     },
+    /// `--offline`: the answer is not in the cache and the network may not be used.
+    #[error("{url}: not in the cache, and the network may not be used (offline)")]
+    Offline {
+        /// The URL that would have been requested.
+        url: String,
+    },
     /// Any other HTTP-level failure (client construction, protocol error, body read error, …).
     #[error("HTTP error fetching {url}: {reason}")]
     Http {
@@ -103,6 +110,7 @@ impl FetchError {
             | FetchError::Status { url, .. }
             | FetchError::MissingHeader { url, .. }
             | FetchError::BodyTooLarge { url, .. }
+            | FetchError::Offline { url }
             | FetchError::Http { url, .. } => url,
         }
     }

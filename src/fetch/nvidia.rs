@@ -99,6 +99,7 @@ pub struct NvidiaClient {
     /// The endpoints, checked, without trailing slash.
     endpoints: NvidiaEndpoints,
     opts: FetchOptions,
+    cache: Option<super::cache::Cache>,
 }
 
 /// The RIM service's answer; other fields (`request_id`, `rim_format`, …) are ignored.
@@ -163,6 +164,7 @@ impl NvidiaClient {
             http,
             endpoints,
             opts,
+            cache: None,
         })
     }
 
@@ -531,7 +533,17 @@ impl NvidiaClient {
         body: Option<(&'static str, Vec<u8>)>,
         accept: &'static str,
     ) -> Result<Fetched, FetchError> {
-        with_retries(&self.opts, url, || self.send_once(method.clone(), url, body.clone(), accept)).await
+        let request_body = body.as_ref().map(|(_, b)| b.clone());
+        super::cache::Cache::through(self.cache.as_ref(), method.as_str(), url, request_body.as_deref(), || {
+            with_retries(&self.opts, url, || self.send_once(method.clone(), url, body.clone(), accept))
+        })
+        .await
+    }
+
+    /// Consult and fill `cache` (and, if it is offline, never use the network).
+    pub fn with_cache(mut self, cache: super::cache::Cache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// One attempt, without retry or overall timeout.

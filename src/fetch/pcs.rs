@@ -111,6 +111,7 @@ pub struct PcsClient {
     root_crl_url: String,
     update: TcbUpdate,
     opts: FetchOptions,
+    cache: Option<super::cache::Cache>,
 }
 
 impl PcsClient {
@@ -252,12 +253,19 @@ impl PcsClient {
             root_crl_url,
             update: TcbUpdate::default(),
             opts,
+            cache: None,
         })
     }
 
     /// GET `url` with timeout, retries and the body limit; `Ok` only for a 2xx answer.
     async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
-        with_retries(&self.opts, url, || self.get_once(url)).await
+        super::cache::Cache::through(self.cache.as_ref(), "GET", url, None, || with_retries(&self.opts, url, || self.get_once(url))).await
+    }
+
+    /// Consult and fill `cache` (and, if it is offline, never use the network).
+    pub fn with_cache(mut self, cache: super::cache::Cache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// One attempt, without retry or overall timeout.

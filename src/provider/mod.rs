@@ -121,6 +121,28 @@ pub struct ProviderReport {
     pub nonce_hint: Option<String>,
 }
 
+impl ProviderReport {
+    /// A bare TDX quote as a one-layer report (no binding inputs), e.g. to fetch its collateral.
+    pub fn single_quote(quote: Vec<u8>) -> ProviderReport {
+        ProviderReport {
+            format: Format::NearNode,
+            reason: "a bare TDX quote".to_owned(),
+            layers: vec![Layer {
+                name: "quote".to_owned(),
+                quote,
+                scheme: Scheme::PaddedSigningAddress,
+                inputs: Inputs::default(),
+                gpu: None,
+                gpu_nonce: GpuNonce::Raw,
+                event_log: None,
+                info: None,
+            }],
+            ignored: Vec::new(),
+            nonce_hint: None,
+        }
+    }
+}
+
 const TINFOIL_V3: &str = "https://tinfoil.sh/predicate/attestation/v3";
 
 fn field_err(format: Format, field: &str, reason: impl Into<String>) -> ProviderError {
