@@ -803,9 +803,12 @@ fn fetch_collateral(quote: &teescan::tdx::Quote, args: &ScanArgs, at: Timestamp)
         .enable_all()
         .build()
         .map_err(|e| FetchFailure::Unavailable(format!("cannot start the network runtime: {e}")))?;
-    let pcs = rt
-        .block_on(client.tdx_collateral(hint.fmspc, ca))
-        .map_err(|e| FetchFailure::Unavailable(format!("collateral fetch failed: {e}")))?;
+    let pcs = rt.block_on(client.tdx_collateral(hint.fmspc, ca)).map_err(|e| match e {
+        teescan::fetch::FetchError::Offline { .. } => FetchFailure::Unavailable(
+            "no --collateral given, none valid in the cache, and --offline forbids fetching it".to_owned(),
+        ),
+        e => FetchFailure::Unavailable(format!("collateral fetch failed: {e}")),
+    })?;
     let c = Collateral::from_pcs(&pcs)
         .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))?;
     match teescan::bundle::outside_window(&c, at) {
