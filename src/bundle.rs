@@ -550,18 +550,7 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
                 Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
                     .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
             );
-            return Ok(with_bundle_context(
-                Report::new(
-                    opts.at,
-                    InputInfo { format: format!("evidence bundle ({})", bundle.provider), sha256: String::new(), source },
-                    policy_info(&opts),
-                    checks,
-                    serde_json::Value::Null,
-                    Vec::new(),
-                    warnings,
-                ),
-                bundle,
-            ));
+            return Ok(unverified(bundle, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
         }
         return Err(bundle_error(format!("{} attestation exchanges (exactly one expected)", attestations.len())));
     };
@@ -570,33 +559,11 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         Err(crate::provider::ProviderError::Unsupported(msg)) => {
             checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(msg));
             warnings.push("the evidence was not verified".to_owned());
-            return Ok(with_bundle_context(
-                Report::new(
-                    opts.at,
-                    InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: sha256_hex(&att.body), source },
-                    policy_info(&opts),
-                    checks,
-                    serde_json::Value::Null,
-                    Vec::new(),
-                    warnings,
-                ),
-                bundle,
-            ));
+            return Ok(unverified(bundle, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&att.body), checks, warnings));
         }
         Err(e) => {
             checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}")));
-            return Ok(with_bundle_context(
-                Report::new(
-                    opts.at,
-                    InputInfo { format: format!("evidence bundle ({})", bundle.provider), sha256: sha256_hex(&att.body), source },
-                    policy_info(&opts),
-                    checks,
-                    serde_json::Value::Null,
-                    Vec::new(),
-                    warnings,
-                ),
-                bundle,
-            ));
+            return Ok(unverified(bundle, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&att.body), checks, warnings));
         }
     };
     let pcs: Vec<HttpExchange> = bundle
@@ -624,6 +591,12 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
     r.input.format = format!("evidence bundle: {}", r.input.format);
     r.verdict = Verdict::from_checks(&r.checks);
     Ok(with_bundle_context(r, bundle))
+}
+
+/// The report of a bundle whose evidence could not be verified at all.
+fn unverified(bundle: &Bundle, opts: &ScanOptions, format: String, sha256: String, checks: Vec<Check>, warnings: Vec<String>) -> Report {
+    let input = InputInfo { format, sha256, source: Some(bundle.url.clone()) };
+    with_bundle_context(Report::new(opts.at, input, policy_info(opts), checks, serde_json::Value::Null, Vec::new(), warnings), bundle)
 }
 
 fn policy_info(opts: &ScanOptions) -> PolicyInfo {
