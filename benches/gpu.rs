@@ -1,57 +1,73 @@
-//! GPU benchmarks on real corpus evidence (skipped without the corpus): one H100 with its chain,
-//! both RIMs and seven OCSP responses, cold (everything verified from scratch); the NEAR 8×H100
-//! payload with its NRAS tokens; and the report parser alone. `cargo bench --bench gpu`.
+//! GPU benchmarks on real corpus evidence (skipped without the corpus):
+//! - one H100 with its chain, both RIMs and seven OCSP responses, cold (everything verified from
+//!   scratch) and warm (chain, RIMs and OCSP results in a [`VerifyCache`]; the report's own
+//!   P-384 signature is always verified);
+//! - the NEAR 8×H100 payload with its NRAS tokens, cold (the 8 GPUs still share, within the call,
+//!   the CA certificates of their chains) and warm (chains cached; the 8 report signatures and the
+//!   9 NRAS tokens verified every time).
+//!
+//! `cargo bench --bench gpu`.
 
-use std::path::PathBuf;
+#[path = "common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use teescan::nvidia::evidence::{parse_evidence_list, EvidenceList, GpuEvidence};
-use teescan::nvidia::spdm::SpdmReport;
-use teescan::nvidia::verify::{verify_gpus, GpuCollateral, GpuOptions, NrasInput};
-use teescan::time::Timestamp;
+use teescan::cache::VerifyCache;
+use teescan::nvidia::verify::{verify_gpus, GpuOptions};
+use teescan::report::{Status, Verdict};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("TEESCAN_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    dir.join("nvidia/README.md").is_file().then_some(dir)
+fn passes(v: &teescan::nvidia::verify::GpuVerification) -> bool {
+    Verdict::from_checks(&v.checks) == Verdict::Pass
+}
+
+fn no_failure(v: &teescan::nvidia::verify::GpuVerification) -> bool {
+    !v.checks.iter().any(|c| c.status == Status::Fail)
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(root) = corpus() else {
-        eprintln!("corpus not found: GPU benchmarks skipped");
-        return;
-    };
-    let dir = root.join("nvidia/nvtrust-sample-h100");
-    let read = |p: PathBuf| std::fs::read(p).expect("corpus file");
-    let report = hex::decode(String::from_utf8(read(dir.join("attestation_report.hex"))).expect("utf8").trim()).expect("hex");
-    let nonce: [u8; 32] = report[4..36].try_into().expect("nonce");
-    let chain: Vec<Vec<u8>> = pem::parse_many(read(dir.join("device_cert_chain.pem"))).expect("pem").into_iter().map(pem::Pem::into_contents).collect();
-    c.bench_function("gpu/parse_report", |b| b.iter(|| SpdmReport::parse(std::hint::black_box(&report)).expect("parse")));
-    let item = GpuEvidence { report, cert_chain: chain, arch_hint: None, nonce_hint: None, driver_version_hint: None, vbios_version_hint: None };
-    let list = EvidenceList { arch_hint: None, nonce_hint: None, items: vec![item] };
-    let mut coll = GpuCollateral::default();
-    for name in ["NV_GPU_DRIVER_GH100_550.90.07", "NV_GPU_VBIOS_1010_0200_882_96009F0001"] {
-        coll.rims.push((name.to_owned(), read(dir.join(format!("{name}.xml")))));
-    }
-    for e in std::fs::read_dir(dir.join("ocsp")).expect("ocsp dir") {
-        coll.ocsp.push(read(e.expect("entry").path()));
-    }
-    let opts = GpuOptions { expected_nonce: Some(nonce), ..GpuOptions::default() };
-    let at = Timestamp::parse_rfc3339("2025-10-24T12:00:00Z").expect("time");
-    c.bench_function("gpu/h100_full_appraisal_cold", |b| b.iter(|| verify_gpus(std::hint::black_box(&list), &coll, at, &opts)));
+    let Some(root) = common::corpus() else { return };
 
-    let near = root.join("nvidia/providers/neardirect-qwen35-teep");
-    let list8 = parse_evidence_list(&read(near.join("nvidia_payload.json"))).expect("payload");
-    let coll8 = GpuCollateral {
-        nras: Some(NrasInput { body: read(near.join("nras_response.json")), jwks: read(near.join("nras_jwks_at_capture.json")) }),
-        ..GpuCollateral::default()
-    };
-    let nonce8: [u8; 32] = hex::decode("541b6523f9446dcd170e67ac8171eb9226bee5e3f192de4900b74f0ef293500b").expect("hex").try_into().expect("32");
-    let opts8 = GpuOptions { expected_nonce: Some(nonce8), require_rims: false, require_ocsp: false, require_nras: true, ..GpuOptions::default() };
-    let at8 = Timestamp::parse_rfc3339("2026-06-29T02:06:40Z").expect("time");
-    c.bench_function("gpu/near_8xh100_with_nras_cold", |b| b.iter(|| verify_gpus(std::hint::black_box(&list8), &coll8, at8, &opts8)));
+    // At 2025-10-24 both RIMs and the six RIM-chain OCSP responses are current; the three
+    // device-chain OCSP responses (produced 2025-08-21) are verified but outside their window
+    // (indeterminate). Failures are never cached, so "warm" re-verifies those three every time.
+    let h = common::h100(&root);
+    assert!(no_failure(&verify_gpus(&h.list, &h.coll, h.at, &h.opts)), "the H100 sample has no failure at its pinned time");
+    common::bench(c, "gpu/h100_full_appraisal_cold", || verify_gpus(std::hint::black_box(&h.list), &h.coll, h.at, &h.opts));
+    let cache = Arc::new(VerifyCache::new());
+    let warm = GpuOptions { cache: Some(Arc::clone(&cache)), ..h.opts.clone() };
+    verify_gpus(&h.list, &h.coll, h.at, &warm);
+    common::bench(c, "gpu/h100_full_appraisal_warm", || verify_gpus(std::hint::black_box(&h.list), &h.coll, h.at, &warm));
+    eprintln!("h100 cache: {:?}", cache.stats());
+    // The same with only the collateral current at that time (the four RIM-chain OCSP responses;
+    // the device-chain OCSP checks then say "not supplied"): every verified result is cacheable,
+    // so warm is the report's own P-384 signature plus parsing and comparison.
+    let mut current = h.coll.clone();
+    current.ocsp.retain(|r| {
+        let chain = &h.list.items[0].cert_chain;
+        !(1..4).any(|k| teescan::nvidia::ocsp::verify_ocsp(r, &chain[k], &chain[k + 1], common::at("2025-08-21T12:00:00Z")).is_ok())
+    });
+    assert_eq!(current.ocsp.len(), 4);
+    let cache_c = Arc::new(VerifyCache::new());
+    let warm_c = GpuOptions { cache: Some(Arc::clone(&cache_c)), ..h.opts.clone() };
+    assert!(no_failure(&verify_gpus(&h.list, &current, h.at, &warm_c)));
+    common::bench(c, "gpu/h100_current_collateral_cold", || verify_gpus(std::hint::black_box(&h.list), &current, h.at, &h.opts));
+    common::bench(c, "gpu/h100_current_collateral_warm", || verify_gpus(std::hint::black_box(&h.list), &current, h.at, &warm_c));
+    eprintln!("h100 (current collateral) cache: {:?}", cache_c.stats());
+
+    let n = common::near8(&root);
+    assert!(passes(&verify_gpus(&n.list, &n.coll, n.at, &n.opts)), "the NEAR 8xH100 payload passes with NRAS");
+    common::bench(c, "gpu/near_8xh100_with_nras_cold", || verify_gpus(std::hint::black_box(&n.list), &n.coll, n.at, &n.opts));
+    let no_nras = teescan::nvidia::verify::GpuCollateral::default();
+    let opts_no_nras = GpuOptions { require_nras: false, ..n.opts.clone() };
+    common::bench(c, "gpu/near_8xh100_no_nras_cold", || verify_gpus(std::hint::black_box(&n.list), &no_nras, n.at, &opts_no_nras));
+    let cache8 = Arc::new(VerifyCache::new());
+    let warm8 = GpuOptions { cache: Some(Arc::clone(&cache8)), ..n.opts.clone() };
+    verify_gpus(&n.list, &n.coll, n.at, &warm8);
+    common::bench(c, "gpu/near_8xh100_with_nras_warm", || verify_gpus(std::hint::black_box(&n.list), &n.coll, n.at, &warm8));
+    eprintln!("near8 cache: {:?}", cache8.stats());
 }
 
-criterion_group!(benches, bench);
+criterion_group! { name = benches; config = common::criterion(); targets = bench }
 criterion_main!(benches);

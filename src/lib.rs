@@ -29,6 +29,7 @@
 
 pub mod bundle;
 mod bytes;
+pub mod cache;
 pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
@@ -64,6 +65,9 @@ pub struct ScanOptions {
     /// The measurement policy to hold the evidence against. Without one, only the evidence's
     /// authenticity and TCB appraisal are checked, and the report says so.
     pub policy: Option<policy::LoadedPolicy>,
+    /// A verify-once cache shared by the scans of a batch ([`cache::VerifyCache`]). `None`: the
+    /// thread's default set by [`cache::VerifyCache::scope`], if any; results never differ.
+    pub cache: Option<std::sync::Arc<cache::VerifyCache>>,
 }
 
 impl ScanOptions {
@@ -75,6 +79,7 @@ impl ScanOptions {
             tdx: TdxOptions::default(),
             policy: None,
             nonce: None,
+            cache: None,
         }
     }
 }
@@ -165,7 +170,7 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
         hasher.update(&raw);
         formats.push(format!("tdx-quote ({})", encoding.as_str()));
         let tdx_opts = policy.map_or_else(|| opts.tdx.clone(), policy::eval::tdx_options);
-        let v = tdx::verify_quote(&raw, quote, collateral, &opts.intel_root, opts.at, &tdx_opts);
+        let v = tdx::verify::verify_quote_with_cache(&raw, quote, collateral, &opts.intel_root, opts.at, &tdx_opts, opts.cache.as_ref());
         let tdx_provenance = collateral.provenance();
         if !opts.intel_root.is_production() {
             warnings.push(format!(
@@ -194,6 +199,7 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
         formats.push(format!("nvidia-evidence ({} devices)", list.items.len()));
         let mut gpu_opts = policy.map_or_else(nvidia::verify::GpuOptions::default, policy::eval::gpu_options);
         gpu_opts.expected_nonce = opts.nonce;
+        gpu_opts.cache.clone_from(&opts.cache);
         let v = nvidia::verify::verify_gpus(list, collateral, opts.at, &gpu_opts);
         checks.extend(v.checks.clone());
         if let Some(p) = policy {

@@ -8,7 +8,8 @@ use der::asn1::ObjectIdentifier;
 use der::Decode as _;
 
 use super::rim::GpuArch;
-use crate::pki::{verify_path, PkiError, TrustAnchor};
+use crate::cache::{certs_window, Key, VerifyCache};
+use crate::pki::{verify_path_with, PkiError, TrustAnchor};
 use crate::time::Timestamp;
 
 /// Certificates in a device chain, as NVIDIA's verifiers require.
@@ -117,6 +118,40 @@ fn malformed(index: usize, reason: impl std::fmt::Display) -> ChainError {
 /// Validate a device chain (DER, leaf first, five certificates) to `anchor` at time `at`, and read
 /// the leaf FWID and the device identity.
 pub fn verify_device_chain(certs: &[Vec<u8>], anchor: &TrustAnchor, at: Timestamp) -> Result<VerifiedDeviceChain, ChainError> {
+    validate_device_chain(certs, anchor, at, None)
+}
+
+/// [`verify_device_chain`] through a [`VerifyCache`]: a chain that validated before to the same
+/// anchor is reused when `at` is inside its path's validity window (the intersection of every
+/// certificate's validity on the validated path); otherwise it is validated again, sharing the
+/// signatures the cache has seen (a node's GPUs share their provisioner and identity CAs).
+/// Results are identical to [`verify_device_chain`]'s.
+pub fn verify_device_chain_cached(
+    certs: &[Vec<u8>],
+    anchor: &TrustAnchor,
+    at: Timestamp,
+    cache: &VerifyCache,
+) -> Result<VerifiedDeviceChain, ChainError> {
+    let parts: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+    let key = Key::anchored("teescan.device-chain.v1", anchor, &parts);
+    if let Some(hit) = cache.get_chain(&key, at) {
+        return Ok(hit);
+    }
+    let verified = validate_device_chain(certs, anchor, at, Some(cache))?;
+    if let Some(w) = certs_window(verified.path.iter().map(Vec::as_slice)) {
+        if w.contains(at) {
+            cache.put_chain(key, verified.clone(), w);
+        }
+    }
+    Ok(verified)
+}
+
+fn validate_device_chain(
+    certs: &[Vec<u8>],
+    anchor: &TrustAnchor,
+    at: Timestamp,
+    cache: Option<&VerifyCache>,
+) -> Result<VerifiedDeviceChain, ChainError> {
     if certs.len() != DEVICE_CHAIN_LEN {
         return Err(ChainError::Length { found: certs.len() });
     }
@@ -125,7 +160,7 @@ pub fn verify_device_chain(certs: &[Vec<u8>], anchor: &TrustAnchor, at: Timestam
     if root.as_slice() != anchor.der() {
         return Err(ChainError::RootMismatch { found: sha256_hex(root), pinned: anchor.sha256().to_owned() });
     }
-    let path = verify_path(leaf, intermediates, anchor, at)?;
+    let path = verify_path_with(leaf, intermediates, anchor, at, cache)?;
     let leaf_fwid = leaf_fwid(leaf)?;
     let brom = intermediates.first().ok_or(ChainError::Length { found: 2 })?;
     let (hwmodel, ueid) = identity(brom).map_err(|e| malformed(1, e))?;

@@ -36,6 +36,7 @@ use x509_cert::ext::Extensions;
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::{name::Name, Certificate};
 
+use crate::cache::{cert_window, Key, VerifyCache, Window};
 use crate::time::Timestamp;
 
 /// Largest OCSP response accepted, in DER bytes (NVIDIA's are ~1 KiB).
@@ -888,6 +889,44 @@ pub fn verify_ocsp(
     at: Timestamp,
 ) -> Result<OcspResult, OcspError> {
     verify_ocsp_with(response, cert_der, issuer_der, at, &OcspOptions::default())
+}
+
+/// [`verify_ocsp`] through a [`VerifyCache`]: the result for (these response bytes, this
+/// certificate, this issuer) is reused when `at` is inside the window its verification
+/// established: `thisUpdate..nextUpdate` narrowed to the validity of every certificate the response
+/// carries (a delegated responder must be valid at `at`). Only successful verifications are
+/// cached; a revoked or unknown status is a successful verification and is cached like a good
+/// one. Results are identical to [`verify_ocsp`]'s.
+pub fn verify_ocsp_cached(
+    response: &[u8],
+    cert_der: &[u8],
+    issuer_der: &[u8],
+    at: Timestamp,
+    cache: &VerifyCache,
+) -> Result<OcspResult, OcspError> {
+    let key = Key::new("teescan.ocsp.v1", &[response, cert_der, issuer_der]);
+    if let Some(hit) = cache.get_ocsp(&key, at) {
+        return Ok(hit);
+    }
+    let r = verify_ocsp(response, cert_der, issuer_der, at)?;
+    if let Some(upper) = r.next_update {
+        let mut window = Some(Window::new(r.this_update, upper));
+        if let Ok(p) = decode_response(response).and_then(|der| parse(&der)) {
+            for any in p.basic.certs.iter().flatten() {
+                let cw = any.to_der().ok().and_then(|d| cert_window(&d));
+                window = match (window, cw) {
+                    (Some(w), Some(cw)) => Some(w.narrow(cw.not_before, cw.not_after)),
+                    _ => None,
+                };
+            }
+        } else {
+            window = None;
+        }
+        if let Some(w) = window.filter(|w| w.contains(at)) {
+            cache.put_ocsp(key, r.clone(), w);
+        }
+    }
+    Ok(r)
 }
 
 /// [`verify_ocsp`] with options.

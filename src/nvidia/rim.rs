@@ -23,6 +23,7 @@
 //! disabled; runtime blocks without an active golden value are ignored).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use der::asn1::ObjectIdentifier;
 use der::{Decode as _, Encode as _};
@@ -32,7 +33,8 @@ use xml_sec::xmldsig::{
 };
 use xml_sec::XmlDocument;
 
-use crate::pki::{verify_path, PkiError, TrustAnchor};
+use crate::cache::{certs_window, Key, VerifyCache};
+use crate::pki::{verify_path_with, PkiError, TrustAnchor};
 use crate::time::Timestamp;
 
 /// Largest RIM accepted (real RIMs are 20–60 KiB).
@@ -394,6 +396,29 @@ fn signature_failure(status: DsigStatus) -> SignatureFailure {
 /// [`TrustAnchor::nvidia_corim_root_ca`]) at time `at`, and read its golden measurements from the
 /// signed content.
 pub fn verify_rim(xml: &[u8], anchor: &TrustAnchor, at: Timestamp) -> Result<VerifiedRim, RimError> {
+    verify_rim_inner(xml, anchor, at, None)
+}
+
+/// [`verify_rim`] through a [`VerifyCache`]: a RIM (by the SHA-256 of its bytes) that verified
+/// before to the same anchor is reused when `at` is inside the window its verification
+/// established (the intersection of the validity of every non-self-issued KeyInfo certificate,
+/// which covers the signer and the validated path). Results are identical to [`verify_rim`]'s.
+pub fn verify_rim_cached(xml: &[u8], anchor: &TrustAnchor, at: Timestamp, cache: &VerifyCache) -> Result<Arc<VerifiedRim>, RimError> {
+    let key = Key::anchored("teescan.rim.v1", anchor, &[xml]);
+    if let Some(hit) = cache.get_rim(&key, at) {
+        return Ok(hit);
+    }
+    let r = Arc::new(verify_rim_inner(xml, anchor, at, Some(cache))?);
+    let window = certs_window(r.signer_chain.iter().map(Vec::as_slice).filter(|c| !is_self_issued(c)));
+    if let Some(w) = window {
+        if w.contains(at) {
+            cache.put_rim(key, Arc::clone(&r), w);
+        }
+    }
+    Ok(r)
+}
+
+fn verify_rim_inner(xml: &[u8], anchor: &TrustAnchor, at: Timestamp, cache: Option<&VerifyCache>) -> Result<VerifiedRim, RimError> {
     if xml.len() > MAX_RIM_LEN {
         return Err(RimError::TooLarge { len: xml.len(), max: MAX_RIM_LEN });
     }
@@ -439,7 +464,7 @@ pub fn verify_rim(xml: &[u8], anchor: &TrustAnchor, at: Timestamp) -> Result<Ver
         return Err(RimError::SignerNotYetValid { not_before: signer.not_before, at });
     }
     let intermediates: Vec<Vec<u8>> = rest.iter().filter(|c| !is_self_issued(c)).cloned().collect();
-    let path = verify_path(leaf, &intermediates, anchor, at)?;
+    let path = verify_path_with(leaf, &intermediates, anchor, at, cache)?;
     let chain_not_after = path.iter().filter_map(|c| not_after(c)).min().unwrap_or(signer.not_after);
 
     // The XML signature, with the validated leaf key as the only, caller-trusted key.

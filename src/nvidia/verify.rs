@@ -7,16 +7,18 @@
 //! RIM and OCSP response is verified once per scan and shared by the devices that use it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::chain::{verify_device_chain, DeviceKind, VerifiedDeviceChain};
+use super::chain::{verify_device_chain_cached, DeviceKind, VerifiedDeviceChain};
 use super::evidence::EvidenceList;
 use super::nras::{self, Jwks};
 use super::ocsp::{self, CertStatus};
 use super::opaque::{FeatureFlag, STATUS_DISABLED};
 use super::rim::{self, MatchStatus, RimKind, VerifiedRim};
 use super::spdm::SpdmReport;
+use crate::cache::VerifyCache;
 use crate::pki::TrustAnchor;
 use crate::report::{Check, CollateralUsed, Status};
 use crate::time::Timestamp;
@@ -63,6 +65,10 @@ pub struct GpuOptions {
     pub device_root: TrustAnchor,
     /// Root of the RIM signing chains.
     pub rim_root: TrustAnchor,
+    /// A verify-once cache shared across calls (a batch). Without one, the thread's default set by
+    /// [`VerifyCache::scope`] is used if any, else a private cache that lives for one call (the
+    /// devices of one node still share their chains, RIMs and OCSP results).
+    pub cache: Option<Arc<VerifyCache>>,
 }
 
 impl Default for GpuOptions {
@@ -75,6 +81,7 @@ impl Default for GpuOptions {
             waived_indices: Vec::new(),
             device_root: TrustAnchor::nvidia_device_identity_ca(),
             rim_root: TrustAnchor::nvidia_corim_root_ca(),
+            cache: None,
         }
     }
 }
@@ -93,7 +100,7 @@ pub struct GpuVerification {
 /// RIMs verified once per scan, by id.
 struct RimStore<'a> {
     docs: HashMap<String, &'a [u8]>,
-    verified: HashMap<String, Result<VerifiedRim, String>>,
+    verified: HashMap<String, Result<Arc<VerifiedRim>, String>>,
 }
 
 impl<'a> RimStore<'a> {
@@ -110,13 +117,13 @@ impl<'a> RimStore<'a> {
         ids.sort();
         ids.first().map(|s| (*s).clone())
     }
-    fn get(&mut self, id: &str, anchor: &TrustAnchor, at: Timestamp) -> Option<Result<VerifiedRim, String>> {
+    fn get(&mut self, id: &str, anchor: &TrustAnchor, at: Timestamp, cache: &VerifyCache) -> Option<Result<Arc<VerifiedRim>, String>> {
         let key = id.to_ascii_uppercase();
         let xml = *self.docs.get(&key)?;
         let entry = self
             .verified
             .entry(key)
-            .or_insert_with(|| rim::verify_rim(xml, anchor, at).map_err(|e| e.to_string()));
+            .or_insert_with(|| rim::verify_rim_cached(xml, anchor, at, cache).map_err(|e| e.to_string()));
         Some(entry.clone())
     }
 }
@@ -139,7 +146,7 @@ impl<'a> OcspStore<'a> {
     }
     /// The verified status of `cert` (issued by `issuer`) at `at`, or `None` if no response
     /// covers it. Several responses for one certificate: the first that verifies wins.
-    fn status(&mut self, cert: &[u8], issuer: &[u8], at: Timestamp) -> Option<Result<ocsp::OcspResult, String>> {
+    fn status(&mut self, cert: &[u8], issuer: &[u8], at: Timestamp, cache: &VerifyCache) -> Option<Result<ocsp::OcspResult, String>> {
         let serial = ocsp::cert_serial(cert).ok()?;
         let candidates = self.by_serial.get(&serial)?.clone();
         let key = (cert.to_vec(), issuer.to_vec());
@@ -149,7 +156,7 @@ impl<'a> OcspStore<'a> {
         let mut last_err = String::from("no response");
         let mut result = None;
         for resp in candidates {
-            match ocsp::verify_ocsp(resp, cert, issuer, at) {
+            match ocsp::verify_ocsp_cached(resp, cert, issuer, at, cache) {
                 Ok(r) => {
                     result = Some(Ok(r));
                     break;
@@ -179,6 +186,8 @@ fn cn(cert_der: &[u8]) -> String {
 
 /// Verify a node's GPU/NVSwitch evidence at time `at`.
 pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions) -> GpuVerification {
+    let cache = crate::cache::effective(opts.cache.as_ref()).unwrap_or_else(|| Arc::new(VerifyCache::with_capacity(256)));
+    let cache = cache.as_ref();
     let mut checks = Vec::new();
     let mut devices = Vec::new();
     let mut rims = RimStore::new(&coll.rims);
@@ -211,7 +220,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
         let op = report.opaque();
 
         // Chain.
-        let chain: Option<VerifiedDeviceChain> = match verify_device_chain(&item.cert_chain, &opts.device_root, at) {
+        let chain: Option<VerifiedDeviceChain> = match verify_device_chain_cached(&item.cert_chain, &opts.device_root, at, cache) {
             Ok(c) => {
                 checks.push(
                     Check::pass(&id("chain"), "Device certificate chain validates to the NVIDIA Device Identity CA")
@@ -284,7 +293,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
             for (k, label) in [(1usize, "brom"), (2, "provisioner_ica"), (3, "identity")] {
                 let cert = item.cert_chain.get(k).map(Vec::as_slice).unwrap_or_default();
                 let issuer = item.cert_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
-                checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("ocsp.{label}")), &cn(cert), cert, issuer, at, opts.require_ocsp));
+                checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("ocsp.{label}")), &cn(cert), cert, issuer, at, opts.require_ocsp, cache));
             }
             let _ = c;
         }
@@ -312,12 +321,12 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
                 wanted.push((RimKind::Driver, did, driver.clone()));
             }
             wanted.push((RimKind::Vbios, vbios_id, vbios.clone()));
-            let mut verified: Vec<(RimKind, VerifiedRim)> = Vec::new();
+            let mut verified: Vec<(RimKind, Arc<VerifiedRim>)> = Vec::new();
             for (rk, rid, version) in &wanted {
                 let label = if *rk == RimKind::Driver { "driver" } else { "vbios" };
                 let cid = id(&format!("rim.{label}"));
                 let title = format!("{} RIM {rid} verifies (XML signature, chain to the NVIDIA CoRIM root) and matches the report", if *rk == RimKind::Driver { "Driver" } else { "VBIOS" });
-                match rims.get(rid, &opts.rim_root, at) {
+                match rims.get(rid, &opts.rim_root, at, cache) {
                     None => checks.push(waivable(
                         Check::new(&cid, &title, if opts.require_rims { Status::Indeterminate } else { Status::Skipped })
                             .reason(format!("RIM {rid} not supplied (--rims)"))
@@ -352,7 +361,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
                             if cert.is_empty() || issuer.is_empty() {
                                 continue;
                             }
-                            checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("rim.{label}.ocsp[{k}]")), &cn(cert), cert, issuer, at, opts.require_ocsp));
+                            checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("rim.{label}.ocsp[{k}]")), &cn(cert), cert, issuer, at, opts.require_ocsp, cache));
                         }
                         if problems.is_empty() {
                             verified.push((*rk, r));
@@ -362,7 +371,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
             }
             // Measurements, once every wanted RIM verified.
             if verified.len() == wanted.len() {
-                let refs: Vec<(RimKind, &VerifiedRim)> = verified.iter().map(|(k, r)| (*k, r)).collect();
+                let refs: Vec<(RimKind, &VerifiedRim)> = verified.iter().map(|(k, r)| (*k, r.as_ref())).collect();
                 let nvdec0_disabled = op.nvdec0_status() == Some(STATUS_DISABLED);
                 let blocks = |n: u32| u8::try_from(n).ok().and_then(|b| report.measurement(b)).map(<[u8]>::to_vec);
                 match rim::compare(&refs, &blocks, nvdec0_disabled) {
@@ -449,9 +458,10 @@ fn ocsp_check(
     issuer: &[u8],
     at: Timestamp,
     required: bool,
+    cache: &VerifyCache,
 ) -> Check {
     let title = format!("OCSP: {subject} not revoked");
-    match store.status(cert, issuer, at) {
+    match store.status(cert, issuer, at, cache) {
         None => waivable(
             Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
                 .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),

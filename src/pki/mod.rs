@@ -203,7 +203,26 @@ pub fn verify_path(
     anchor: &TrustAnchor,
     at: crate::time::Timestamp,
 ) -> Result<Vec<Vec<u8>>, PkiError> {
-    use rustls_pki_types::{CertificateDer, UnixTime};
+    verify_path_with(leaf, intermediates, anchor, at, None)
+}
+
+/// [`verify_path`], with the certificate signatures checked through a verify-once `cache` when
+/// one is given (same algorithms, same usage rules, same errors; see [`crate::cache`]).
+pub(crate) fn verify_path_with(
+    leaf: &[u8],
+    intermediates: &[Vec<u8>],
+    anchor: &TrustAnchor,
+    at: crate::time::Timestamp,
+    cache: Option<&crate::cache::VerifyCache>,
+) -> Result<Vec<Vec<u8>>, PkiError> {
+    use crate::cache::CachedAlg;
+    use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+    const ALGS: [&dyn SignatureVerificationAlgorithm; 4] = [
+        webpki::ring::ECDSA_P384_SHA384,
+        webpki::ring::ECDSA_P384_SHA256,
+        webpki::ring::ECDSA_P256_SHA256,
+        webpki::ring::ECDSA_P256_SHA384,
+    ];
     let anchor_der = CertificateDer::from(anchor.der());
     let ta = webpki::anchor_from_trusted_cert(&anchor_der).map_err(|e| PkiError::Anchor(format!("{e:?}")))?;
     let leaf_der = CertificateDer::from(leaf);
@@ -212,25 +231,47 @@ pub fn verify_path(
     let inter: Vec<CertificateDer<'_>> = intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
     let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix()));
     let anchors = [ta];
+    let cached: Vec<CachedAlg<'_>> = match cache {
+        Some(cache) => ALGS.iter().map(|&inner| CachedAlg { inner, cache }).collect(),
+        None => Vec::new(),
+    };
+    let algs: Vec<&dyn SignatureVerificationAlgorithm> = if cached.is_empty() {
+        ALGS.to_vec()
+    } else {
+        cached.iter().map(|a| a as &dyn SignatureVerificationAlgorithm).collect()
+    };
     let path = ee
-        .verify_for_usage(
-            &[
-                webpki::ring::ECDSA_P384_SHA384,
-                webpki::ring::ECDSA_P384_SHA256,
-                webpki::ring::ECDSA_P256_SHA256,
-                webpki::ring::ECDSA_P256_SHA384,
-            ],
-            &anchors,
-            &inter,
-            now,
-            webpki::KeyUsage::required_if_present(ANY_EKU),
-            None,
-            None,
-        )
+        .verify_for_usage(&algs, &anchors, &inter, now, webpki::KeyUsage::required_if_present(ANY_EKU), None, None)
         .map_err(|e| PkiError::Path(format!("{e:?}")))?;
-    Ok(std::iter::once(path.end_entity().der().to_vec())
+    let validated: Vec<Vec<u8>> = std::iter::once(path.end_entity().der().to_vec())
         .chain(path.intermediate_certificates().map(|c| c.der().to_vec()))
-        .collect())
+        .collect();
+    for (index, issuer) in validated.iter().enumerate().skip(1) {
+        check_issuer_key_usage(issuer, index)?;
+    }
+    Ok(validated)
+}
+
+/// RFC 5280 §4.2.1.3: an issuing certificate whose keyUsage extension is present must assert
+/// keyCertSign. rustls-webpki does not look at keyUsage, so without this check a key certified
+/// only for, say, digitalSignature could issue certificates that validate.
+fn check_issuer_key_usage(cert_der: &[u8], index: usize) -> Result<(), PkiError> {
+    use der::oid::AssociatedOid as _;
+    use der::Decode as _;
+    use x509_cert::ext::pkix::KeyUsage;
+    let cert = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|e| PkiError::BadCertificate { index, reason: e.to_string() })?;
+    let Some(exts) = cert.tbs_certificate().extensions() else { return Ok(()) };
+    for ext in exts.iter().filter(|e| e.extn_id == KeyUsage::OID) {
+        let ku = KeyUsage::from_der(ext.extn_value.as_bytes())
+            .map_err(|e| PkiError::BadCertificate { index, reason: format!("keyUsage does not parse: {e}") })?;
+        if !ku.key_cert_sign() {
+            return Err(PkiError::Path(format!(
+                "certificate {index} issued the certificate below it, but its keyUsage does not include keyCertSign"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `thisUpdate` and `nextUpdate` of a DER CRL, as RFC 3339 strings.

@@ -181,7 +181,7 @@ fn scan_layer(
     let tdx_opts = policy.map_or_else(|| opts.tdx.clone(), eval::tdx_options);
     let verification = match collateral {
         Some(c) => {
-            let v = tdx::verify_quote(&layer.quote, quote.clone(), c, &opts.intel_root, opts.at, &tdx_opts);
+            let v = tdx::verify::verify_quote_with_cache(&layer.quote, quote.clone(), c, &opts.intel_root, opts.at, &tdx_opts, opts.cache.as_ref());
             let prov = c.provenance();
             checks.extend(prefixed(p, v.checks.clone()));
             claims.insert("tdx".to_owned(), serde_json::to_value(&v.claims).unwrap_or_default());
@@ -245,6 +245,7 @@ fn scan_layer(
         };
         let mut gpu_opts = policy.map_or_else(crate::nvidia::verify::GpuOptions::default, eval::gpu_options);
         gpu_opts.expected_nonce = gpu_nonce;
+        gpu_opts.cache.clone_from(&opts.cache);
         let mut coll = gpu.clone();
         if *nras_used {
             coll.nras = None;

@@ -83,7 +83,36 @@ pub enum CollateralSource {
 pub struct Collateral {
     pub(crate) dcap: QuoteCollateralV3,
     source: CollateralSource,
+    /// What is read from the collateral's bytes for reports (not for verification), computed once.
+    memo: Memo,
 }
+
+/// Values derived from the collateral's bytes once, shared by clones: the FMSPC, the provenance
+/// records, and the parsed TCB Info and QE Identity (used to annotate checks; dcap-qvl parses and
+/// verifies its own copy on every verification). Never part of equality.
+#[derive(Clone, Default)]
+struct Memo(std::sync::Arc<std::sync::OnceLock<Derived>>);
+
+struct Derived {
+    fmspc: Option<String>,
+    provenance: Vec<CollateralUsed>,
+    tcb_info: Option<dcap_qvl::TcbInfo>,
+    qe_identity: Option<dcap_qvl::QeIdentity>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Memo {}
 
 /// The dcap-qvl JSON shape, with unknown keys rejected.
 #[derive(Deserialize)]
@@ -188,6 +217,7 @@ impl Collateral {
         Ok(Collateral {
             dcap,
             source: CollateralSource::DcapQvlJson,
+            memo: Memo::default(),
         })
     }
 
@@ -221,6 +251,7 @@ impl Collateral {
         Ok(Collateral {
             dcap,
             source: CollateralSource::PcsResponses,
+            memo: Memo::default(),
         })
     }
 
@@ -234,8 +265,31 @@ impl Collateral {
         &self.dcap
     }
 
+    fn derived(&self) -> &Derived {
+        self.memo.0.get_or_init(|| Derived {
+            fmspc: self.compute_fmspc(),
+            provenance: self.compute_provenance(),
+            tcb_info: serde_json::from_str(&self.dcap.tcb_info).ok(),
+            qe_identity: serde_json::from_str(&self.dcap.qe_identity).ok(),
+        })
+    }
+
+    /// The TCB Info, parsed (not verified: dcap-qvl verifies its own parse of the signed bytes).
+    pub(crate) fn parsed_tcb_info(&self) -> Option<&dcap_qvl::TcbInfo> {
+        self.derived().tcb_info.as_ref()
+    }
+
+    /// The QE Identity, parsed (not verified).
+    pub(crate) fn parsed_qe_identity(&self) -> Option<&dcap_qvl::QeIdentity> {
+        self.derived().qe_identity.as_ref()
+    }
+
     /// FMSPC the TCB Info is for, if it parses.
     pub fn tcb_info_fmspc(&self) -> Option<String> {
+        self.derived().fmspc.clone()
+    }
+
+    fn compute_fmspc(&self) -> Option<String> {
         serde_json::from_str::<serde_json::Value>(&self.dcap.tcb_info)
             .ok()?
             .get("fmspc")?
@@ -245,6 +299,10 @@ impl Collateral {
 
     /// A record of each item (SHA-256 of the exact bytes, issue and next-update dates), for the report.
     pub fn provenance(&self) -> Vec<CollateralUsed> {
+        self.derived().provenance.clone()
+    }
+
+    fn compute_provenance(&self) -> Vec<CollateralUsed> {
         let d = &self.dcap;
         let sha = |b: &[u8]| hex::encode(digest::digest(&digest::SHA256, b));
         let json_dates = |s: &str| -> (Option<String>, Option<String>, Option<String>) {

@@ -16,6 +16,7 @@ use super::attributes;
 use super::claims::TdxClaims;
 use super::collateral::Collateral;
 use super::quote::{Quote, CERT_DATA_PCK_CHAIN, CERT_DATA_QE_REPORT, INTEL_QE_VENDOR_ID};
+use crate::cache::VerifyCache;
 use crate::pki::TrustAnchor;
 use crate::report::{Check, Status};
 use crate::time::Timestamp;
@@ -422,10 +423,99 @@ fn chain_ok(
     .is_ok()
 }
 
+/// Collateral signatures through a [`VerifyCache`] inside dcap-qvl, without forking it: dcap-qvl
+/// takes its one signature algorithm (ECDSA P-256) from a [`dcap_qvl::config::Config`]; this one
+/// is dcap-qvl's own ring algorithm behind the cache. Every other step (CRL revocation, every
+/// validity date, TCB level matching, QE identity matching) still runs on every call. The
+/// quote's own signature (its message is a prefix of the quote) is never cached.
+mod cached_dcap {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use dcap_qvl::config::CryptoProvider;
+    use dcap_qvl::crypto::RingCrypto;
+    use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+
+    use crate::cache::VerifyCache;
+
+    thread_local! {
+        /// The cache and the raw quote of the verification running on this thread.
+        static CTX: RefCell<Option<(Arc<VerifyCache>, Vec<u8>)>> = const { RefCell::new(None) };
+    }
+
+    /// Sets the context for one dcap-qvl call; cleared on drop (also on panic).
+    pub(super) struct Scope;
+
+    impl Scope {
+        pub(super) fn enter(cache: Arc<VerifyCache>, raw_quote: &[u8]) -> Scope {
+            CTX.with(|c| *c.borrow_mut() = Some((cache, raw_quote.to_vec())));
+            Scope
+        }
+    }
+
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            CTX.with(|c| *c.borrow_mut() = None);
+        }
+    }
+
+    #[derive(Debug)]
+    pub(super) struct CachedP256;
+
+    static CACHED_P256: CachedP256 = CachedP256;
+
+    fn inner() -> &'static dyn SignatureVerificationAlgorithm {
+        <RingCrypto as CryptoProvider>::sig_algo()
+    }
+
+    impl SignatureVerificationAlgorithm for CachedP256 {
+        fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+            let ctx = CTX.with(|c| c.borrow().as_ref().map(|(cache, raw)| (Arc::clone(cache), raw.starts_with(message))));
+            match ctx {
+                Some((cache, false)) => cache.verify_signature(inner(), public_key, message, signature),
+                _ => inner().verify_signature(public_key, message, signature),
+            }
+        }
+        fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+            inner().public_key_alg_id()
+        }
+        fn signature_alg_id(&self) -> AlgorithmIdentifier {
+            inner().signature_alg_id()
+        }
+        fn fips(&self) -> bool {
+            inner().fips()
+        }
+    }
+
+    pub(super) struct CachedCrypto;
+
+    impl CryptoProvider for CachedCrypto {
+        fn sig_algo() -> &'static dyn SignatureVerificationAlgorithm {
+            &CACHED_P256
+        }
+        fn sha256(data: &[u8]) -> [u8; 32] {
+            <RingCrypto as CryptoProvider>::sha256(data)
+        }
+        fn sha384(data: &[u8]) -> [u8; 48] {
+            <RingCrypto as CryptoProvider>::sha384(data)
+        }
+    }
+
+    /// dcap-qvl's ring configuration with [`CachedCrypto`].
+    pub(super) struct CachedConfig;
+
+    impl dcap_qvl::config::Config for CachedConfig {
+        type X509 = dcap_qvl::x509::X509CertBackend;
+        type SigEncoder = dcap_qvl::signature::DerSigEncoder;
+        type Crypto = CachedCrypto;
+    }
+}
+
 /// Verify a parsed TDX quote against DCAP collateral at time `at`, with `anchor` as the root.
 ///
 /// Never fails: every problem is a failing check in the result. Parse the quote first with
-/// [`Quote::parse`]; `raw` must be the bytes it was parsed from.
+/// [`Quote::parse`]; `raw` must be the bytes it was parsed from. Uses the thread's default
+/// [`VerifyCache`] if one is set ([`VerifyCache::scope`]), else none.
 pub fn verify_quote(
     raw: &[u8],
     quote: Quote,
@@ -434,6 +524,25 @@ pub fn verify_quote(
     at: Timestamp,
     opts: &TdxOptions,
 ) -> TdxVerification {
+    verify_quote_with_cache(raw, quote, collateral, anchor, at, opts, None)
+}
+
+/// [`verify_quote`] with a verify-once cache for the collateral's signatures (root CA CRL, PCK
+/// CRL, TCB Info and QE Identity signing chains and signatures, the PCK chain and the QE report):
+/// each is verified once per cache, keyed by the SHA-256 of (algorithm, public key, message,
+/// signature) — a pure function, valid at every time. Every date, revocation and TCB rule is
+/// still evaluated at `at` on every call, and the quote's own signature is always verified.
+/// `None` uses the thread's default cache, if any. Results are identical to [`verify_quote`]'s.
+pub fn verify_quote_with_cache(
+    raw: &[u8],
+    quote: Quote,
+    collateral: &Collateral,
+    anchor: &TrustAnchor,
+    at: Timestamp,
+    opts: &TdxOptions,
+    cache: Option<&std::sync::Arc<VerifyCache>>,
+) -> TdxVerification {
+    let cache = crate::cache::effective(cache);
     let mut checks = Vec::new();
     let mut structure = Check::pass("tdx.quote.structure", "Quote parses: every length consistent").actual(format!(
         "v{} {} quote, {} bytes + {} trailing",
@@ -492,7 +601,7 @@ pub fn verify_quote(
     // The quote's own PCK chain is authoritative; a different chain in the collateral would make
     // dcap-qvl verify the QE report against another platform's key.
     let mut dcap = collateral.as_dcap().clone();
-    let quote_chain = match quote.pck_chain_der() {
+    let quote_chain = match pck_chain_der(&quote, cache.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             checks.push(Check::fail("tdx.pck.chain_format", "PCK chain in the quote is PEM certificates", e.to_string()));
@@ -547,11 +656,20 @@ pub fn verify_quote(
         }
     }
 
-    let verifier = dcap_qvl::verify::QuoteVerifier::new(anchor.der().to_vec())
-        .allow_debug(true)
-        .allow_service_td(true);
     let policy = dcap_qvl::QuotePolicy::claims_only(at.unix());
-    let result = verifier.verify_with_policy(raw, dcap, at.unix(), &policy);
+    let result = match cache {
+        None => dcap_qvl::verify::QuoteVerifier::new(anchor.der().to_vec())
+            .allow_debug(true)
+            .allow_service_td(true)
+            .verify_with_policy(raw, dcap, at.unix(), &policy),
+        Some(c) => {
+            let _scope = cached_dcap::Scope::enter(c, raw);
+            dcap_qvl::verify::QuoteVerifier::<cached_dcap::CachedConfig>::new_with_config(anchor.der().to_vec())
+                .allow_debug(true)
+                .allow_service_td(true)
+                .verify_with_policy(raw, dcap, at.unix(), &policy)
+        }
+    };
 
     let dcap_claims: Option<QuoteClaims> = match result {
         Ok(c) => {
@@ -609,6 +727,20 @@ pub fn verify_quote(
     }
 }
 
+/// The quote's PCK chain as DER, through the cache's parse memo when there is one (the chain is
+/// the same in every quote of a platform; its PEM decoding is a pure function of these bytes).
+fn pck_chain_der(quote: &Quote, cache: Option<&VerifyCache>) -> Result<Vec<Vec<u8>>, super::quote::QuoteError> {
+    let Some(cache) = cache else { return quote.pck_chain_der() };
+    let sig = &quote.signature;
+    let key = crate::cache::Key::new("teescan.pck-chain-pem.v1", &[&sig.inner_cert_type.to_be_bytes(), &sig.inner_cert_data]);
+    if let Some(hit) = cache.get_pem_chain(&key) {
+        return Ok(hit.as_ref().clone());
+    }
+    let chain = quote.pck_chain_der()?;
+    cache.put_pem_chain(key, std::sync::Arc::new(chain.clone()));
+    Ok(chain)
+}
+
 /// Push one check per dcap-qvl stage: pass before `failed`, fail at it, skipped after it.
 fn push_stages(checks: &mut Vec<Check>, failed: Option<Stage>, msg: &str) {
     for (stage, id, title) in STAGES {
@@ -654,11 +786,9 @@ fn set(checks: &mut [Check], id: &str, expected: Option<String>, actual: Option<
 
 /// Add the values behind the passing stages.
 fn annotate_passes(checks: &mut [Check], c: &QuoteClaims, collateral: &Collateral, at: Timestamp) {
-    let tcb_info: Option<dcap_qvl::TcbInfo> =
-        serde_json::from_str(&collateral.as_dcap().tcb_info).ok();
-    let qe_id: Option<dcap_qvl::QeIdentity> =
-        serde_json::from_str(&collateral.as_dcap().qe_identity).ok();
-    if let Some(t) = &tcb_info {
+    let tcb_info = collateral.parsed_tcb_info();
+    let qe_id = collateral.parsed_qe_identity();
+    if let Some(t) = tcb_info {
         set(
             checks,
             "tdx.collateral.tcb_info.validity",
@@ -678,7 +808,7 @@ fn annotate_passes(checks: &mut [Check], c: &QuoteClaims, collateral: &Collatera
             Some(format!("{} v{}", t.id, t.version)),
         );
     }
-    if let Some(q) = &qe_id {
+    if let Some(q) = qe_id {
         set(
             checks,
             "tdx.collateral.qe_identity.validity",
@@ -727,7 +857,8 @@ fn annotate_passes(checks: &mut [Check], c: &QuoteClaims, collateral: &Collatera
 
 fn pce_id_check(c: &QuoteClaims, collateral: &Collateral) -> Check {
     let title = "PCK PCE ID matches the TCB Info pceId";
-    let tcb_pce = serde_json::from_str::<dcap_qvl::TcbInfo>(&collateral.as_dcap().tcb_info)
+    let tcb_pce = collateral
+        .parsed_tcb_info()
         .map(|t| t.pce_id.to_lowercase())
         .unwrap_or_default();
     let pck_pce = hex::encode(&c.platform.pck.pce_id);
