@@ -432,7 +432,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             Err(teescan::provider::ProviderError::Unknown(_)) => {}
             Err(teescan::provider::ProviderError::Unsupported(msg)) => {
                 let check = teescan::report::Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", teescan::report::Status::Indeterminate).reason(msg);
-                let mut r = Report::new(
+                let r = Report::new(
                     opts.at,
                     teescan::report::InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &input)), source: Some(source) },
                     teescan::report::PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) },
@@ -441,9 +441,9 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
                     Vec::new(),
                     vec!["the evidence was not verified".to_owned()],
                 );
-                r.input.source = r.input.source.take();
                 return Ok(r);
             }
+            Err(e @ teescan::provider::ProviderError::Json(_)) => return Err(input_error("input.json", e.to_string())),
             Err(e) => return Err(input_error("input.provider", e.to_string())),
         }
     }
@@ -606,7 +606,7 @@ fn gpu_input(input: &[u8], cert_chain: Option<&Path>) -> Result<Option<teescan::
             } else {
                 input_error(
                     "input.format",
-                    "unrecognised JSON document: supported inputs are a TDX quote (binary, hex, base64), an NVIDIA evidence list ({arch, nonce, evidence_list:[{certificate, evidence}]} or [{certificate, evidence}]), and a raw NVIDIA report with --cert-chain; provider report formats are not supported yet",
+                    "unrecognised JSON document: supported inputs are a TDX quote (binary, hex, base64), an NVIDIA evidence list ({arch, nonce, evidence_list:[{certificate, evidence}]} or [{certificate, evidence}]), a raw NVIDIA report with --cert-chain, provider reports (NEAR AI / dstack, NEAR cloud, Venice, Chutes, Tinfoil v3) and teescan bundles",
                 )
             }
         });
@@ -625,6 +625,10 @@ fn gpu_input(input: &[u8], cert_chain: Option<&Path>) -> Result<Option<teescan::
         .collect();
     if cert_chain.is_empty() {
         return Err(input_error("input.cert_chain", format!("{}: no PEM certificates", chain_path.display())));
+    }
+    let max = teescan::nvidia::evidence::MAX_CHAIN_CERTS;
+    if cert_chain.len() > max {
+        return Err(input_error("input.cert_chain", format!("{}: {} certificates, more than the limit {max}", chain_path.display(), cert_chain.len())));
     }
     let item = GpuEvidence { report, cert_chain, arch_hint: None, nonce_hint: None, driver_version_hint: None, vbios_version_hint: None };
     Ok(Some(EvidenceList { arch_hint: None, nonce_hint: None, items: vec![item] }))

@@ -33,6 +33,7 @@ pub mod cache;
 pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
+mod json;
 pub mod input;
 pub mod nvidia;
 pub mod pki;

@@ -736,25 +736,26 @@ fn revoked_tcb_fails_the_tcb_status() {
 }
 
 #[test]
-fn out_of_date_tcb_is_a_claim_not_a_failure() {
-    let r = scan(&mint(|o| {
+fn out_of_date_tcb_fails_without_a_policy_and_is_left_to_one_with() {
+    let m = mint(|o| {
         o.tcb_status = "OutOfDate".into();
         o.advisory_ids = vec!["INTEL-SA-00837".into()];
-    }));
-    assert_all_pass(&r);
+    });
+    // No policy: a platform behind Intel's latest TCB must not pass silently (dcap-qvl's
+    // `is_valid()` accepts it; known bug #5).
+    let r = scan(&m);
+    let c = assert_only_failure(&r, "tdx.tcb.status");
+    assert!(reason(c).contains("OutOfDate") && reason(c).contains("policy"), "{c:?}");
     assert_eq!(r.claims["tdx"]["tcb"]["status"], "OutOfDate");
-    assert_eq!(
-        r.claims["tdx"]["tcb"]["advisory_ids"],
-        serde_json::json!(["INTEL-SA-00837"])
-    );
+    assert_eq!(r.claims["tdx"]["tcb"]["advisory_ids"], serde_json::json!(["INTEL-SA-00837"]));
+    // Left to a policy (what `policy::eval::tdx_options` sets): `tdx.tcb.status` only rejects
+    // Revoked, the policy's allowed_status decides (policy_corpus::out_of_date_tcb_fails_unless_allowed).
+    let mut opts = test_opts(&m.root_der);
+    opts.tdx.tcb_status_by_policy = true;
+    let r = scan_with(&m.quote, &m.collateral_json, &opts);
+    assert_all_pass(&r);
     let status = check(&r, "tdx.tcb.status");
-    assert!(
-        status
-            .actual
-            .as_deref()
-            .is_some_and(|a| a.contains("OutOfDate")),
-        "{status:?}"
-    );
+    assert!(status.actual.as_deref().is_some_and(|a| a.contains("OutOfDate")), "{status:?}");
 }
 
 #[test]

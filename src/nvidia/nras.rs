@@ -343,76 +343,6 @@ impl NrasError {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Strict JSON: serde_json silently keeps the last of duplicate keys; a signed header or claims
-// set with two `alg`s or two `eat_nonce`s is refused instead.
-
-struct StrictValue(Value);
-
-impl<'de> serde::Deserialize<'de> for StrictValue {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = StrictValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value without duplicate object keys")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::Bool(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::from(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::from(v)))
-    }
-    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<StrictValue, E> {
-        serde_json::Number::from_f64(v)
-            .map(|n| StrictValue(Value::Number(n)))
-            .ok_or_else(|| E::custom("non-finite number"))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::String(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::String(v)))
-    }
-    fn visit_unit<E>(self) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::Null))
-    }
-    fn visit_none<E>(self) -> Result<StrictValue, E> {
-        Ok(StrictValue(Value::Null))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
-        let mut out = Vec::new();
-        while let Some(StrictValue(v)) = seq.next_element::<StrictValue>()? {
-            out.push(v);
-        }
-        Ok(StrictValue(Value::Array(out)))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!("duplicate key {key:?}")));
-            }
-            let StrictValue(v) = map.next_value::<StrictValue>()?;
-            out.insert(key, v);
-        }
-        Ok(StrictValue(Value::Object(out)))
-    }
-}
-
-fn strict_json(bytes: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice::<StrictValue>(bytes).map(|v| v.0).map_err(|e| e.to_string())
-}
-
 fn b64url(segment: &'static str, s: &str) -> Result<Vec<u8>, NrasError> {
     if s.is_empty() {
         return Err(NrasError::BadBase64 { segment, reason: "empty".to_owned() });
@@ -488,7 +418,7 @@ pub fn parse_jwks(json: &[u8]) -> Result<Jwks, NrasError> {
     if json.len() > MAX_JWKS_LEN {
         return Err(NrasError::JwksTooLarge { len: json.len(), max: MAX_JWKS_LEN });
     }
-    let doc = strict_json(json).map_err(NrasError::JwksMalformed)?;
+    let doc = crate::json::strict(json).map_err(NrasError::JwksMalformed)?;
     let Some(Value::Array(raw_keys)) = doc.get("keys") else {
         return Err(NrasError::JwksMalformed("no \"keys\" array".to_owned()));
     };
@@ -738,7 +668,7 @@ fn split_token(compact: &str) -> Result<Parts<'_>, NrasError> {
         return Err(NrasError::SegmentCount(segments.len()));
     };
     let header_bytes = b64url("header", h)?;
-    let header = match strict_json(&header_bytes) {
+    let header = match crate::json::strict(&header_bytes) {
         Ok(Value::Object(m)) => m,
         Ok(other) => {
             return Err(NrasError::BadJson { segment: "header", reason: format!("found {other}") })
@@ -755,7 +685,7 @@ fn split_token(compact: &str) -> Result<Parts<'_>, NrasError> {
 
 fn decode_claims(payload_b64: &str) -> Result<Map<String, Value>, NrasError> {
     let payload = b64url("payload", payload_b64)?;
-    match strict_json(&payload) {
+    match crate::json::strict(&payload) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(other) => Err(NrasError::BadJson { segment: "payload", reason: format!("found {other}") }),
         Err(reason) => Err(NrasError::BadJson { segment: "payload", reason }),
@@ -890,7 +820,7 @@ pub fn parse_detached_eat(body: &[u8]) -> Result<DetachedEat, NrasError> {
         return Err(NrasError::BodyTooLarge { len: body.len(), max: MAX_BODY_LEN });
     }
     let shape = |s: &str| NrasError::EatShape(s.to_owned());
-    let doc = strict_json(body).map_err(|e| NrasError::EatShape(format!("not JSON: {e}")))?;
+    let doc = crate::json::strict(body).map_err(|e| NrasError::EatShape(format!("not JSON: {e}")))?;
     let Value::Array(outer) = doc else {
         return Err(shape("not a JSON array"));
     };
@@ -1209,14 +1139,6 @@ mod tests {
 
     fn b64(b: &[u8]) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-    }
-
-    #[test]
-    fn strict_json_refuses_duplicate_keys() {
-        assert!(strict_json(br#"{"alg":"ES384","alg":"none"}"#).is_err());
-        assert!(strict_json(br#"{"a":{"b":1,"b":2}}"#).is_err());
-        assert_eq!(strict_json(br#"{"a":[1,2.5,null,true]}"#).unwrap()["a"][1], 2.5);
-        assert!(strict_json(br#"{"a":1} x"#).is_err());
     }
 
     #[test]

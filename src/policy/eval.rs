@@ -13,6 +13,7 @@ pub fn tdx_options(policy: &Policy) -> crate::tdx::TdxOptions {
     crate::tdx::TdxOptions {
         allow_debug: td.is_some_and(|t| t.allow_debug),
         allow_service_td: td.is_some_and(|t| t.allow_service_td),
+        tcb_status_by_policy: true,
     }
 }
 

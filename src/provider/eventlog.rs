@@ -171,7 +171,8 @@ pub fn parse_event_log(value: &Value) -> Result<Vec<Event>, EventLogError> {
             if s.len() > MAX_LOG_JSON_LEN {
                 return Err(EventLogError::TooLarge { len: s.len(), max: MAX_LOG_JSON_LEN });
             }
-            parsed = serde_json::from_str::<Value>(s).map_err(|e| EventLogError::Json(e.to_string()))?;
+            // Duplicate keys refused, as in the enclosing provider report.
+            parsed = crate::json::strict(s.as_bytes()).map_err(EventLogError::Json)?;
             match &parsed {
                 Value::Array(a) => a,
                 other => return Err(EventLogError::NotArray(format!("a JSON string holding {}", kind(other)))),

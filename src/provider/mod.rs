@@ -26,8 +26,8 @@ pub const MAX_REPORT_LEN: usize = 16 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProviderError {
-    /// Not JSON, or too large.
-    #[error("provider report: {0}")]
+    /// Not JSON (or duplicate keys, or too large): refused before its shape is looked at.
+    #[error("JSON document: {0}")]
     Json(String),
     /// A recognised format with a missing or malformed field.
     #[error("{format}: {field}: {reason}")]
@@ -171,7 +171,10 @@ pub fn parse(bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
     if bytes.len() > MAX_REPORT_LEN {
         return Err(ProviderError::Json(format!("{} bytes is more than the {MAX_REPORT_LEN}-byte limit", bytes.len())));
     }
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| ProviderError::Json(e.to_string()))?;
+    // Duplicate keys are refused at any depth: serde_json would silently keep the last one, so a
+    // second `intel_quote`, `request_nonce` or `report_data` could otherwise change what is bound
+    // depending on which parser reads the document.
+    let v: Value = crate::json::strict(bytes).map_err(ProviderError::Json)?;
     let Some(obj) = v.as_object() else {
         return Err(ProviderError::Unknown("not a JSON object".to_owned()));
     };

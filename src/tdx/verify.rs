@@ -28,6 +28,11 @@ pub struct TdxOptions {
     pub allow_debug: bool,
     /// Accept a TD bound to service TDs (non-zero MRSERVICETD or SERVTD_EXT). Default: rejected.
     pub allow_service_td: bool,
+    /// Leave TCB statuses other than `UpToDate` (OutOfDate, ConfigurationNeeded, …) to a policy's
+    /// `tdx.tcb.allowed_status` check, so `tdx.tcb.status` only rejects Revoked. Default (no
+    /// policy): `tdx.tcb.status` requires `UpToDate`; a platform behind Intel's latest TCB never
+    /// passes silently.
+    pub tcb_status_by_policy: bool,
 }
 
 /// The result of verifying one quote: its checks and the claims read from it.
@@ -719,6 +724,9 @@ pub fn verify_quote_with_cache(
             "not evaluated: DCAP verification did not complete",
         ));
     }
+    if !opts.tcb_status_by_policy {
+        require_up_to_date(&mut checks, dcap_claims.as_ref());
+    }
     td_checks(&mut checks, &quote, opts);
     TdxVerification {
         checks,
@@ -781,6 +789,27 @@ fn set(checks: &mut [Check], id: &str, expected: Option<String>, actual: Option<
         if actual.is_some() {
             c.actual = actual;
         }
+    }
+}
+
+/// Without a policy, `tdx.tcb.status` requires `UpToDate` (dcap-qvl passes anything but Revoked).
+fn require_up_to_date(checks: &mut [Check], claims: Option<&QuoteClaims>) {
+    let Some(c) = claims else { return };
+    if c.tcb.status == dcap_qvl::tcb_info::TcbStatus::UpToDate {
+        if let Some(check) = checks.iter_mut().find(|k| k.id == "tdx.tcb.status" && k.status == Status::Pass) {
+            check.title = "TCB status is UpToDate".to_owned();
+            check.expected = Some("UpToDate (no policy given; a policy's tdx.tcb.allowed_status can accept more)".to_owned());
+        }
+        return;
+    }
+    if let Some(check) = checks.iter_mut().find(|k| k.id == "tdx.tcb.status" && k.status == Status::Pass) {
+        check.status = Status::Fail;
+        check.title = "TCB status is UpToDate".to_owned();
+        check.expected = Some("UpToDate (no policy given; a policy's tdx.tcb.allowed_status can accept more)".to_owned());
+        check.reason = Some(format!(
+            "the platform's TCB is {:?}, not UpToDate; accept it only through a policy (tdx.tcb.allowed_status, grace_period)",
+            c.tcb.status
+        ));
     }
 }
 
