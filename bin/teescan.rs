@@ -15,6 +15,8 @@ use teescan::tdx::collateral::{Collateral, CollateralError, HttpExchange, PcsRes
 use teescan::time::Timestamp;
 use teescan::{Error, ScanOptions};
 
+mod batch;
+
 /// Largest file the CLI reads (evidence, collateral, roots); larger files are refused unread.
 const MAX_FILE: u64 = 4 * 1024 * 1024;
 
@@ -97,7 +99,7 @@ enum PolicyCommand {
     },
 }
 
-#[derive(Clone, Copy, Default, ValueEnum)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 enum Format {
     #[default]
     Table,
@@ -143,11 +145,21 @@ enum ProviderArg {
     Tinfoil,
 }
 
-#[derive(clap::Args, Default)]
+#[derive(clap::Args, Clone, Default)]
 struct ScanArgs {
     /// What to verify: a file (TDX quote, GPU evidence, provider report, or a saved bundle), a
-    /// bundle directory, `-` for stdin, or a live endpoint `https://host[/path]`.
+    /// bundle directory, `-` for stdin, or a live endpoint `https://host[/path]`. Several inputs,
+    /// or a directory that is not a bundle (every file under it), make a batch: scanned in
+    /// parallel, one line per input (`--format json`: one JSON document per line), exit code 1
+    /// if any failed, else 2 if any was malformed, else 3 if any was indeterminate, else 0.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// The one input being scanned (set from `inputs`).
+    #[arg(skip)]
     input: PathBuf,
+    /// Batch scans: worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
     /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
     /// Intel PCS responses (`*.body` + `*.json` with url and headers). Without it, collateral is
     /// fetched from Intel PCS (or --pccs) unless --offline.
@@ -269,7 +281,13 @@ enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Scan(args) => run_scan(&args),
+        Command::Scan(mut args) => {
+            if batch::is_batch(&args.inputs) {
+                return batch::run(&args);
+            }
+            args.input = args.inputs.first().cloned().unwrap_or_default();
+            run_scan(&args)
+        }
         Command::Policy { command } => run_policy(command),
         Command::Cache { cache_dir, command } => run_cache(cache_dir, command),
     }

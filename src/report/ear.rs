@@ -177,6 +177,13 @@ pub fn render_json(report: &Report) -> String {
     s
 }
 
+/// The EAR as one line of compact JSON (unsigned), newline-terminated (JSON Lines).
+pub fn render_line(report: &Report) -> String {
+    let mut s = serde_json::to_string(&claims(report)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
 /// The EAR as a compact JWS signed with `key`.
 pub fn render_jwt(report: &Report, key: &EarKey) -> Result<String, EarKeyError> {
     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);

@@ -9,3 +9,10 @@ pub fn render(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+/// The report as one line of compact JSON, newline-terminated (JSON Lines, for batch scans).
+pub fn render_line(report: &Report) -> String {
+    let mut s = serde_json::to_string(report).unwrap_or_else(|e| format!("{{\"error\":\"cannot serialise report: {e}\"}}"));
+    s.push('\n');
+    s
+}
