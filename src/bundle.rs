@@ -215,7 +215,7 @@ struct BodyJson {
 }
 
 fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, b))
+    crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, b))
 }
 
 fn b64(b: &[u8]) -> String {
@@ -254,7 +254,7 @@ impl Bundle {
             tool: self.tool.clone(),
             scanned_at: self.scanned_at.to_rfc3339(),
             target: TargetJson { url: self.url.clone(), provider: self.provider.clone(), model: self.model.clone() },
-            nonce: hex::encode(self.nonce),
+            nonce: crate::bytes::to_hex(self.nonce),
             nonce_source: self.nonce_source,
             tls_leaf_certificate: self.tls_leaf.as_deref().map(b64),
             tls_spki_sha256: self.tls_leaf.as_deref().and_then(|c| spki_sha256(c).ok()).map(hex::encode),
@@ -482,14 +482,14 @@ pub fn collaterals_from_pcs(
             continue;
         }
         seen.push(hint.fmspc);
-        let fmspc = hex::encode(hint.fmspc);
+        let fmspc = crate::bytes::to_hex(hint.fmspc);
         match PcsResponses::from_exchanges(exchanges, &hint.fmspc, hint.ca).and_then(|p| Collateral::from_pcs(&p)) {
             Ok(c) => match outside_window(&c, at) {
                 None => out.push(c),
-                Some(why) => missing.push((fmspc, format!("collateral for FMSPC {}: {why}", hex::encode(hint.fmspc)))),
+                Some(why) => missing.push((fmspc, format!("collateral for FMSPC {}: {why}", crate::bytes::to_hex(hint.fmspc)))),
             },
-            Err(CollateralError::Missing { item }) => missing.push((fmspc, format!("no {item} for FMSPC {} ({} CA)", hex::encode(hint.fmspc), hint.ca))),
-            Err(e) => missing.push((fmspc, format!("collateral for FMSPC {} is malformed: {e}", hex::encode(hint.fmspc)))),
+            Err(CollateralError::Missing { item }) => missing.push((fmspc, format!("no {item} for FMSPC {} ({} CA)", crate::bytes::to_hex(hint.fmspc), hint.ca))),
+            Err(e) => missing.push((fmspc, format!("collateral for FMSPC {} is malformed: {e}", crate::bytes::to_hex(hint.fmspc)))),
         }
     }
     (out, missing)
@@ -632,7 +632,7 @@ fn with_bundle_context(mut r: Report, bundle: &Bundle) -> Report {
                 "url": bundle.url,
                 "provider": bundle.provider,
                 "model": bundle.model,
-                "nonce": hex::encode(bundle.nonce),
+                "nonce": crate::bytes::to_hex(bundle.nonce),
                 "nonce_source": bundle.nonce_source,
                 "scanned_at": bundle.scanned_at,
                 "tls_spki_sha256": bundle.tls_leaf.as_deref().and_then(|c| spki_sha256(c).ok()).map(hex::encode),
@@ -654,7 +654,7 @@ fn tls_check(report: &crate::provider::ProviderReport, leaf: Option<&[u8]>) -> C
         return Check::fail(ID, TITLE, "no TLS certificate was recorded (plain http?): the report is not bound to the connection");
     };
     let seen = match spki_sha256(leaf) {
-        Ok(s) => hex::encode(s),
+        Ok(s) => crate::bytes::to_hex(s),
         Err(e) => return Check::fail(ID, TITLE, e),
     };
     if !layer.scheme.binds_tls() {

@@ -110,7 +110,7 @@ pub fn collateral_unavailable_report(
         opts.at,
         InputInfo {
             format: format!("tdx-quote ({})", encoding.as_str()),
-            sha256: hex::encode(digest::digest(&digest::SHA256, &raw)),
+            sha256: crate::bytes::to_hex(digest::digest(&digest::SHA256, &raw)),
             source: None,
         },
         PolicyInfo {
@@ -227,7 +227,7 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
     };
     Ok(Report::new(
         opts.at,
-        InputInfo { format: formats.join(" + "), sha256: hex::encode(hasher.finish()), source: None },
+        InputInfo { format: formats.join(" + "), sha256: crate::bytes::to_hex(hasher.finish()), source: None },
         policy_info,
         checks,
         serde_json::Value::Object(claims),

@@ -83,7 +83,7 @@ fn key(method: &str, url: &str, body: Option<&[u8]>) -> String {
     ctx.update(url.as_bytes());
     ctx.update(&[0]);
     ctx.update(body.unwrap_or_default());
-    hex::encode(ctx.finish())
+    crate::bytes::to_hex(ctx.finish())
 }
 
 /// `(kind, not_before, not_after)` of an answer, or `None` when it must not be cached.

@@ -168,7 +168,7 @@ pub fn attestation_url(endpoint: &Endpoint, nonce: &[u8; 32]) -> Result<(Url, Pr
             _ => "/v1/attestation/report",
         });
     }
-    let nonce_hex = hex::encode(nonce);
+    let nonce_hex = crate::bytes::to_hex(nonce);
     {
         let mut q = url.query_pairs_mut();
         match provider {
@@ -285,7 +285,7 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
         exchanges: Vec::new(),
         failures: Vec::new(),
         policy: live.policy_text.clone(),
-        intel_root_sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, scan.intel_root.der())),
+        intel_root_sha256: crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, scan.intel_root.der())),
         test_root: !scan.intel_root.is_production(),
         verdict: None,
     };
@@ -384,7 +384,7 @@ pub async fn fetch_dependencies(
         tasks.spawn(async move {
             let out = match client.tdx_collateral_with_log(fmspc, ca).await {
                 Ok((_, log)) => (log.into_iter().map(|f| exchange(Role::Pcs, "GET", f, "network")).collect(), Vec::new()),
-                Err(e) => (Vec::new(), vec![(format!("pcs collateral for FMSPC {}", hex::encode(fmspc)), e.to_string())]),
+                Err(e) => (Vec::new(), vec![(format!("pcs collateral for FMSPC {}", crate::bytes::to_hex(fmspc)), e.to_string())]),
             };
             (n, out)
         });

@@ -515,7 +515,7 @@ impl NvidiaClient {
             .decode(&compact)
             .map_err(|e| bad(format!("RIM service answer: rim is not base64: {e}")))?;
         if let Some(declared) = &answer.sha256 {
-            let actual = hex::encode(ring::digest::digest(&ring::digest::SHA256, &xml));
+            let actual = crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, &xml));
             if !declared.trim().eq_ignore_ascii_case(&actual) {
                 return Err(bad(format!(
                     "RIM service answer: sha256 {declared} is not the SHA-256 of the RIM ({actual})"
@@ -592,7 +592,7 @@ pub fn nras_request_body(list: &EvidenceList, nonce: &[u8; 32], arch: &str) -> V
         })
         .collect();
     let body = serde_json::json!({
-        "nonce": hex::encode(nonce),
+        "nonce": crate::bytes::to_hex(nonce),
         "arch": arch,
         "claims_version": NRAS_CLAIMS_VERSION,
         "evidence_list": evidence_list,

@@ -108,7 +108,7 @@ pub struct VerifiedDeviceChain {
 }
 
 fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, b))
+    crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, b))
 }
 
 fn malformed(index: usize, reason: impl std::fmt::Display) -> ChainError {

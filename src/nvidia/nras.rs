@@ -639,7 +639,7 @@ impl VerifiedToken {
     }
     /// SHA-256 of the compact form (what an overall token's `submods` commits to), lower hex.
     pub fn sha256_hex(&self) -> String {
-        hex::encode(digest::digest(&digest::SHA256, self.compact.as_bytes()))
+        crate::bytes::to_hex(digest::digest(&digest::SHA256, self.compact.as_bytes()))
     }
 }
 
@@ -989,7 +989,7 @@ fn check_submod(name: &str, entry: &Value, token: &VerifiedToken) -> Result<(), 
         return Err(NrasError::DigestMismatch {
             device: name.to_owned(),
             expected: hex_digest.clone(),
-            actual: hex::encode(actual),
+            actual: crate::bytes::to_hex(actual),
         });
     }
     Ok(())
@@ -1070,7 +1070,7 @@ pub fn verify_detached_eat_with_leeway(
         if !eat_nonce.as_deref().is_some_and(|n| nonce_matches(n, expected)) {
             return Err(NrasError::NonceMismatch {
                 token: "overall".to_owned(),
-                expected: hex::encode(expected),
+                expected: crate::bytes::to_hex(expected),
                 actual: eat_nonce,
             });
         }
@@ -1090,7 +1090,7 @@ pub fn verify_detached_eat_with_leeway(
             Some(expected) if !nonce_matches(dn, expected) => {
                 return Err(NrasError::NonceMismatch {
                     token: name.clone(),
-                    expected: hex::encode(expected),
+                    expected: crate::bytes::to_hex(expected),
                     actual: Some(dn.clone()),
                 })
             }

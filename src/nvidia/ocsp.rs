@@ -663,10 +663,10 @@ fn find_single<'a>(
         .collect();
     if same_serial.is_empty() {
         return Err(OcspError::SerialMismatch {
-            expected: hex::encode(serial),
+            expected: crate::bytes::to_hex(serial),
             found: responses
                 .iter()
-                .map(|r| hex::encode(r.cert_id.serial_number.as_bytes()))
+                .map(|r| crate::bytes::to_hex(r.cert_id.serial_number.as_bytes()))
                 .collect(),
         });
     }
@@ -695,16 +695,16 @@ fn find_single<'a>(
         if r.cert_id.issuer_name_hash.as_bytes() != name_hash.as_ref() {
             first_err.get_or_insert(OcspError::IssuerMismatch {
                 field: "issuerNameHash",
-                expected: hex::encode(name_hash.as_ref()),
-                found: hex::encode(r.cert_id.issuer_name_hash.as_bytes()),
+                expected: crate::bytes::to_hex(name_hash.as_ref()),
+                found: crate::bytes::to_hex(r.cert_id.issuer_name_hash.as_bytes()),
             });
             continue;
         }
         if r.cert_id.issuer_key_hash.as_bytes() != key_hash.as_ref() {
             first_err.get_or_insert(OcspError::IssuerMismatch {
                 field: "issuerKeyHash",
-                expected: hex::encode(key_hash.as_ref()),
-                found: hex::encode(r.cert_id.issuer_key_hash.as_bytes()),
+                expected: crate::bytes::to_hex(key_hash.as_ref()),
+                found: crate::bytes::to_hex(r.cert_id.issuer_key_hash.as_bytes()),
             });
             continue;
         }
@@ -720,7 +720,7 @@ fn find_single<'a>(
 fn responder_id_string(rid: &ResponderId) -> String {
     match rid {
         ResponderId::ByName(n) => format!("byName: {n}"),
-        ResponderId::ByKey(h) => format!("byKey: {}", hex::encode(h.as_bytes())),
+        ResponderId::ByKey(h) => format!("byKey: {}", crate::bytes::to_hex(h.as_bytes())),
     }
 }
 
@@ -1033,7 +1033,7 @@ pub fn verify_ocsp_with(
     if let Some(expected) = &opts.expected_nonce {
         if nonce.as_ref() != Some(expected) {
             return Err(OcspError::NonceMismatch {
-                expected: hex::encode(expected),
+                expected: crate::bytes::to_hex(expected),
                 found: nonce.as_ref().map(hex::encode),
             });
         }
@@ -1048,7 +1048,7 @@ pub fn verify_ocsp_with(
         signed_by_issuer,
         serial: cert.tbs_certificate().serial_number().as_bytes().to_vec(),
         nonce,
-        sha256: hex::encode(digest::digest(&digest::SHA256, &der)),
+        sha256: crate::bytes::to_hex(digest::digest(&digest::SHA256, &der)),
     })
 }
 
@@ -1871,7 +1871,7 @@ mod request_tests {
                 hits.len(),
                 1,
                 "{:?}",
-                hex::encode(id.serial_number.as_bytes())
+                crate::bytes::to_hex(id.serial_number.as_bytes())
             );
             let resp = &responses[hits[0]];
             let this_update = gt(&parse(resp).unwrap().data.responses[0].this_update);

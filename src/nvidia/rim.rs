@@ -422,7 +422,7 @@ fn verify_rim_inner(xml: &[u8], anchor: &TrustAnchor, at: Timestamp, cache: Opti
     if xml.len() > MAX_RIM_LEN {
         return Err(RimError::TooLarge { len: xml.len(), max: MAX_RIM_LEN });
     }
-    let sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, xml));
+    let sha256 = crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, xml));
 
     let mut policy = xml_sec::policy::VerificationPolicy {
         signature_algorithms: Some([SignatureAlgorithm::EcdsaSha384].into_iter().collect()),

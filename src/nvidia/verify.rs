@@ -248,9 +248,9 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
         let report_fwid = op.fwid();
         checks.push(match (chain.as_ref().and_then(|c| c.leaf_fwid.clone()), report_fwid) {
             (Some(c), Some(r)) => Check::from_bool(&id("chain.fwid"), fwid_title, c.as_slice() == r.as_slice(), "FWID mismatch: the report was not produced by the firmware the certificate names")
-                .expected(hex::encode(&c))
-                .actual(hex::encode(r)),
-            (None, Some(r)) if chain.is_some() => Check::fail(&id("chain.fwid"), fwid_title, "the report carries a FWID but the leaf certificate has none").actual(hex::encode(r)),
+                .expected(crate::bytes::to_hex(&c))
+                .actual(crate::bytes::to_hex(r)),
+            (None, Some(r)) if chain.is_some() => Check::fail(&id("chain.fwid"), fwid_title, "the report carries a FWID but the leaf certificate has none").actual(crate::bytes::to_hex(r)),
             (_, None) => Check::skipped(&id("chain.fwid"), fwid_title, "the report carries no FWID (older firmware)").optional(),
             (_, _) => Check::skipped(&id("chain.fwid"), fwid_title, "not evaluated: chain invalid"),
         });
@@ -259,11 +259,11 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
         let nonce_title = "Report nonce equals the expected nonce";
         checks.push(match &opts.expected_nonce {
             Some(n) => Check::from_bool(&id("report.nonce"), nonce_title, report.nonce() == n, "nonce mismatch: the report is not an answer to this request")
-                .expected(hex::encode(n))
-                .actual(hex::encode(report.nonce())),
+                .expected(crate::bytes::to_hex(n))
+                .actual(crate::bytes::to_hex(report.nonce())),
             None => Check::new(&id("report.nonce"), nonce_title, Status::Indeterminate)
                 .reason("no expected nonce given (--nonce): the report's freshness is unknown")
-                .actual(hex::encode(report.nonce())),
+                .actual(crate::bytes::to_hex(report.nonce())),
         });
 
         let kind = chain.as_ref().and_then(|c| DeviceKind::from_hwmodel(&c.hwmodel));
@@ -283,7 +283,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
             "feature_flag": op.feature_flag().map(FeatureFlag::as_str),
             "protected_pcie_status": op.protected_pcie_status().map(|s| format!("0x{s:02x}")),
             "fwid": report_fwid.map(hex::encode),
-            "nonce": hex::encode(report.nonce()),
+            "nonce": crate::bytes::to_hex(report.nonce()),
             "measurement_blocks": report.blocks().len(),
             "not_provable": "CC mode, secure boot and debug state are not fields of the signed evidence; they are only implied when every measurement matches the RIMs",
         });
@@ -478,7 +478,7 @@ fn ocsp_check(
                 sha256: r.sha256.clone(),
                 issued: Some(r.this_update.to_rfc3339()),
                 next_update: r.next_update.map(Timestamp::to_rfc3339),
-                detail: Some(format!("{subject} serial {} by {}", hex::encode(&r.serial), r.responder)),
+                detail: Some(format!("{subject} serial {} by {}", crate::bytes::to_hex(&r.serial), r.responder)),
             });
             let window = format!("{} .. {}", r.this_update, r.next_update.map(|t| t.to_rfc3339()).unwrap_or_default());
             match r.status {

@@ -97,7 +97,7 @@ impl TrustAnchor {
             code: "input.trust_anchor",
             message: format!("test root is not a usable certificate: {e:?}"),
         })?;
-        let sha256 = hex::encode(digest::digest(&digest::SHA256, &der));
+        let sha256 = crate::bytes::to_hex(digest::digest(&digest::SHA256, &der));
         Ok(TrustAnchor {
             der,
             kind: AnchorKind::DangerTest,
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn intel_root_is_pinned_by_fingerprint() {
-        let got = hex::encode(digest::digest(&digest::SHA256, INTEL_SGX_ROOT_CA_DER));
+        let got = crate::bytes::to_hex(digest::digest(&digest::SHA256, INTEL_SGX_ROOT_CA_DER));
         assert_eq!(got, INTEL_SGX_ROOT_CA_SHA256);
         assert!(TrustAnchor::intel_sgx_root().is_production());
     }
@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn nvidia_roots_are_pinned_by_fingerprint() {
         for a in [TrustAnchor::nvidia_device_identity_ca(), TrustAnchor::nvidia_corim_root_ca()] {
-            assert_eq!(hex::encode(digest::digest(&digest::SHA256, a.der())), a.sha256());
+            assert_eq!(crate::bytes::to_hex(digest::digest(&digest::SHA256, a.der())), a.sha256());
             assert!(a.der().len() > 400);
         }
     }

@@ -28,7 +28,7 @@ fn any_of_check<const N: usize>(id: &str, title: &str, rule: &AnyOf<HexBytes<N>>
         None => Check::fail(id, title, "the evidence does not carry this field").expected(expected),
         Some(a) => Check::from_bool(id, title, rule.any_of.iter().any(|v| &v.0 == a), "value not in the allowlist")
             .expected(expected)
-            .actual(hex::encode(a)),
+            .actual(crate::bytes::to_hex(a)),
     }
 }
 
@@ -269,7 +269,7 @@ pub fn evaluate_tdx_with_binding(
                 format!("components below the minimum: {low:?}"),
             )
             .expected(format!("≥ {min}"))
-            .actual(hex::encode(r.tee_tcb_svn)),
+            .actual(crate::bytes::to_hex(r.tee_tcb_svn)),
         );
     }
     type Pin<'a> = (&'a str, &'a str, &'a Option<AnyOf<HexBytes<48>>>, Option<&'a [u8; 48]>);
@@ -299,7 +299,7 @@ pub fn evaluate_tdx_with_binding(
         Some(ReportDataRule::Exact(want)) => out.push(
             Check::from_bool("policy.tdx.td.report_data", "REPORTDATA equals the expected value", want.0 == r.report_data, "REPORTDATA differs")
                 .expected(want.to_hex())
-                .actual(hex::encode(r.report_data)),
+                .actual(crate::bytes::to_hex(r.report_data)),
         ),
         Some(ReportDataRule::Scheme(s)) => {
             let title = "REPORTDATA follows the binding scheme";
@@ -311,7 +311,7 @@ pub fn evaluate_tdx_with_binding(
                     title,
                     format!("binding scheme {s:?} needs the provider's report (signing key, TLS key, nonce); a bare quote cannot satisfy it"),
                 )
-                .actual(hex::encode(r.report_data)),
+                .actual(crate::bytes::to_hex(r.report_data)),
                 (Some(w), Some(b)) => {
                     // A weaker scheme never satisfies a stronger requirement (e.g. a padded
                     // address when TLS binding is required); a TLS-binding scheme must bind TLS.

@@ -321,7 +321,7 @@ pub struct HexBytes<const N: usize>(pub [u8; N]);
 impl<const N: usize> HexBytes<N> {
     /// Lower-case hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        crate::bytes::to_hex(self.0)
     }
 }
 
@@ -540,7 +540,7 @@ impl Policy {
     pub fn load(bytes: &[u8]) -> Result<LoadedPolicy, PolicyError> {
         let text = std::str::from_utf8(bytes).map_err(|_| PolicyError::Parse("policy is not UTF-8".to_owned()))?;
         let policy = Policy::parse(text)?;
-        let sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes));
+        let sha256 = crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, bytes));
         Ok(LoadedPolicy { policy, sha256 })
     }
 

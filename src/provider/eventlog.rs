@@ -279,7 +279,7 @@ pub fn canonical_event_json_v2(name: &str, payload: &[u8]) -> String {
     let name_json = Value::String(name.to_owned()).to_string();
     format!(
         "{{\"event\":{name_json},\"event_type\":{RUNTIME_EVENT_TYPE},\"payload\":\"{}\",\"version\":2}}",
-        hex::encode(payload)
+        crate::bytes::to_hex(payload)
     )
 }
 
@@ -424,8 +424,8 @@ pub fn check_runtime_events(events: &[Event]) -> RuntimeEvents {
         if e.digest != expected {
             out.mismatches.push(mismatch(format!(
                 "digest {} but V{version} recomputes to {}",
-                hex::encode(e.digest),
-                hex::encode(expected)
+                crate::bytes::to_hex(e.digest),
+                crate::bytes::to_hex(expected)
             )));
             continue;
         }
@@ -600,7 +600,7 @@ pub fn eventlog_checks(
             }
             Check::fail(&cid, title, why)
         };
-        c = c.expected(hex::encode(quoted)).actual(hex::encode(replayed));
+        c = c.expected(crate::bytes::to_hex(quoted)).actual(crate::bytes::to_hex(replayed));
         checks.push(c);
     }
     let rtmr3_ok = rtmr_ok[3];
@@ -661,7 +661,7 @@ pub fn eventlog_checks(
     match (compose_event, app_compose) {
         (None, _) => checks.push(Check::fail(&cid, T_COMPOSE, untrusted_why("compose-hash"))),
         (Some(ev), _) if ev.len() != 32 => {
-            checks.push(Check::fail(&cid, T_COMPOSE, format!("compose-hash payload is {} bytes, not 32", ev.len())).actual(hex::encode(ev)))
+            checks.push(Check::fail(&cid, T_COMPOSE, format!("compose-hash payload is {} bytes, not 32", ev.len())).actual(crate::bytes::to_hex(ev)))
         }
         (Some(ev), None) => checks.push(
             Check::skipped(
@@ -669,13 +669,13 @@ pub fn eventlog_checks(
                 T_COMPOSE,
                 "the compose file (info.tcb_info.app_compose) is not disclosed: the compose hash is measured, but what it hashes cannot be checked",
             )
-            .actual(hex::encode(ev)),
+            .actual(crate::bytes::to_hex(ev)),
         ),
         (Some(ev), Some(ac)) => {
             let computed = sha256(ac.as_bytes());
             let mut problems = Vec::new();
             if computed.as_slice() != ev {
-                problems.push(format!("SHA-256(app_compose) = {} but the compose-hash event says {}", hex::encode(computed), hex::encode(ev)));
+                problems.push(format!("SHA-256(app_compose) = {} but the compose-hash event says {}", crate::bytes::to_hex(computed), crate::bytes::to_hex(ev)));
             }
             for (label, v) in [
                 ("info.compose_hash", info_obj.as_ref().and_then(|i| i.get("compose_hash"))),
@@ -683,8 +683,8 @@ pub fn eventlog_checks(
             ] {
                 match v {
                     None => {}
-                    Some(Value::String(s)) if norm_hex(s) == hex::encode(ev) => {}
-                    Some(other) => problems.push(format!("{label} = {other} differs from the compose-hash event {}", hex::encode(ev))),
+                    Some(Value::String(s)) if norm_hex(s) == crate::bytes::to_hex(ev) => {}
+                    Some(other) => problems.push(format!("{label} = {other} differs from the compose-hash event {}", crate::bytes::to_hex(ev))),
                 }
             }
             let c = if problems.is_empty() {
@@ -693,14 +693,14 @@ pub fn eventlog_checks(
             } else {
                 Check::fail(&cid, T_COMPOSE, problems.join("; "))
             };
-            checks.push(c.expected(hex::encode(ev)).actual(hex::encode(computed)));
+            checks.push(c.expected(crate::bytes::to_hex(ev)).actual(crate::bytes::to_hex(computed)));
         }
     }
 
     // compose.mrconfigid
     let cid = id(prefix, "compose.mrconfigid");
     let mut mrconfig_version = Value::Null;
-    let actual = hex::encode(mr_config_id);
+    let actual = crate::bytes::to_hex(mr_config_id);
     match mr_config_id.first().copied() {
         _ if mr_config_id.iter().all(|b| *b == 0) => checks.push(
             Check::fail(&cid, T_MRCONFIG, "MRCONFIGID is zero (unset): the compose hash is not bound at launch").actual(actual),
@@ -718,7 +718,7 @@ pub fn eventlog_checks(
                 } else {
                     Check::fail(&cid, T_MRCONFIG, "V1 MRCONFIGID is not 0x01 ‖ compose_hash ‖ 0^15")
                 };
-                checks.push(c.expected(hex::encode(expected)).actual(actual));
+                checks.push(c.expected(crate::bytes::to_hex(expected)).actual(actual));
             }
         },
         Some(2) => checks.push(
@@ -748,7 +748,7 @@ pub fn eventlog_checks(
             ("mr_kms", "mr-kms"),
         ] {
             if let Some(p) = trusted(name) {
-                claims.insert(key.to_owned(), json!(hex::encode(p)));
+                claims.insert(key.to_owned(), json!(crate::bytes::to_hex(p)));
             }
         }
         if let Some(p) = trusted("key-provider") {
@@ -836,7 +836,7 @@ fn info_check(
         compare("info.tcb_info.compose_hash", t.get("compose_hash"), ev_hex("compose-hash"), false);
         compare("info.tcb_info.os_image_hash", t.get("os_image_hash"), ev_hex("os-image-hash"), false);
         for (i, q) in quote_rtmr.iter().enumerate() {
-            compare(&format!("info.tcb_info.rtmr{i}"), t.get(format!("rtmr{i}").as_str()), Some(hex::encode(q)), false);
+            compare(&format!("info.tcb_info.rtmr{i}"), t.get(format!("rtmr{i}").as_str()), Some(crate::bytes::to_hex(q)), false);
         }
         if let Some(tl) = t.get("event_log") {
             match parse_event_log(tl) {

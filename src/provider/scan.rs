@@ -130,7 +130,7 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
         opts.at,
         InputInfo {
             format: format!("provider report: {} ({})", report.format.as_str(), report.reason),
-            sha256: hex::encode(hasher.finish()),
+            sha256: crate::bytes::to_hex(hasher.finish()),
             source: None,
         },
         policy_info,
@@ -176,7 +176,7 @@ fn scan_layer(
         }
     };
     let report_data = quote.report.report_data;
-    let fmspc = quote.pck_hint().ok().map(|h| hex::encode(h.fmspc));
+    let fmspc = quote.pck_hint().ok().map(|h| crate::bytes::to_hex(h.fmspc));
     let collateral = collaterals.iter().find(|c| c.tcb_info_fmspc().is_some() && c.tcb_info_fmspc() == fmspc);
     let tdx_opts = policy.map_or_else(|| opts.tdx.clone(), eval::tdx_options);
     let verification = match collateral {
@@ -200,12 +200,12 @@ fn scan_layer(
     // 2. The binding: REPORTDATA of the signed quote against the report's inputs.
     let title = format!("REPORTDATA binds the report's inputs ({} scheme)", layer.scheme.name());
     let holds = binding::holds(layer.scheme, &layer.inputs, &report_data);
-    let expected = binding::expected(layer.scheme, &layer.inputs).map(|(e, n)| hex::encode(e.get(..n).unwrap_or_default())).unwrap_or_default();
+    let expected = binding::expected(layer.scheme, &layer.inputs).map(|(e, n)| crate::bytes::to_hex(e.get(..n).unwrap_or_default())).unwrap_or_default();
     checks.push(match &holds {
-        Ok(true) => Check::pass(&format!("{p}.binding.report_data"), &title).expected(expected.clone()).actual(hex::encode(report_data)),
+        Ok(true) => Check::pass(&format!("{p}.binding.report_data"), &title).expected(expected.clone()).actual(crate::bytes::to_hex(report_data)),
         Ok(false) => Check::fail(&format!("{p}.binding.report_data"), &title, "the quote's REPORTDATA does not commit to these inputs")
             .expected(expected.clone())
-            .actual(hex::encode(report_data)),
+            .actual(crate::bytes::to_hex(report_data)),
         Err(e) => Check::fail(&format!("{p}.binding.report_data"), &title, e.clone()),
     });
     let binding_holds = holds == Ok(true);
@@ -228,9 +228,9 @@ fn scan_layer(
             .reason("no caller nonce (--nonce): the report is not shown to be fresh; it may be a replay")
             .actual(bound_nonce.as_ref().map(hex::encode).unwrap_or_default()),
         (Some(n), Some(b)) => Check::from_bool(&format!("{p}.nonce"), nonce_title, b.as_slice() == n.as_slice() && binding_holds, if binding_holds { "the server answered another nonce than the caller's (ignored or replayed)" } else { "the nonce is not bound: the binding does not hold" })
-            .expected(hex::encode(n))
-            .actual(hex::encode(b)),
-        (Some(n), None) => Check::fail(&format!("{p}.nonce"), nonce_title, "the report states no nonce").expected(hex::encode(n)),
+            .expected(crate::bytes::to_hex(n))
+            .actual(crate::bytes::to_hex(b)),
+        (Some(n), None) => Check::fail(&format!("{p}.nonce"), nonce_title, "the report states no nonce").expected(crate::bytes::to_hex(n)),
     });
 
     // 4. GPUs, nonce-bound to this quote (the bound nonce, or its declared derivation).

@@ -125,8 +125,8 @@ impl SigningAlgo {
     /// `0x`-prefixed hex for ECDSA addresses (as Ethereum writes them), plain hex for Ed25519 keys.
     pub fn format_address(self, address: &[u8]) -> String {
         match self {
-            SigningAlgo::EcdsaSecp256k1Eip191 => format!("0x{}", hex::encode(address)),
-            SigningAlgo::Ed25519 => hex::encode(address),
+            SigningAlgo::EcdsaSecp256k1Eip191 => format!("0x{}", crate::bytes::to_hex(address)),
+            SigningAlgo::Ed25519 => crate::bytes::to_hex(address),
         }
     }
 }
@@ -460,8 +460,8 @@ pub fn signature_checks(
                     actual == signed,
                     format!("the {which} body's SHA-256 differs from the signed one (bodies must be the exact bytes sent/received)"),
                 )
-                .expected(hex::encode(signed))
-                .actual(hex::encode(actual))
+                .expected(crate::bytes::to_hex(signed))
+                .actual(crate::bytes::to_hex(actual))
             }
         };
         checks.push(check);
@@ -492,7 +492,7 @@ mod tests {
 
     #[test]
     fn keccak_empty() {
-        assert_eq!(hex::encode(keccak256(b"")), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+        assert_eq!(crate::bytes::to_hex(keccak256(b"")), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
     }
 
     #[test]

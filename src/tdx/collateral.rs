@@ -304,7 +304,7 @@ impl Collateral {
 
     fn compute_provenance(&self) -> Vec<CollateralUsed> {
         let d = &self.dcap;
-        let sha = |b: &[u8]| hex::encode(digest::digest(&digest::SHA256, b));
+        let sha = |b: &[u8]| crate::bytes::to_hex(digest::digest(&digest::SHA256, b));
         let json_dates = |s: &str| -> (Option<String>, Option<String>, Option<String>) {
             let v: serde_json::Value = serde_json::from_str(s).unwrap_or_default();
             let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
@@ -421,7 +421,7 @@ impl PcsResponses {
         fmspc: &[u8; 6],
         pck_ca: &str,
     ) -> Result<Self, CollateralError> {
-        let fmspc_hex = hex::encode(fmspc);
+        let fmspc_hex = crate::bytes::to_hex(fmspc);
         let mut out = PcsResponses::default();
         let (mut tcb, mut qe, mut pck, mut root) = (false, false, false, false);
         for ex in exchanges {

@@ -570,8 +570,8 @@ pub fn verify_quote_with_cache(
             quote.header.qe_vendor_id == INTEL_QE_VENDOR_ID,
             "unknown QE vendor ID",
         )
-        .expected(hex::encode(INTEL_QE_VENDOR_ID))
-        .actual(hex::encode(quote.header.qe_vendor_id)),
+        .expected(crate::bytes::to_hex(INTEL_QE_VENDOR_ID))
+        .actual(crate::bytes::to_hex(quote.header.qe_vendor_id)),
     );
     let sig = &quote.signature;
     checks.push(
@@ -616,7 +616,7 @@ pub fn verify_quote_with_cache(
     // Like Intel's QVL: a root carried in the quote's chain must be the pinned root itself.
     if quote_chain.len() >= 2 {
         if let Some(root) = quote_chain.last() {
-            let fp = |d: &[u8]| hex::encode(ring::digest::digest(&ring::digest::SHA256, d));
+            let fp = |d: &[u8]| crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, d));
             let self_signed_root = quote_chain.len() >= 3;
             if self_signed_root {
                 checks.push(
@@ -644,7 +644,7 @@ pub fn verify_quote_with_cache(
                 .unwrap_or_default();
             let leaf_fp = |c: &[Vec<u8>]| {
                 c.first()
-                    .map(|d| format!("leaf sha256:{}", hex::encode(ring::digest::digest(&ring::digest::SHA256, d))))
+                    .map(|d| format!("leaf sha256:{}", crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, d))))
                     .unwrap_or_else(|| "no certificate".to_owned())
             };
             checks.push(
@@ -828,7 +828,7 @@ fn annotate_passes(checks: &mut [Check], c: &QuoteClaims, collateral: &Collatera
             checks,
             "tdx.tcb.fmspc",
             Some(t.fmspc.to_lowercase()),
-            Some(hex::encode(c.platform.pck.fmspc)),
+            Some(crate::bytes::to_hex(c.platform.pck.fmspc)),
         );
         set(
             checks,
@@ -890,7 +890,7 @@ fn pce_id_check(c: &QuoteClaims, collateral: &Collateral) -> Check {
         .parsed_tcb_info()
         .map(|t| t.pce_id.to_lowercase())
         .unwrap_or_default();
-    let pck_pce = hex::encode(&c.platform.pck.pce_id);
+    let pck_pce = crate::bytes::to_hex(&c.platform.pck.pce_id);
     Check::from_bool(
         "tdx.tcb.pce_id",
         title,
@@ -964,7 +964,7 @@ fn td_checks(checks: &mut Vec<Check>, quote: &Quote, opts: &TdxOptions) {
         if mr_service_td == [0u8; 48] {
             "zero".to_owned()
         } else {
-            hex::encode(mr_service_td)
+            crate::bytes::to_hex(mr_service_td)
         },
         u8::from(a.has(attributes::SERVTD_EXT))
     );
