@@ -179,11 +179,10 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
                 opts.intel_root.sha256()
             ));
         }
-        checks.extend(v.checks.clone());
-        if let Some(p) = policy {
-            checks.extend(policy::eval::evaluate_tdx(p, &v, &tdx_provenance, opts.at));
-        }
+        let policy_checks = policy.map(|p| policy::eval::evaluate_tdx(p, &v, &tdx_provenance, opts.at));
         claims.insert("tdx".to_owned(), serde_json::to_value(&v.claims).unwrap_or_default());
+        checks.extend(v.checks);
+        checks.extend(policy_checks.into_iter().flatten());
         provenance.extend(tdx_provenance);
     } else if policy.is_some_and(|p| p.tdx.is_some()) {
         checks.push(report::Check::fail(
