@@ -160,6 +160,10 @@ struct ScanArgs {
     /// Batch scans: worker threads (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
+    /// `policy init`: leave a TCB status other than UpToDate to the policy being written (the
+    /// evidence must still be authentic; the written policy decides which statuses it accepts).
+    #[arg(skip)]
+    tcb_status_by_policy: bool,
     /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
     /// Intel PCS responses (`*.body` + `*.json` with url and headers). Without it, collateral is
     /// fetched from Intel PCS (or --pccs) unless --offline.
@@ -400,6 +404,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     let mut opts = ScanOptions::new(at);
     opts.tdx.allow_debug = args.allow_debug;
     opts.tdx.allow_service_td = args.allow_service_td;
+    opts.tdx.tcb_status_by_policy = args.tcb_status_by_policy;
     if let Some(path) = &args.policy {
         let loaded = teescan::policy::Policy::load(&read_bounded(path)?)
             .map_err(|e| input_error("input.policy", format!("{}: {e}", path.display())))?;
@@ -909,6 +914,7 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                 offline: evidence.offline,
                 pccs: evidence.pccs,
                 danger_trust_test_root: evidence.danger_trust_test_root,
+                tcb_status_by_policy: true,
                 ..ScanArgs::default()
             };
             match scan(&args) {

@@ -1105,3 +1105,31 @@ fn quiet_prints_nothing_and_keeps_the_exit_code() {
         assert_eq!(run.stderr, "", "{args:?}: stderr");
     }
 }
+
+/// Without a policy an OutOfDate TCB fails `tdx.tcb.status` (exit 1); `policy init` still writes a
+/// policy from that authentic evidence, warning that it rejects the status as written, and the
+/// written policy indeed fails it on `policy.tdx.tcb.allowed_status` alone.
+#[test]
+fn out_of_date_tcb_fails_without_a_policy_and_policy_init_warns() {
+    let Some(root) = corpus::root() else { return };
+    let quote = root.join("tdx/teekit/tdx-v4-edgeless.dat").to_string_lossy().into_owned();
+    let coll = root.join("tdx/derived/collateral_00806f050000_2025-10_automata+dcapqvl-chains.json").to_string_lossy().into_owned();
+    let at = "2025-10-20T12:00:00Z";
+    let run = teescan(sv(&["scan", &quote, "--collateral", &coll, "--at", at, "--offline", "--format", "json"]));
+    run.assert_code(1);
+    let r = run.json();
+    let failed: Vec<&str> = r["checks"].as_array().expect("checks").iter().filter(|c| c["status"] == "fail").filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(failed, ["tdx.tcb.status"], "{}", run.context());
+
+    let run = teescan(sv(&["policy", "init", "--from", &quote, "--collateral", &coll, "--at", at, "--offline"]));
+    run.assert_code(0);
+    assert!(run.stdout.contains("WARNING: the platform's TCB was OutOfDate"), "{}", run.stdout);
+    let dir = scratch("init-ood");
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, &run.stdout).expect("write");
+    let run = teescan(sv(&["scan", &quote, "--collateral", &coll, "--at", at, "--offline", "--format", "json", "--policy", policy.to_str().expect("utf-8")]));
+    run.assert_code(1);
+    let r = run.json();
+    let failed: Vec<&str> = r["checks"].as_array().expect("checks").iter().filter(|c| c["status"] == "fail").filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(failed, ["policy.tdx.tcb.allowed_status"], "{}", run.context());
+}

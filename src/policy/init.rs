@@ -52,7 +52,12 @@ pub fn starting_policy(report: &Report, id: &str, valid_days: u64) -> Result<Str
     let _ = writeln!(out, "expires = {}  # review by then; an expired policy makes scans indeterminate", expires.to_rfc3339());
     let _ = writeln!(out);
     let _ = writeln!(out, "[tdx.tcb]");
-    let _ = writeln!(out, "allowed_status = {{ any_of = [\"UpToDate\"] }}  # observed: {}", s(tcb, "status"));
+    let status = s(tcb, "status");
+    if status != "UpToDate" {
+        let _ = writeln!(out, "# WARNING: the platform's TCB was {status}, not UpToDate: this policy rejects it as written.");
+        let _ = writeln!(out, "# Accept it only knowingly: add \"{status}\" below, with a grace_period, after reading its advisories.");
+    }
+    let _ = writeln!(out, "allowed_status = {{ any_of = [\"UpToDate\"] }}  # observed: {status}");
     let _ = writeln!(out, "max_collateral_age = \"30d\"");
     let eval = tcb.get("tcb_evaluation_data_number").and_then(serde_json::Value::as_u64).unwrap_or(0);
     let _ = writeln!(out, "min_tcb_evaluation_data_number = {eval}  # observed in the collateral used");
