@@ -275,8 +275,9 @@ impl VerifyCache {
     }
 
     /// Run `f` with this cache as the thread's default: every verification on this thread that is
-    /// given no explicit cache (e.g. inside [`crate::provider::scan::scan_provider`]) uses it. The
-    /// previous default is restored afterwards, also when `f` panics.
+    /// given no explicit cache (e.g. inside [`crate::provider::scan::scan_provider`]) uses it, and
+    /// a node's GPUs are verified on this thread only (outside a scope they are spread over the
+    /// CPUs). The previous default is restored afterwards, also when `f` panics.
     pub fn scope<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
         struct Restore(Option<Arc<VerifyCache>>);
         impl Drop for Restore {
@@ -364,6 +365,12 @@ impl VerifyCache {
 
 thread_local! {
     static AMBIENT: RefCell<Option<Arc<VerifyCache>>> = const { RefCell::new(None) };
+}
+
+/// True inside [`VerifyCache::scope`] on this thread (a batch: the caller already runs one scan
+/// per core, so a scan does not start threads of its own).
+pub(crate) fn in_scope() -> bool {
+    AMBIENT.with(|a| a.borrow().is_some())
 }
 
 /// The cache to use: the explicit one, else the thread's default set by [`VerifyCache::scope`].

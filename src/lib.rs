@@ -34,6 +34,7 @@ pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 mod json;
+mod par;
 pub mod input;
 pub mod nvidia;
 pub mod pki;

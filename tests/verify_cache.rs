@@ -104,12 +104,16 @@ fn near_8xh100_cached_equals_uncached_and_shares_ca_signatures() {
     let (list, coll, opts) = near8(&root);
     let plain = verify_gpus(&list, &coll, at(NEAR_AT), &opts);
     assert_eq!(Verdict::from_checks(&plain.checks), Verdict::Pass);
+    // Counted on one thread: inside `scope` a node's GPUs are verified in order (outside it they
+    // are spread over the CPUs, and two threads may both miss a shared CA signature once).
     let cache = Arc::new(VerifyCache::new());
     let warm = with_cache(&opts, &cache);
-    same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &warm));
-    let cold = cache.stats();
-    same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &warm));
-    let s = cache.stats();
+    let (cold, s) = cache.scope(|| {
+        same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &warm));
+        let cold = cache.stats();
+        same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &warm));
+        (cold, cache.stats())
+    });
     // Cold: 8 chains validated, each 4 signatures (leaf←BROM, BROM←provisioner ICA,
     // ICA←identity CA, identity CA←root); the last two are the same certificates on every GPU.
     assert_eq!(cold.device_chain.misses, 8);
@@ -118,6 +122,16 @@ fn near_8xh100_cached_equals_uncached_and_shares_ca_signatures() {
     // Warm: every chain from the cache, no chain signature verified.
     assert_eq!(s.device_chain.hits, 8);
     assert_eq!(s.signature.misses, cold.signature.misses);
+
+    // Spread over the CPUs (no scope): the same checks; at most one duplicated verification of
+    // each shared CA signature per extra thread.
+    let cache = Arc::new(VerifyCache::new());
+    let parallel = with_cache(&opts, &cache);
+    same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &parallel));
+    let cpus = u64::try_from(std::thread::available_parallelism().map_or(1, usize::from).min(8)).unwrap();
+    let p = cache.stats();
+    assert_eq!(p.device_chain.misses, 8, "{p:?}");
+    assert!(p.signature.misses >= 18 && p.signature.misses <= 18 + 2 * (cpus - 1), "{p:?}");
 }
 
 fn tdx_inputs(root: &Path) -> (Vec<Vec<u8>>, Collateral, Timestamp) {

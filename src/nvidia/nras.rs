@@ -1019,12 +1019,17 @@ pub fn verify_detached_eat_with_leeway(
     leeway_secs: u64,
 ) -> Result<NrasVerification, NrasError> {
     let eat = parse_detached_eat(body)?;
-    let overall = verify_jwt_with_leeway(&eat.overall, jwks, at, expected_iss, leeway_secs)
+    // One ES384 signature per token: verified over the CPUs, then read in order (the first error
+    // in document order is the one reported, as in a sequential loop).
+    let compacts: Vec<&str> = std::iter::once(eat.overall.as_str()).chain(eat.devices.iter().map(|(_, c)| c.as_str())).collect();
+    let mut verified = crate::par::map_ordered(&compacts, |c| verify_jwt_with_leeway(c, jwks, at, expected_iss, leeway_secs)).into_iter();
+    let overall = verified
+        .next()
+        .ok_or_else(|| NrasError::Overall(Box::new(NrasError::MissingClaim("overall token"))))?
         .map_err(|e| NrasError::Overall(Box::new(e)))?;
     let mut tokens = Vec::with_capacity(eat.devices.len());
-    for (name, compact) in &eat.devices {
-        let tok = verify_jwt_with_leeway(compact, jwks, at, expected_iss, leeway_secs)
-            .map_err(|e| NrasError::Device { device: name.clone(), source: Box::new(e) })?;
+    for ((name, _), tok) in eat.devices.iter().zip(verified) {
+        let tok = tok.map_err(|e| NrasError::Device { device: name.clone(), source: Box::new(e) })?;
         tokens.push((name.clone(), tok));
     }
 

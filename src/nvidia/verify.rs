@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::chain::{verify_device_chain_cached, DeviceKind, VerifiedDeviceChain};
+use super::chain::{verify_device_chain_cached, ChainError, DeviceKind, VerifiedDeviceChain};
 use super::evidence::EvidenceList;
 use super::nras::{self, Jwks};
 use super::ocsp::{self, CertStatus};
 use super::opaque::{FeatureFlag, STATUS_DISABLED};
 use super::rim::{self, MatchStatus, RimKind, VerifiedRim};
-use super::spdm::SpdmReport;
+use super::spdm::{SpdmError, SpdmReport};
 use crate::cache::VerifyCache;
 use crate::pki::TrustAnchor;
 use crate::report::{Check, CollateralUsed, Status};
@@ -184,6 +184,23 @@ fn cn(cert_der: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// The costly, independent part of one device's verification: the strict parse, the device
+/// chain (through the cache) and the report's signature by the chain's leaf.
+struct Prepared {
+    report: Result<SpdmReport, SpdmError>,
+    chain: Result<VerifiedDeviceChain, ChainError>,
+    /// `None` when the report did not parse.
+    signature: Option<Result<(), SpdmError>>,
+}
+
+fn prepare(item: &super::evidence::GpuEvidence, opts: &GpuOptions, at: Timestamp, cache: &VerifyCache) -> Prepared {
+    let report = SpdmReport::parse(&item.report);
+    let chain = verify_device_chain_cached(&item.cert_chain, &opts.device_root, at, cache);
+    let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
+    let signature = report.as_ref().ok().map(|r| r.verify_signature(leaf));
+    Prepared { report, chain, signature }
+}
+
 /// Verify a node's GPU/NVSwitch evidence at time `at`.
 pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions) -> GpuVerification {
     let cache = crate::cache::effective(opts.cache.as_ref()).unwrap_or_else(|| Arc::new(VerifyCache::with_capacity(256)));
@@ -195,14 +212,17 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
     let mut used_rims: BTreeMap<String, CollateralUsed> = BTreeMap::new();
     let mut used_ocsp: BTreeMap<String, CollateralUsed> = BTreeMap::new();
     let mut summaries = Vec::new();
+    // The P-384 chain and signature of each device dominate a cold scan: spread over the CPUs.
+    let prepared = crate::par::map_ordered(&list.items, |item| prepare(item, opts, at, cache));
 
-    for (i, item) in list.items.iter().enumerate() {
+    for ((i, item), prep) in list.items.iter().enumerate().zip(prepared) {
         let p = format!("gpu[{i}]");
         let id = |s: &str| format!("{p}.{s}");
         let mut claim = json!({ "index": i });
+        let Prepared { report, chain, signature } = prep;
 
         // Parse.
-        let report = match SpdmReport::parse(&item.report) {
+        let report = match report {
             Ok(r) => {
                 checks.push(Check::pass(&id("report.parse"), "SPDM measurement report parses (strict)").actual(format!(
                     "{} blocks, {} bytes",
@@ -220,7 +240,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
         let op = report.opaque();
 
         // Chain.
-        let chain: Option<VerifiedDeviceChain> = match verify_device_chain_cached(&item.cert_chain, &opts.device_root, at, cache) {
+        let chain: Option<VerifiedDeviceChain> = match chain {
             Ok(c) => {
                 checks.push(
                     Check::pass(&id("chain"), "Device certificate chain validates to the NVIDIA Device Identity CA")
@@ -235,9 +255,12 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
         };
 
         // Signature (the leaf signs the report; only meaningful with a valid chain).
-        let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
         let sig_title = "Report signed by the device's attestation key (ECDSA P-384)";
-        checks.push(match (&chain, report.verify_signature(leaf)) {
+        let signature = signature.unwrap_or_else(|| {
+            let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
+            report.verify_signature(leaf)
+        });
+        checks.push(match (&chain, signature) {
             (Some(_), Ok(())) => Check::pass(&id("report.signature"), sig_title),
             (None, Ok(())) => Check::fail(&id("report.signature"), sig_title, "signature verifies, but with a key whose chain did not validate"),
             (_, Err(e)) => Check::fail(&id("report.signature"), sig_title, e.to_string()),
