@@ -168,7 +168,7 @@ pub type Measurement = [u8; 48];
 pub struct TdReport {
     /// Body layout.
     pub body_type: BodyType,
-    /// TEE_TCB_SVN: [0] module ISVSVN, [1] module major version, [2] late microcode.
+    /// TEE_TCB_SVN: byte 0 module ISVSVN, byte 1 module major version, byte 2 late microcode.
     pub tee_tcb_svn: [u8; 16],
     /// Measurement of the TDX module.
     pub mr_seam: Measurement,

@@ -2,7 +2,7 @@
 //! dcap-qvl does not make (outer certification data type, PCE ID, collateral PCK chain override,
 //! DEBUG and service-TD as explicit, configurable checks).
 //!
-//! dcap-qvl stops at the first failure with a string error. [`classify`] maps that string to the
+//! dcap-qvl stops at the first failure with a string error. `classify` maps that string to the
 //! stage of its pipeline that failed, so every earlier stage is reported as passed, the failing
 //! one as failed (with dcap-qvl's message), and every later one as skipped. An error we cannot
 //! classify fails the scan under the id `tdx.dcap.unclassified`.
