@@ -8,6 +8,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/dstack.rs"]
+mod dstack;
 #[path = "support/replay_server.rs"]
 mod replay_server;
 #[path = "support/testpki.rs"]
@@ -119,8 +121,11 @@ fn fresh_options(report_data: [u8; 64]) -> MintOptions {
     let now = chrono::Utc::now();
     let issued = rfc3339(now - chrono::Duration::days(1));
     let next = rfc3339(now + chrono::Duration::days(29));
+    let log = dstack::synthetic(dstack::MOCK_COMPOSE);
     MintOptions {
         report_data,
+        rtmr: log.rtmr,
+        mr_config_id: log.mr_config_id,
         tcb_info_issue: issued.clone(),
         tcb_info_next_update: next.clone(),
         qe_identity_issue: issued.clone(),
@@ -145,12 +150,15 @@ fn near_report(pki: &TestPki, nonce: [u8; 32], fp: [u8; 32]) -> Vec<u8> {
     rd[..32].copy_from_slice(&sha256(&bound));
     rd[32..].copy_from_slice(&nonce);
     let minted = pki.mint(&fresh_options(rd));
+    let log = dstack::synthetic(dstack::MOCK_COMPOSE);
     serde_json::to_vec(&json!({
         "signing_address": format!("0x{}", hex::encode(SIGNING_ADDRESS)),
         "signing_algo": "ecdsa",
         "intel_quote": hex::encode(&minted.quote),
         "request_nonce": hex::encode(nonce),
         "tls_cert_fingerprint": hex::encode(fp),
+        "event_log": log.event_log,
+        "info": log.info,
     }))
     .expect("json")
 }
@@ -670,8 +678,12 @@ fn live_scan_with_every_dependency() {
     let pki = Arc::new(TestPki::new());
     let tls = TlsIdentity::new();
     let fp = sha256(&tls.spki_der);
+    let log = dstack::synthetic(dstack::MOCK_COMPOSE);
+    let (log_rtmr, log_mr_config_id) = (log.rtmr, log.mr_config_id);
     let dated = move |rd: [u8; 64]| MintOptions {
         report_data: rd,
+        rtmr: log_rtmr,
+        mr_config_id: log_mr_config_id,
         tcb_info_issue: rfc3339(at - chrono::Duration::days(1)),
         tcb_info_next_update: rfc3339(at + chrono::Duration::days(29)),
         qe_identity_issue: rfc3339(at - chrono::Duration::days(1)),
@@ -701,6 +713,8 @@ fn live_scan_with_every_dependency() {
             "request_nonce": hex::encode(nonce),
             "tls_cert_fingerprint": hex::encode(fp),
             "nvidia_payload": payload,
+            "event_log": log.event_log,
+            "info": log.info,
         });
         Reply::ok(serde_json::to_vec(&body).unwrap())
     });

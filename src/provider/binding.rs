@@ -42,11 +42,45 @@ impl Scheme {
     }
 }
 
+/// The algorithm of a report's signing key (`signing_algo`), which fixes the length of its
+/// signing address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SigningAlgo {
+    /// secp256k1 ECDSA: the address is the 20-byte Ethereum address of the key.
+    Ecdsa,
+    /// Ed25519: the address is the 32-byte public key.
+    Ed25519,
+}
+
+impl SigningAlgo {
+    /// Parse `signing_algo` as NEAR and its resellers send it (`ecdsa`, `ed25519`).
+    pub fn from_name(s: &str) -> Option<SigningAlgo> {
+        match s {
+            "ecdsa" => Some(SigningAlgo::Ecdsa),
+            "ed25519" => Some(SigningAlgo::Ed25519),
+            _ => None,
+        }
+    }
+    /// The length of the signing address under this algorithm.
+    pub fn address_len(self) -> usize {
+        match self {
+            SigningAlgo::Ecdsa => 20,
+            SigningAlgo::Ed25519 => 32,
+        }
+    }
+}
+
+/// Length of a Chutes E2E public key (ML-KEM-768 encapsulation key) once base64-decoded.
+pub const CHUTES_E2E_KEY_LEN: usize = 1184;
+
 /// The inputs a scheme hashes, as the report states them (unsigned until the binding holds).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inputs {
     /// Signing address bytes (20-byte Ethereum address, or 32-byte Ed25519 key).
     pub signing_address: Option<Vec<u8>>,
+    /// The signing key's algorithm, when the report names it (`signing_algo`).
+    pub signing_algo: Option<SigningAlgo>,
     /// SHA-256 of the TLS leaf's SPKI (32 bytes).
     pub tls_fingerprint: Option<Vec<u8>>,
     /// The nonce the report says it answers (bytes).
@@ -57,13 +91,68 @@ pub struct Inputs {
     pub e2e_pubkey: Option<String>,
     /// Tinfoil v3: HPKE key bytes.
     pub hpke_key: Option<Vec<u8>>,
-    /// Tinfoil v3: hash of the GPU evidence.
+    /// Tinfoil v3: hash of the GPU evidence (computed from the evidence bytes when they are
+    /// there; otherwise the stated value).
     pub gpu_evidence_hash: Option<Vec<u8>>,
+    /// Tinfoil v3: the `gpu_evidence_hash` the report states (cross-checked, never bound).
+    pub stated_gpu_evidence_hash: Option<Vec<u8>>,
+}
+
+/// Check the exact length and encoding of every input `scheme` hashes, before hashing: bytes
+/// moved from one component to the next would otherwise hash to the same REPORTDATA while the
+/// claims record a 63-byte address (or a 12-byte TLS fingerprint).
+pub fn validate(scheme: Scheme, i: &Inputs) -> Result<(), String> {
+    let exact = |v: &Option<Vec<u8>>, what: &str, len: usize| match v {
+        Some(b) if b.len() != len => Err(format!("{what} is {} bytes, expected {len}", b.len())),
+        _ => Ok(()),
+    };
+    match scheme {
+        Scheme::PaddedSigningAddress | Scheme::SigningAddressTls => {
+            if let Some(addr) = &i.signing_address {
+                match i.signing_algo {
+                    Some(a) => exact(&i.signing_address, &format!("the signing address ({})", match a {
+                        SigningAlgo::Ecdsa => "ecdsa",
+                        SigningAlgo::Ed25519 => "ed25519",
+                    }), a.address_len())?,
+                    None if addr.len() != 20 && addr.len() != 32 => {
+                        return Err(format!("the signing address is {} bytes, expected 20 (ecdsa) or 32 (ed25519)", addr.len()))
+                    }
+                    None => {}
+                }
+            }
+            exact(&i.tls_fingerprint, "the TLS fingerprint", 32)?;
+            exact(&i.nonce, "the nonce", 32)?;
+        }
+        Scheme::ChutesE2e => {
+            if let Some(n) = &i.nonce_text {
+                if n.len() != 64 || !n.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                    return Err(format!("the nonce text is not 64 lower-case hex digits ({} characters)", n.len()));
+                }
+            }
+            if let Some(k) = &i.e2e_pubkey {
+                use base64::Engine as _;
+                let key = base64::engine::general_purpose::STANDARD
+                    .decode(k)
+                    .map_err(|e| format!("the e2e public key is not base64: {e}"))?;
+                if key.len() != CHUTES_E2E_KEY_LEN {
+                    return Err(format!("the e2e public key is {} bytes, expected {CHUTES_E2E_KEY_LEN} (ML-KEM-768)", key.len()));
+                }
+            }
+        }
+        Scheme::TinfoilV3 => {
+            exact(&i.tls_fingerprint, "the TLS key fingerprint", 32)?;
+            exact(&i.hpke_key, "the HPKE key", 32)?;
+            exact(&i.nonce, "the nonce", 32)?;
+            exact(&i.gpu_evidence_hash, "the GPU evidence hash", 32)?;
+        }
+    }
+    Ok(())
 }
 
 /// The expected REPORTDATA under `scheme`, and the mask of bytes the scheme defines (Chutes
 /// defines only the first 32). `Err` names a missing input.
 pub fn expected(scheme: Scheme, i: &Inputs) -> Result<([u8; 64], usize), String> {
+    validate(scheme, i)?;
     let need = |v: &Option<Vec<u8>>, what: &str| v.clone().ok_or_else(|| format!("the report does not carry the {what} the scheme needs"));
     let mut out = [0u8; 64];
     let (first, defined) = match scheme {

@@ -530,7 +530,9 @@ pub fn scan_event_log(
 fn object_or_string(v: &Value) -> Option<Value> {
     match v {
         Value::Object(_) => Some(v.clone()),
-        Value::String(s) => serde_json::from_str::<Value>(s).ok().filter(Value::is_object),
+        // Strict, as the enclosing report: a duplicated `app_compose` or `compose_hash` inside
+        // the string would otherwise mean one thing here and another to the next parser.
+        Value::String(s) => crate::json::strict(s.as_bytes()).ok().filter(Value::is_object),
         _ => None,
     }
 }
@@ -667,7 +669,7 @@ pub fn eventlog_checks(
             Check::skipped(
                 &cid,
                 T_COMPOSE,
-                "the compose file (info.tcb_info.app_compose) is not disclosed: the compose hash is measured, but what it hashes cannot be checked",
+                "the compose file (info.tcb_info.app_compose) is not disclosed, or is not strict JSON: the compose hash is measured, but what it hashes cannot be checked (a format that requires the file fails <layer>.evidence.missing)",
             )
             .actual(crate::bytes::to_hex(ev)),
         ),
@@ -752,7 +754,7 @@ pub fn eventlog_checks(
             }
         }
         if let Some(p) = trusted("key-provider") {
-            let kp = match serde_json::from_slice::<Value>(p) {
+            let kp = match crate::json::strict(p) {
                 Ok(Value::Object(o)) => json!({ "name": o.get("name").cloned().unwrap_or(Value::Null), "id": o.get("id").cloned().unwrap_or(Value::Null) }),
                 _ => json!({ "raw": String::from_utf8_lossy(p) }),
             };
@@ -762,7 +764,7 @@ pub fn eventlog_checks(
             claims.insert("storage_fs".to_owned(), json!(String::from_utf8_lossy(p)));
         }
         if compose_bound {
-            if let Some(name) = app_compose.and_then(|ac| serde_json::from_str::<Value>(ac).ok()).and_then(|v| v.get("name").cloned()) {
+            if let Some(name) = app_compose.and_then(|ac| crate::json::strict(ac.as_bytes()).ok()).and_then(|v| v.get("name").cloned()) {
                 claims.insert("app_name".to_owned(), name);
             }
         }

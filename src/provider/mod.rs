@@ -16,7 +16,7 @@ pub mod signature;
 use base64::Engine as _;
 use serde_json::Value;
 
-use binding::{Inputs, Scheme};
+use binding::{Inputs, Scheme, SigningAlgo};
 use crate::nvidia::evidence::{parse_evidence_list, EvidenceList};
 
 /// Largest provider report accepted (a NEAR node report with 8 GPUs is ~200 KB).
@@ -76,11 +76,40 @@ impl Format {
     }
 }
 
+/// What a layer is, which decides the policy sections that apply to it: a gateway is held
+/// against `[gateway.*]` (or `[tdx]` when the policy has no gateway section) and must carry no
+/// GPU evidence; every other layer is a workload, held against `[tdx]` and `[gpu]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A front door that forwards to workloads (NEAR AI cloud gateway): no GPUs.
+    Gateway,
+    /// A machine that runs the model (NEAR node, Chutes instance, Tinfoil enclave).
+    Workload,
+}
+
+/// A member of the report that the format requires on a layer, and whether it is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredMember {
+    /// The member's path in the layer's object (`event_log`, `info.tcb_info.app_compose`).
+    pub member: &'static str,
+    /// Whether the layer carries it.
+    pub present: bool,
+}
+
 /// One attested machine in a provider report.
 #[derive(Debug, Clone)]
 pub struct Layer {
     /// `node`, `gateway`, `model[0]`, `instance[2]`, `enclave`.
     pub name: String,
+    /// Gateway or workload: which policy sections apply.
+    pub role: Role,
+    /// The evidence the format requires on this layer (missing members fail
+    /// `<layer>.evidence.missing`); GPU evidence required by a policy is decided at scan time.
+    pub required: Vec<RequiredMember>,
+    /// Members present that the format forbids on this layer (GPU evidence on a gateway): each
+    /// fails `<layer>.evidence.unexpected`.
+    pub unexpected: Vec<&'static str>,
     /// The TDX quote bytes.
     pub quote: Vec<u8>,
     /// The binding scheme this layer's format declares.
@@ -129,6 +158,9 @@ impl ProviderReport {
             reason: "a bare TDX quote".to_owned(),
             layers: vec![Layer {
                 name: "quote".to_owned(),
+                role: Role::Workload,
+                required: Vec::new(),
+                unexpected: Vec::new(),
                 quote,
                 scheme: Scheme::PaddedSigningAddress,
                 inputs: Inputs::default(),
@@ -158,8 +190,40 @@ fn hex_field(v: &Value, format: Format, key: &str) -> Result<Vec<u8>, ProviderEr
     hex::decode(s.trim().trim_start_matches("0x")).map_err(|e| field_err(format, key, format!("not hex: {e}")))
 }
 
-fn opt_hex(v: &Value, key: &str) -> Option<Vec<u8>> {
-    v.get(key).and_then(Value::as_str).and_then(|s| hex::decode(s.trim().trim_start_matches("0x")).ok())
+/// An optional hex member: absent (or null) is `None`; present but not a hex string is an error,
+/// never silently "absent" (which would change the binding scheme the report is held to).
+fn opt_hex(v: &Value, format: Format, key: &str) -> Result<Option<Vec<u8>>, ProviderError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => hex::decode(s.trim().trim_start_matches("0x"))
+            .map(Some)
+            .map_err(|e| field_err(format, key, format!("not hex: {e}"))),
+        Some(_) => Err(field_err(format, key, "not a string")),
+    }
+}
+
+/// Whether `v` has a non-null member at `path` (members separated by `.`); a member that is a
+/// JSON string holding an object (dstack's `info`, `tcb_info`) is looked into.
+fn has_path(v: &Value, path: &str) -> bool {
+    let mut cur = std::borrow::Cow::Borrowed(v);
+    for key in path.split('.') {
+        let next = match cur.as_ref() {
+            Value::String(s) => match crate::json::strict(s.as_bytes()) {
+                Ok(inner) => inner.get(key).cloned(),
+                Err(_) => None,
+            },
+            other => other.get(key).cloned(),
+        };
+        match next {
+            None | Some(Value::Null) => return false,
+            Some(n) => cur = std::borrow::Cow::Owned(n),
+        }
+    }
+    true
+}
+
+fn required(v: &Value, members: &[&'static str]) -> Vec<RequiredMember> {
+    members.iter().map(|m| RequiredMember { member: m, present: has_path(v, m) }).collect()
 }
 
 fn b64(s: &str) -> Option<Vec<u8>> {
@@ -187,7 +251,7 @@ pub fn parse(bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
     }
     if let Some(f) = v.get("format").and_then(Value::as_str) {
         if f == TINFOIL_V3 {
-            return tinfoil(&v);
+            return tinfoil(&v, bytes);
         }
         return Err(ProviderError::Unknown(format!("format {f:?} is not one this version verifies")));
     }
@@ -218,20 +282,35 @@ fn gpu_from_payload(v: &Value, format: Format, key: &str) -> Result<Option<Evide
     }
 }
 
-/// One NEAR/dstack model node object (also a gateway attestation, which has no GPUs).
-fn near_layer(v: &Value, name: &str, format: Format) -> Result<Layer, ProviderError> {
+/// The members a NEAR/dstack layer must carry besides its quote and signing address: the event
+/// log (RTMR replay, compose hash, MRCONFIGID) and the compose file it hashes. GPU evidence is
+/// required by a policy's `[gpu]` section, on every workload layer (`<layer>.policy.gpu.present`).
+const NEAR_REQUIRED: &[&str] = &["event_log", "info", "info.tcb_info", "info.tcb_info.app_compose"];
+
+/// One NEAR/dstack node object: a model node (workload) or a gateway attestation (no GPUs).
+fn near_layer(v: &Value, name: &str, format: Format, role: Role) -> Result<Layer, ProviderError> {
     let quote = hex_field(v, format, "intel_quote")?;
     let addr_text = str_field(v, format, "signing_address")?;
     let signing_address = hex::decode(addr_text.trim_start_matches("0x")).map_err(|e| field_err(format, "signing_address", e.to_string()))?;
-    let tls = opt_hex(v, "tls_cert_fingerprint");
-    let nonce = opt_hex(v, "request_nonce");
+    let signing_algo = match v.get("signing_algo") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(a)) => Some(SigningAlgo::from_name(a).ok_or_else(|| field_err(format, "signing_algo", format!("{a:?} is not ecdsa or ed25519")))?),
+        Some(_) => return Err(field_err(format, "signing_algo", "not a string")),
+    };
+    let tls = opt_hex(v, format, "tls_cert_fingerprint")?;
+    let nonce = opt_hex(v, format, "request_nonce")?;
     let scheme = if tls.is_some() { Scheme::SigningAddressTls } else { Scheme::PaddedSigningAddress };
+    let gpu = gpu_from_payload(v, format, "nvidia_payload")?;
+    let unexpected = if role == Role::Gateway && gpu.is_some() { vec!["nvidia_payload"] } else { Vec::new() };
     Ok(Layer {
         name: name.to_owned(),
+        role,
+        required: required(v, NEAR_REQUIRED),
+        unexpected,
         quote,
         scheme,
-        inputs: Inputs { signing_address: Some(signing_address), tls_fingerprint: tls, nonce, ..Inputs::default() },
-        gpu: gpu_from_payload(v, format, "nvidia_payload")?,
+        inputs: Inputs { signing_address: Some(signing_address), signing_algo, tls_fingerprint: tls, nonce, ..Inputs::default() },
+        gpu,
         gpu_nonce: GpuNonce::Raw,
         event_log: v.get("event_log").cloned(),
         info: v.get("info").cloned(),
@@ -239,18 +318,24 @@ fn near_layer(v: &Value, name: &str, format: Format) -> Result<Layer, ProviderEr
 }
 
 fn near_node(v: &Value, name: &str, format: Format) -> Result<ProviderReport, ProviderError> {
-    let layer = near_layer(v, name, format)?;
+    let layer = near_layer(v, name, format, Role::Workload)?;
     let mut layers = vec![layer];
     // A load balancer merges the attestations of every node behind it into `all_attestations`.
-    // Each distinct node is verified as its own layer (any failing node fails the scan); an
-    // entry identical to the top-level report is the same node and is not repeated.
+    // Each entry is verified as its own layer (any failing node fails the scan), unless every
+    // member it has is identical to the same member of the top-level report: then it states
+    // nothing the top-level layer does not, and is that node. An entry with the top-level quote
+    // but another signing address or TLS fingerprint is verified (and fails its binding), so a
+    // client reading keys from `all_attestations` never reads an unverified one.
     if let Some(all) = v.get("all_attestations") {
         let all = all.as_array().ok_or_else(|| field_err(format, "all_attestations", "not an array"))?;
         for (i, a) in all.iter().enumerate() {
-            if a.get("intel_quote") == v.get("intel_quote") {
+            let restates_top_level = a
+                .as_object()
+                .is_some_and(|o| !o.is_empty() && o.iter().all(|(k, x)| k != "all_attestations" && v.get(k) == Some(x)));
+            if restates_top_level {
                 continue;
             }
-            layers.push(near_layer(a, &format!("node[{i}]"), format)?);
+            layers.push(near_layer(a, &format!("node[{i}]"), format, Role::Workload)?);
         }
     }
     Ok(ProviderReport {
@@ -269,9 +354,9 @@ fn near_gateway(v: &Value) -> Result<ProviderReport, ProviderError> {
     if models.is_empty() {
         return Err(field_err(f, "model_attestations", "empty: a gateway report without a model attestation proves nothing about inference"));
     }
-    let mut layers = vec![near_layer(gw, "gateway", f)?];
+    let mut layers = vec![near_layer(gw, "gateway", f, Role::Gateway)?];
     for (i, m) in models.iter().enumerate() {
-        layers.push(near_layer(m, &format!("model[{i}]"), f)?);
+        layers.push(near_layer(m, &format!("model[{i}]"), f, Role::Workload)?);
     }
     Ok(ProviderReport {
         format: f,
@@ -300,6 +385,9 @@ fn chutes(v: &Value) -> Result<ProviderReport, ProviderError> {
         };
         layers.push(Layer {
             name: format!("instance[{i}]"),
+            role: Role::Workload,
+            required: required(a, &["gpu_evidence"]),
+            unexpected: Vec::new(),
             quote,
             scheme: Scheme::ChutesE2e,
             inputs: Inputs {
@@ -323,7 +411,13 @@ fn chutes(v: &Value) -> Result<ProviderReport, ProviderError> {
     })
 }
 
-fn tinfoil(v: &Value) -> Result<ProviderReport, ProviderError> {
+/// The raw bytes of the top-level `gpu` member, as sent (Tinfoil hashes them into REPORTDATA).
+fn raw_member<'a>(bytes: &'a [u8], key: &str) -> Option<&'a [u8]> {
+    let top: std::collections::BTreeMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue> = serde_json::from_slice(bytes).ok()?;
+    top.get(key).map(|r| r.get().as_bytes())
+}
+
+fn tinfoil(v: &Value, bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
     let f = Format::TinfoilV3;
     let cpu = v.get("cpu").ok_or_else(|| field_err(f, "cpu", "missing"))?;
     let platform = str_field(cpu, f, "platform")?;
@@ -338,18 +432,33 @@ fn tinfoil(v: &Value) -> Result<ProviderReport, ProviderError> {
         None | Some(Value::Null) => None,
         Some(g) => Some(parse_evidence_list(g.to_string().as_bytes()).map_err(|e| field_err(f, "gpu.evidences", e.to_string()))?),
     };
+    // `gpu_evidence_hash` restates SHA-256 of the `gpu` member as sent: the binding is computed
+    // from the evidence bytes themselves, and the stated value is only cross-checked.
+    let stated_gpu_hash = opt_hex(rd, f, "gpu_evidence_hash")?;
+    let computed_gpu_hash = match v.get("gpu") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(
+            raw_member(bytes, "gpu")
+                .map(|raw| ring::digest::digest(&ring::digest::SHA256, raw).as_ref().to_vec())
+                .ok_or_else(|| field_err(f, "gpu", "raw bytes not found"))?,
+        ),
+    };
     Ok(ProviderReport {
         format: f,
         reason: format!("format {TINFOIL_V3}, cpu.platform tdx"),
         layers: vec![Layer {
             name: "enclave".to_owned(),
+            role: Role::Workload,
+            required: required(v, &["gpu", "report_data.gpu_evidence_hash"]),
+            unexpected: Vec::new(),
             quote,
             scheme: Scheme::TinfoilV3,
             inputs: Inputs {
-                tls_fingerprint: opt_hex(rd, "tls_key_fp"),
-                hpke_key: opt_hex(rd, "hpke_key"),
-                nonce: opt_hex(rd, "nonce"),
-                gpu_evidence_hash: opt_hex(rd, "gpu_evidence_hash"),
+                tls_fingerprint: opt_hex(rd, f, "tls_key_fp")?,
+                hpke_key: opt_hex(rd, f, "hpke_key")?,
+                nonce: opt_hex(rd, f, "nonce")?,
+                gpu_evidence_hash: computed_gpu_hash.clone().or_else(|| stated_gpu_hash.clone()),
+                stated_gpu_evidence_hash: stated_gpu_hash,
                 ..Inputs::default()
             },
             gpu,

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::binding;
-use super::{GpuNonce, Layer, ProviderReport};
+use super::{GpuNonce, Layer, ProviderReport, Role};
 use crate::nvidia::verify::{verify_gpus, GpuCollateral};
 use crate::policy::eval::{self, BindingOutcome};
 use crate::report::{Check, CollateralUsed, InputInfo, PolicyInfo, Report, Status};
@@ -96,25 +96,41 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
             report.ignored.join(", ")
         ));
     }
-    let mut nras_used = false;
-    let mut any_gpu = false;
+    // An NRAS result answers one nonce: it is verified against every layer whose GPUs carry
+    // that nonce (a model attestation listed twice is checked twice). The nonce is read from
+    // the token only to choose the layers; each chosen layer then verifies the token in full
+    // (signature, chain, nonce, claims). A result that answers no layer's GPUs is a failure,
+    // never set aside: supplied evidence that verifies nothing is not informational.
+    let nras_nonce = gpu.nras.as_ref().map(|n| nras_answered_nonce(&n.body));
+    let mut nras_layers = 0usize;
     for layer in &report.layers {
         hasher.update(&layer.quote);
-        let (layer_checks, claims, used) = scan_layer(layer, collaterals, gpu, opts, &mut nras_used);
-        any_gpu |= layer.gpu.is_some();
+        let gets_nras = match (&nras_nonce, layer.gpu.as_ref(), layer_gpu_nonce(layer)) {
+            (Some(Some(answered)), Some(_), Some(n)) => answered.eq_ignore_ascii_case(&crate::bytes::to_hex(n)),
+            // A token whose nonce cannot be read goes to every layer with GPUs (and fails there).
+            (Some(None), Some(_), _) => true,
+            _ => false,
+        };
+        if gets_nras {
+            nras_layers = nras_layers.saturating_add(1);
+        }
+        let (layer_checks, claims, used) = scan_layer(layer, collaterals, gpu, gets_nras, opts);
         checks.extend(layer_checks);
         provenance.extend(used);
         layers_claims.insert(layer.name.clone(), claims);
     }
-    if policy.is_some_and(|p| p.gpu.is_some()) && !any_gpu {
-        checks.push(Check::fail(
-            "policy.gpu.present",
-            "GPU evidence the policy has rules for is present",
-            "the policy has a [gpu] section but no layer of the report carries GPU evidence",
-        ));
-    }
-    if nras_used && gpu.nras.is_some() {
-        warnings.push("an NRAS result was supplied: it was verified against the first layer with GPUs".to_owned());
+    if let Some(answered) = &nras_nonce {
+        let title = "The NRAS result answers the nonce of a layer's GPUs";
+        checks.push(if nras_layers > 0 {
+            Check::pass("nras.applies", title).actual(format!("{nras_layers} layer(s)"))
+        } else {
+            Check::fail(
+                "nras.applies",
+                title,
+                "the NRAS result answers a nonce that no layer's GPUs carry: it attests other GPUs, or another request",
+            )
+            .actual(answered.clone().unwrap_or_default())
+        });
     }
     let policy_info = match &opts.policy {
         Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
@@ -144,26 +160,81 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
     )
 }
 
+/// The nonce an NRAS result says it answers (read unverified, only to choose the layers that
+/// then verify it); `None` when the token cannot be read.
+fn nras_answered_nonce(body: &[u8]) -> Option<String> {
+    let eat = crate::nvidia::nras::parse_detached_eat(body).ok()?;
+    let token = crate::nvidia::nras::decode_unverified(&eat.overall).ok()?;
+    token.claims.get("eat_nonce").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// The nonce a layer's GPU reports must carry: the nonce its quote binds, or its format's
+/// derivation of it.
+fn layer_gpu_nonce(layer: &Layer) -> Option<[u8; 32]> {
+    match &layer.gpu_nonce {
+        GpuNonce::Raw => layer.inputs.nonce.as_ref().and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+        GpuNonce::ChutesDerived(key) => layer.inputs.nonce_text.as_ref().map(|n| {
+            let mut out = [0u8; 32];
+            out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, format!("{n}{key}").as_bytes()).as_ref());
+            out
+        }),
+    }
+}
+
+/// The policy a layer is held to: a gateway gets `[gateway.tdx]` in place of `[tdx]` (when the
+/// policy has one) and never `[gpu]`; a workload gets `[tdx]` and `[gpu]`. This is the one place
+/// that decides which section applies to which layer.
+pub fn layer_policy(policy: &crate::policy::Policy, role: Role) -> crate::policy::Policy {
+    let mut pol = policy.clone();
+    if role == Role::Gateway {
+        if let Some(g) = &pol.gateway {
+            pol.tdx = Some(g.tdx.clone());
+        }
+        pol.gpu = None;
+    }
+    pol
+}
+
+/// `<layer>.evidence.missing` and `<layer>.evidence.unexpected`: what the format requires is
+/// there, and nothing it forbids is.
+fn evidence_checks(p: &str, layer: &Layer) -> Vec<Check> {
+    let mut out = Vec::new();
+    let title = "The evidence the format requires on this layer is present";
+    let missing: Vec<&str> = layer.required.iter().filter(|m| !m.present).map(|m| m.member).collect();
+    let wanted = layer.required.iter().map(|m| m.member).collect::<Vec<_>>().join(", ");
+    if !layer.required.is_empty() {
+        out.push(if missing.is_empty() {
+            Check::pass(&format!("{p}.evidence.missing"), title).expected(wanted).actual("none missing")
+        } else {
+            Check::fail(&format!("{p}.evidence.missing"), title, format!("missing: {}", missing.join(", ")))
+                .expected(wanted)
+                .actual(format!("missing {}", missing.join(", ")))
+        });
+    }
+    if !layer.unexpected.is_empty() {
+        out.push(Check::fail(
+            &format!("{p}.evidence.unexpected"),
+            "The layer carries no evidence its role forbids",
+            format!("a {} layer carries {}: evidence of another machine moved here proves nothing about this one", match layer.role {
+                Role::Gateway => "gateway",
+                Role::Workload => "workload",
+            }, layer.unexpected.join(", ")),
+        ));
+    }
+    out
+}
+
 fn scan_layer(
     layer: &Layer,
     collaterals: &[Collateral],
     gpu: &GpuCollateral,
+    gets_nras: bool,
     opts: &ScanOptions,
-    nras_used: &mut bool,
 ) -> (Vec<Check>, Value, Vec<CollateralUsed>) {
     let p = layer.name.as_str();
-    // A gateway layer is held against `[gateway.tdx]` when the policy has one.
-    let layer_policy = opts.policy.as_ref().map(|x| {
-        let mut pol = x.policy.clone();
-        if p == "gateway" {
-            if let Some(g) = &pol.gateway {
-                pol.tdx = Some(g.tdx.clone());
-            }
-        }
-        pol
-    });
+    let layer_policy = opts.policy.as_ref().map(|x| layer_policy(&x.policy, layer.role));
     let policy = layer_policy.as_ref();
-    let mut checks = Vec::new();
+    let mut checks = evidence_checks(p, layer);
     let mut used = Vec::new();
     let mut claims = Map::new();
 
@@ -209,6 +280,15 @@ fn scan_layer(
         Err(e) => Check::fail(&format!("{p}.binding.report_data"), &title, e.clone()),
     });
     let binding_holds = holds == Ok(true);
+    if let (Some(stated), Some(bound)) = (&layer.inputs.stated_gpu_evidence_hash, &layer.inputs.gpu_evidence_hash) {
+        let t = "The stated gpu_evidence_hash is SHA-256 of the GPU evidence as sent";
+        let id = format!("{p}.binding.gpu_evidence_hash");
+        checks.push(
+            Check::from_bool(&id, t, stated == bound, "the report states another hash than its GPU evidence has: the evidence was changed")
+                .expected(hex::encode(bound))
+                .actual(hex::encode(stated)),
+        );
+    }
     claims.insert(
         "binding".to_owned(),
         json!({
@@ -233,25 +313,24 @@ fn scan_layer(
         (Some(n), None) => Check::fail(&format!("{p}.nonce"), nonce_title, "the report states no nonce").expected(crate::bytes::to_hex(n)),
     });
 
-    // 4. GPUs, nonce-bound to this quote (the bound nonce, or its declared derivation).
+    // 4. GPUs, nonce-bound to this quote (the bound nonce, or its declared derivation). A policy
+    // with a `[gpu]` section requires GPU evidence on every layer it applies to.
+    if policy.is_some_and(|pol| pol.gpu.is_some()) {
+        checks.push(Check::from_bool(
+            &format!("{p}.policy.gpu.present"),
+            "GPU evidence the policy has rules for is present on this layer",
+            layer.gpu.is_some(),
+            "the policy has a [gpu] section but this layer carries no GPU evidence",
+        ));
+    }
     if let Some(list) = &layer.gpu {
-        let gpu_nonce: Option<[u8; 32]> = match &layer.gpu_nonce {
-            GpuNonce::Raw => bound_nonce.as_ref().and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
-            GpuNonce::ChutesDerived(key) => layer.inputs.nonce_text.as_ref().map(|n| {
-                let mut out = [0u8; 32];
-                out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, format!("{n}{key}").as_bytes()).as_ref());
-                out
-            }),
-        };
         let mut gpu_opts = policy.map_or_else(crate::nvidia::verify::GpuOptions::default, eval::gpu_options);
-        gpu_opts.expected_nonce = gpu_nonce;
+        gpu_opts.expected_nonce = layer_gpu_nonce(layer);
         gpu_opts.cache.clone_from(&opts.cache);
         let mut coll = gpu.clone();
-        if *nras_used {
+        if !gets_nras {
             coll.nras = None;
-            gpu_opts.require_nras = false;
         }
-        *nras_used = true;
         let v = verify_gpus(list, &coll, opts.at, &gpu_opts);
         checks.extend(prefixed(p, v.checks.clone()));
         if let Some(pol) = policy {

@@ -183,7 +183,7 @@ pub fn parse_signature_payload(json: &[u8]) -> Result<SignaturePayload, Signatur
     if json.len() > MAX_SIGNATURE_PAYLOAD_LEN {
         return Err(SignatureError::TooLarge { len: json.len() });
     }
-    let v: Value = serde_json::from_slice(json).map_err(|e| SignatureError::Json(e.to_string()))?;
+    let v: Value = crate::json::strict(json).map_err(SignatureError::Json)?;
     let Some(obj) = v.as_object() else {
         return Err(SignatureError::Json("not a JSON object".to_owned()));
     };
