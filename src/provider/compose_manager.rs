@@ -14,7 +14,8 @@
 //! * `<sub>.same_td` — the quote's TD report equals the parent layer's except REPORTDATA: the
 //!   manager runs in the attested node.
 //!
-//! `report_data`, `nonce_source` and `vm_config` beside the quote are unsigned and ignored.
+//! `report_data`, `nonce_source` and `vm_config` beside the quote are unsigned and ignored; the
+//! parent layer's unsigned `info` is compared with this layer's event log as with the parent's.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +93,26 @@ fn sha256(b: &[u8]) -> [u8; 32] {
     out
 }
 
+/// `v` with every object's keys in sorted order (serde_json keeps insertion order when another
+/// crate enables its `preserve_order` feature). Deeper than 64 levels is left as is.
+fn sorted_keys(v: &Value, depth: usize) -> Value {
+    match v {
+        Value::Object(m) if depth < 64 => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let mut out = Map::new();
+            for k in keys {
+                if let Some(x) = m.get(k) {
+                    out.insert(k.clone(), sorted_keys(x, depth.saturating_add(1)));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) if depth < 64 => Value::Array(a.iter().map(|x| sorted_keys(x, depth.saturating_add(1))).collect()),
+        other => other.clone(),
+    }
+}
+
 fn hex_field(v: &Value, key: &str) -> Result<Vec<u8>, String> {
     let s = v.get(key).and_then(Value::as_str).ok_or_else(|| format!("{key}: missing or not a string"))?;
     let t = s.trim();
@@ -136,7 +157,7 @@ fn sub_layer(parent: &Layer, name: String, v: &Value) -> SubLayer {
     checks.push(Check::pass(&format!("{name}.structure"), "The compose-manager attestation has quote, nonce, actions_hash and actions"));
 
     // actions_hash over the action list.
-    let sorted = serde_json::to_vec(actions).unwrap_or_default();
+    let sorted = serde_json::to_vec(&sorted_keys(actions, 0)).unwrap_or_default();
     let mut forms = vec![("compact JSON, keys sorted", sha256(&sorted))];
     for raw in &parent.attached.raw_actions {
         if crate::json::strict(raw.as_bytes()).as_ref() == Ok(actions) {
@@ -178,7 +199,8 @@ fn sub_layer(parent: &Layer, name: String, v: &Value) -> SubLayer {
         gpu: None,
         gpu_nonce: GpuNonce::Raw,
         event_log: v.get("event_log").cloned(),
-        info: None,
+        // Same TD (checked above): the layer's unsigned `info` is compared with this log too.
+        info: parent.info.clone(),
         attached: Attached { sub_layer: true, ..Attached::default() },
     };
     SubLayer { name, layer: Some(layer), checks, claims }
