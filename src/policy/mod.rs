@@ -7,7 +7,8 @@
 //! - a rule whose field the evidence lacks fails.
 //!
 //! Sections: `[tdx.tcb]` (collateral and TCB appraisal) and `[tdx.td]` (the TD's measurements
-//! and attributes). Later sections (`[gpu]`, `[provider]`) are added as new optional tables, so
+//! and attributes); `[gpu]`, `[gateway.tdx]`, and `[keys]` (client-facing keys of provider
+//! reports that must be bound to each layer's quote). Later sections (`[gpu]`, `[provider]`) are added as new optional tables, so
 //! existing policies keep their meaning; a policy naming a section this version does not know is
 //! rejected rather than half-applied.
 
