@@ -331,3 +331,35 @@ pub fn evaluate_tdx_with_binding(
     }
     out
 }
+
+/// One client-facing key of a layer as the keys scan found it (`keys` claims).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyBinding {
+    /// Which key.
+    pub kind: super::KeyKind,
+    /// Whether the layer's verified quote binds it.
+    pub bound: bool,
+    /// How it is bound, or why not.
+    pub how: String,
+}
+
+/// `[keys] require_bound`: one check `policy.keys.<kind>` per required kind, passing only when
+/// the layer states that key and it is bound.
+pub fn evaluate_keys(policy: &Policy, keys: &[KeyBinding]) -> Vec<Check> {
+    let Some(k) = &policy.keys else { return Vec::new() };
+    let mut kinds = k.require_bound.clone();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .map(|kind| {
+            let id = format!("policy.keys.{}", kind.as_str());
+            let title = format!("The {} key clients use is bound to the verified quote", kind.as_str());
+            match keys.iter().find(|b| b.kind == kind) {
+                None => Check::fail(&id, &title, format!("this layer states no {} key", kind.as_str())).expected("bound").actual("absent"),
+                Some(b) if b.bound => Check::pass(&id, &title).expected("bound").actual("bound").reason(b.how.clone()),
+                Some(b) => Check::fail(&id, &title, format!("not bound: {}", b.how)).expected("bound").actual("not bound"),
+            }
+        })
+        .collect()
+}

@@ -7,7 +7,8 @@
 //! - a rule whose field the evidence lacks fails.
 //!
 //! Sections: `[tdx.tcb]` (collateral and TCB appraisal) and `[tdx.td]` (the TD's measurements
-//! and attributes). Later sections (`[gpu]`, `[provider]`) are added as new optional tables, so
+//! and attributes); `[gpu]`, `[gateway.tdx]`, and `[keys]` (client-facing keys of provider
+//! reports that must be bound to each layer's quote). Later sections (`[gpu]`, `[provider]`) are added as new optional tables, so
 //! existing policies keep their meaning; a policy naming a section this version does not know is
 //! rejected rather than half-applied.
 
@@ -67,6 +68,49 @@ pub struct Policy {
     /// replaces the top-level one for that layer only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<LayerPolicy>,
+    /// Client-facing keys of provider reports: which must be bound to each layer's verified quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<KeysPolicy>,
+}
+
+/// `[keys]`: `require_bound = ["signing", "tls", "ohttp", "e2e", "hpke"]` (non-empty). Every
+/// listed kind must be present in every attested layer of a provider report and bound to its
+/// verified quote (the `keys` claims); a layer without it fails.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeysPolicy {
+    /// Kinds of key that must be bound (at least one).
+    #[schemars(length(min = 1))]
+    pub require_bound: Vec<KeyKind>,
+}
+
+/// A kind of client-facing key in a provider report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// The response-signing key (`signing_address`, and any stated public key of it).
+    Signing,
+    /// The TLS key of the serving endpoint (SPKI SHA-256 fingerprint).
+    Tls,
+    /// The OHTTP key configuration clients encrypt requests to.
+    Ohttp,
+    /// Chutes' end-to-end encryption key (`e2e_pubkey`).
+    E2e,
+    /// Tinfoil's HPKE key (`hpke_key`).
+    Hpke,
+}
+
+impl KeyKind {
+    /// The name used in policies and claims.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Signing => "signing",
+            KeyKind::Tls => "tls",
+            KeyKind::Ohttp => "ohttp",
+            KeyKind::E2e => "e2e",
+            KeyKind::Hpke => "hpke",
+        }
+    }
 }
 
 /// Rules for one layer of a provider report.
@@ -559,6 +603,12 @@ impl Policy {
             return Err(PolicyError::Invalid {
                 path: "tdx".to_owned(),
                 reason: "the policy has no rules: add a [tdx] or [gpu] section (an empty policy would accept anything)".to_owned(),
+            });
+        }
+        if self.keys.as_ref().is_some_and(|k| k.require_bound.is_empty()) {
+            return Err(PolicyError::Invalid {
+                path: "keys.require_bound".to_owned(),
+                reason: "must not be empty: list the kinds of key that must be bound, or omit [keys]".to_owned(),
             });
         }
         if let Some(g) = &self.gpu {

@@ -9,6 +9,9 @@ use ring::digest::{digest, SHA256};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheme {
+    /// NEAR compose-manager attestation: `[0:32]` = actions_hash (SHA-256 of the compact JSON
+    /// action list), `[32:64]` = nonce. Binds the manager's action log and the nonce, no key.
+    ComposeActions,
     /// NEAR/Phala legacy: `[0:32]` = signing address right-padded with zeros, `[32:64]` = nonce.
     /// Binds the key and the nonce, not the TLS connection.
     PaddedSigningAddress,
@@ -24,6 +27,7 @@ impl Scheme {
     /// The name used in policies (`report_data = { scheme = "…" }`).
     pub fn name(self) -> &'static str {
         match self {
+            Scheme::ComposeActions => "compose-actions",
             Scheme::PaddedSigningAddress => "padded-signing-address",
             Scheme::ChutesE2e => "chutes-e2e",
             Scheme::SigningAddressTls => "signing-address-tls",
@@ -32,7 +36,7 @@ impl Scheme {
     }
     /// Parse a policy name.
     pub fn from_name(s: &str) -> Option<Scheme> {
-        [Scheme::PaddedSigningAddress, Scheme::ChutesE2e, Scheme::SigningAddressTls, Scheme::TinfoilV3]
+        [Scheme::ComposeActions, Scheme::PaddedSigningAddress, Scheme::ChutesE2e, Scheme::SigningAddressTls, Scheme::TinfoilV3]
             .into_iter()
             .find(|x| x.name() == s)
     }
@@ -96,6 +100,8 @@ pub struct Inputs {
     pub gpu_evidence_hash: Option<Vec<u8>>,
     /// Tinfoil v3: the `gpu_evidence_hash` the report states (cross-checked, never bound).
     pub stated_gpu_evidence_hash: Option<Vec<u8>>,
+    /// Compose manager: the stated SHA-256 of its action list (32 bytes).
+    pub actions_hash: Option<Vec<u8>>,
 }
 
 /// Check the exact length and encoding of every input `scheme` hashes, before hashing: bytes
@@ -139,6 +145,10 @@ pub fn validate(scheme: Scheme, i: &Inputs) -> Result<(), String> {
                 }
             }
         }
+        Scheme::ComposeActions => {
+            exact(&i.actions_hash, "the actions hash", 32)?;
+            exact(&i.nonce, "the nonce", 32)?;
+        }
         Scheme::TinfoilV3 => {
             exact(&i.tls_fingerprint, "the TLS key fingerprint", 32)?;
             exact(&i.hpke_key, "the HPKE key", 32)?;
@@ -156,6 +166,11 @@ pub fn expected(scheme: Scheme, i: &Inputs) -> Result<([u8; 64], usize), String>
     let need = |v: &Option<Vec<u8>>, what: &str| v.clone().ok_or_else(|| format!("the report does not carry the {what} the scheme needs"));
     let mut out = [0u8; 64];
     let (first, defined) = match scheme {
+        Scheme::ComposeActions => {
+            let h = need(&i.actions_hash, "actions hash")?;
+            let f: [u8; 32] = h.as_slice().try_into().map_err(|_| format!("actions hash is {} bytes, expected 32", h.len()))?;
+            (f, 64)
+        }
         Scheme::PaddedSigningAddress => {
             let addr = need(&i.signing_address, "signing address")?;
             if addr.len() > 32 {
@@ -188,7 +203,7 @@ pub fn expected(scheme: Scheme, i: &Inputs) -> Result<([u8; 64], usize), String>
     if let Some(dst) = out.get_mut(..32) {
         dst.copy_from_slice(&first);
     }
-    if matches!(scheme, Scheme::PaddedSigningAddress | Scheme::SigningAddressTls) {
+    if matches!(scheme, Scheme::PaddedSigningAddress | Scheme::SigningAddressTls | Scheme::ComposeActions) {
         let nonce = need(&i.nonce, "nonce")?;
         if nonce.len() != 32 {
             return Err(format!("nonce is {} bytes, expected 32", nonce.len()));
@@ -218,7 +233,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_order_is_by_strength() {
-        for s in [Scheme::PaddedSigningAddress, Scheme::ChutesE2e, Scheme::SigningAddressTls, Scheme::TinfoilV3] {
+        for s in [Scheme::ComposeActions, Scheme::PaddedSigningAddress, Scheme::ChutesE2e, Scheme::SigningAddressTls, Scheme::TinfoilV3] {
             assert_eq!(Scheme::from_name(s.name()), Some(s));
         }
         assert!(Scheme::PaddedSigningAddress < Scheme::SigningAddressTls);

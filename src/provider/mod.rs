@@ -9,7 +9,10 @@
 //! Chutes (via RedPill), Tinfoil v3 (TDX). Anything else is an error that lists these.
 
 pub mod binding;
+pub mod compose_manager;
 pub mod eventlog;
+pub mod keys;
+pub mod ohttp;
 pub mod scan;
 pub mod signature;
 
@@ -124,6 +127,9 @@ pub struct Layer {
     pub event_log: Option<Value>,
     /// dstack `info` (unsigned hints: compose file, app id …), if any.
     pub info: Option<Value>,
+    /// Client-facing keys and attestations stated beside the quote (public keys, OHTTP key
+    /// configs, the compose-manager attestation), verified by [`keys`] and [`compose_manager`].
+    pub attached: keys::Attached,
 }
 
 /// How a layer's GPU reports carry the caller's nonce.
@@ -168,6 +174,7 @@ impl ProviderReport {
                 gpu_nonce: GpuNonce::Raw,
                 event_log: None,
                 info: None,
+                attached: keys::Attached::default(),
             }],
             ignored: Vec::new(),
             nonce_hint: None,
@@ -232,6 +239,12 @@ fn b64(s: &str) -> Option<Vec<u8>> {
 
 /// Parse and detect a provider report. Unknown or ambiguous shapes are errors.
 pub fn parse(bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
+    let mut report = parse_document(bytes)?;
+    compose_manager::attach_raw_actions(&mut report, bytes);
+    Ok(report)
+}
+
+fn parse_document(bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
     if bytes.len() > MAX_REPORT_LEN {
         return Err(ProviderError::Json(format!("{} bytes is more than the {MAX_REPORT_LEN}-byte limit", bytes.len())));
     }
@@ -314,6 +327,7 @@ fn near_layer(v: &Value, name: &str, format: Format, role: Role) -> Result<Layer
         gpu_nonce: GpuNonce::Raw,
         event_log: v.get("event_log").cloned(),
         info: v.get("info").cloned(),
+        attached: keys::Attached::from_json(v, ""),
     })
 }
 
@@ -354,7 +368,10 @@ fn near_gateway(v: &Value) -> Result<ProviderReport, ProviderError> {
     if models.is_empty() {
         return Err(field_err(f, "model_attestations", "empty: a gateway report without a model attestation proves nothing about inference"));
     }
-    let mut layers = vec![near_layer(gw, "gateway", f, Role::Gateway)?];
+    let mut gateway = near_layer(gw, "gateway", f, Role::Gateway)?;
+    // The OHTTP key config of a gateway report sits beside `gateway_attestation`.
+    gateway.attached.adopt(keys::Attached::from_json(v, "(top level) "));
+    let mut layers = vec![gateway];
     for (i, m) in models.iter().enumerate() {
         layers.push(near_layer(m, &format!("model[{i}]"), f, Role::Workload)?);
     }
@@ -400,6 +417,7 @@ fn chutes(v: &Value) -> Result<ProviderReport, ProviderError> {
             gpu_nonce: GpuNonce::ChutesDerived(e2e),
             event_log: None,
             info: None,
+            attached: keys::Attached::default(),
         });
     }
     Ok(ProviderReport {
@@ -465,6 +483,7 @@ fn tinfoil(v: &Value, bytes: &[u8]) -> Result<ProviderReport, ProviderError> {
             gpu_nonce: GpuNonce::Raw,
             event_log: None,
             info: None,
+            attached: keys::Attached::default(),
         }],
         ignored: Vec::new(),
         nonce_hint: rd.get("nonce").and_then(Value::as_str).map(str::to_owned),

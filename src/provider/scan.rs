@@ -1,7 +1,9 @@
 //! Scan a provider report: every layer's TDX quote, its report_data binding, freshness against
 //! the caller's nonce, its GPUs (nonce-bound to the quote), its event log, and the policy.
 //! Check ids are prefixed with the layer (`node.tdx.quote.signature`, `model[0].gpu[3].chain`,
-//! `gateway.binding.report_data`, `instance[2].nonce`, …).
+//! `gateway.binding.report_data`, `instance[2].nonce`, …). A layer's compose-manager attestation
+//! is scanned as a layer of its own, `<layer>.compose_manager` ([`super::compose_manager`]); each
+//! layer's client-facing keys are checked by [`super::keys`].
 
 use serde_json::{json, Map, Value};
 
@@ -118,6 +120,20 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
         checks.extend(layer_checks);
         provenance.extend(used);
         layers_claims.insert(layer.name.clone(), claims);
+        // The layer's compose-manager attestation: a layer of its own, scanned the same way.
+        for sub in super::compose_manager::sub_layers(layer) {
+            checks.extend(sub.checks);
+            let mut sub_claims = sub.claims;
+            if let Some(l) = &sub.layer {
+                let (c, cl, u) = scan_layer(l, collaterals, gpu, false, &super::compose_manager::options(layer, opts));
+                checks.extend(c);
+                provenance.extend(u);
+                if let Value::Object(m) = cl {
+                    sub_claims.extend(m);
+                }
+            }
+            layers_claims.insert(sub.name, Value::Object(sub_claims));
+        }
     }
     if let Some(answered) = &nras_nonce {
         let title = "The NRAS result answers the nonce of a layer's GPUs";
@@ -361,6 +377,11 @@ fn scan_layer(
         let outcome = BindingOutcome { scheme: layer.scheme, holds: binding_holds };
         checks.extend(prefixed(p, eval::evaluate_tdx_with_binding(pol, v, prov, opts.at, Some(outcome))));
     }
+
+    // 7. Client-facing keys (signing, TLS, OHTTP, e2e, HPKE): checks, claims, `[keys]` policy.
+    let (key_checks, key_claims) = super::keys::scan_keys(layer, binding_holds, policy);
+    checks.extend(key_checks);
+    claims.insert("keys".to_owned(), key_claims);
     (checks, Value::Object(claims), used)
 }
 

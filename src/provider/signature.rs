@@ -370,23 +370,29 @@ fn signer_of(p: &SignaturePayload) -> Result<Vec<u8>, SignatureError> {
             if p.signature.len() != 64 {
                 return Err(SignatureError::Malformed(format!("Ed25519 signature is {} bytes, expected 64", p.signature.len())));
             }
-            let key: [u8; 32] = p
-                .signing_address
-                .as_slice()
-                .try_into()
-                .map_err(|_| SignatureError::Malformed("Ed25519 signing_address is not 32 bytes".to_owned()))?;
-            let vk = ed25519_dalek::VerifyingKey::from_bytes(&key)
-                .map_err(|_| SignatureError::Invalid("signing_address is not an Ed25519 public key (not a curve point)".to_owned()))?;
-            if vk.is_weak() {
-                return Err(SignatureError::Invalid("signing_address is a small-order Ed25519 key, for which signatures prove nothing".to_owned()));
-            }
-            let sig = ed25519_dalek::Signature::from_slice(&p.signature)
-                .map_err(|_| SignatureError::Malformed("Ed25519 signature is malformed".to_owned()))?;
-            vk.verify_strict(p.text.as_bytes(), &sig)
-                .map_err(|_| SignatureError::Invalid("Ed25519 signature does not verify with signing_address as the key".to_owned()))?;
+            verify_ed25519_strict(&p.signing_address, p.text.as_bytes(), &p.signature)?;
             Ok(p.signing_address.clone())
         }
     }
+}
+
+/// Verify an Ed25519 signature over `message` with the 32-byte public key `key` under strict rules
+/// (RFC 8032 with canonical `S`; neither the key nor `R` of small order).
+pub fn verify_ed25519_strict(key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+    let key: [u8; 32] = key
+        .try_into()
+        .map_err(|_| SignatureError::Malformed(format!("Ed25519 key is {} bytes, expected 32", key.len())))?;
+    if signature.len() != 64 {
+        return Err(SignatureError::Malformed(format!("Ed25519 signature is {} bytes, expected 64", signature.len())));
+    }
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&key)
+        .map_err(|_| SignatureError::Invalid("signing_address is not an Ed25519 public key (not a curve point)".to_owned()))?;
+    if vk.is_weak() {
+        return Err(SignatureError::Invalid("signing_address is a small-order Ed25519 key, for which signatures prove nothing".to_owned()));
+    }
+    let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| SignatureError::Malformed("Ed25519 signature is malformed".to_owned()))?;
+    vk.verify_strict(message, &sig)
+        .map_err(|_| SignatureError::Invalid("Ed25519 signature does not verify with signing_address as the key".to_owned()))
 }
 
 fn sha256(data: &[u8]) -> [u8; 32] {
