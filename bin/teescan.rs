@@ -706,11 +706,13 @@ impl Plan {
         r.map(|why| if why.starts_with(flag.name()) { why.to_owned() } else { format!("{} cannot apply: {why}", flag.name()) })
     }
 
-    /// The first given flag that cannot apply, as a usage error.
+    /// Every given flag that cannot apply, as one usage error (one line naming each).
     fn validate(&self, args: &ScanArgs) -> Result<(), Error> {
-        match Flag::given(args).into_iter().find_map(|f| self.refuse(f)) {
-            Some(why) => Err(input_error("input.usage", why)),
-            None => Ok(()),
+        let refused: Vec<String> = Flag::given(args).into_iter().filter_map(|f| self.refuse(f)).collect();
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(input_error("input.usage", refused.join("; ")))
         }
     }
 }
