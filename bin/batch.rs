@@ -174,6 +174,8 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
                 let mut one = args.clone();
                 one.inputs = vec![path.clone()];
                 one.input.clone_from(path);
+                // The batch's own flag: each input is one scan on one thread.
+                one.jobs = None;
                 // Per-input warnings stay in each report; stderr carries only the batch's lines.
                 one.quiet = true;
                 let result = cache.scope(|| scan_inner(&one));

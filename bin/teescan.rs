@@ -13,6 +13,7 @@ use teescan::pki::TrustAnchor;
 use teescan::report::{ear, json, table, Report};
 use teescan::tdx::collateral::{Collateral, CollateralError, HttpExchange, PcsResponses};
 use teescan::time::Timestamp;
+use teescan::provider::binding::Scheme;
 use teescan::{Error, ScanOptions};
 
 mod batch;
@@ -201,9 +202,17 @@ struct ScanArgs {
     /// Root CA. Every report made with it says so.
     #[arg(long, value_name = "FILE")]
     danger_trust_test_root: Option<PathBuf>,
-    /// The nonce the evidence must carry, 64 hex digits (GPU reports now).
+    /// The nonce the evidence must carry, 64 hex digits: every GPU report's, a provider report's,
+    /// and a bare quote's or node's REPORTDATA under its binding scheme (--binding or the policy).
     #[arg(long, value_name = "HEX")]
     nonce: Option<String>,
+    /// The report_data binding scheme of a TDX quote given without its provider report (a bare
+    /// quote, or a node with --gpu-evidence): padded-signing-address, signing-address-tls,
+    /// chutes-e2e, tinfoil-v3. Under the first two the quote's REPORTDATA[32..64] must equal
+    /// --nonce; the others hash the nonce with unsigned inputs, which a bare quote cannot show
+    /// (the check fails). A node scanned without any scheme fails: nothing binds it.
+    #[arg(long, value_name = "SCHEME", value_parser = parse_scheme)]
+    binding: Option<Scheme>,
     /// More GPU/NVSwitch evidence (JSON evidence list), verified with the input as one node:
     /// with a TDX quote input, its GPUs; with GPU input, e.g. the NVSwitch evidence. Repeatable.
     #[arg(long, value_name = "FILE")]
@@ -237,9 +246,9 @@ struct ScanArgs {
     /// Live scans: the model to ask the endpoint about.
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
-    /// Live scans: the endpoint's attestation protocol.
-    #[arg(long, value_enum, default_value_t = ProviderArg::Auto)]
-    provider: ProviderArg,
+    /// Live scans: the endpoint's attestation protocol (default: auto).
+    #[arg(long, value_enum)]
+    provider: Option<ProviderArg>,
     /// Live scans: save everything the verdict depended on (request, nonce, raw responses and
     /// headers, TLS certificate, collateral, policy, verdict) as a directory, or as one file when
     /// the path ends in `.json`. `teescan scan PATH` re-verifies it offline.
@@ -391,6 +400,353 @@ fn scan(args: &ScanArgs) -> Outcome {
     }
 }
 
+fn parse_scheme(s: &str) -> Result<Scheme, String> {
+    Scheme::from_name(s).ok_or_else(|| {
+        "expected one of padded-signing-address, signing-address-tls, chutes-e2e, tinfoil-v3".to_owned()
+    })
+}
+
+/// The kind of one scan's input, decided before any flag is judged.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// A bare TDX quote.
+    Quote,
+    /// A TDX quote with `--gpu-evidence`: one node.
+    Node,
+    /// A GPU/NVSwitch evidence list (JSON).
+    GpuList,
+    /// A raw GPU report (with `--cert-chain`).
+    GpuRaw,
+    /// A provider report; `gpu`: it carries GPU evidence.
+    Provider { gpu: bool },
+    /// A saved bundle (file or directory).
+    Bundle,
+    /// A live endpoint.
+    Live,
+}
+
+/// A single scan's input, read and recognised.
+enum Input {
+    Live,
+    Bundle,
+    Provider(Box<teescan::provider::ProviderReport>),
+    /// A provider report whose evidence teescan does not verify (the reason).
+    Unsupported(String),
+    Gpu { list: teescan::nvidia::evidence::EvidenceList, raw: bool },
+    Quote,
+}
+
+/// `teescan scan` flags that name evidence, collateral, a source, a destination or a mode: each
+/// applies to some kinds of input only. (`--at`, `--policy`, `--format`, `--no-cache`, `--quiet`
+/// apply to every input.)
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Flag {
+    Collateral,
+    Offline,
+    Pccs,
+    AllowDebug,
+    AllowServiceTd,
+    TestRoot,
+    Nonce,
+    Binding,
+    GpuEvidence,
+    CertChain,
+    Rims,
+    Ocsp,
+    Nras,
+    Jwks,
+    Signature,
+    Request,
+    Response,
+    Model,
+    Provider,
+    SaveBundle,
+    TlsCa,
+    NvidiaRimUrl,
+    NvidiaOcspUrl,
+    NrasUrl,
+    Timeout,
+    Retries,
+    CacheDir,
+    EarKey,
+    Jobs,
+}
+
+impl Flag {
+    fn name(self) -> &'static str {
+        match self {
+            Flag::Collateral => "--collateral",
+            Flag::Offline => "--offline",
+            Flag::Pccs => "--pccs",
+            Flag::AllowDebug => "--allow-debug",
+            Flag::AllowServiceTd => "--allow-service-td",
+            Flag::TestRoot => "--danger-trust-test-root",
+            Flag::Nonce => "--nonce",
+            Flag::Binding => "--binding",
+            Flag::GpuEvidence => "--gpu-evidence",
+            Flag::CertChain => "--cert-chain",
+            Flag::Rims => "--rims",
+            Flag::Ocsp => "--ocsp",
+            Flag::Nras => "--nras",
+            Flag::Jwks => "--jwks",
+            Flag::Signature => "--signature",
+            Flag::Request => "--request",
+            Flag::Response => "--response",
+            Flag::Model => "--model",
+            Flag::Provider => "--provider",
+            Flag::SaveBundle => "--save-bundle",
+            Flag::TlsCa => "--tls-ca",
+            Flag::NvidiaRimUrl => "--nvidia-rim-url",
+            Flag::NvidiaOcspUrl => "--nvidia-ocsp-url",
+            Flag::NrasUrl => "--nras-url",
+            Flag::Timeout => "--timeout",
+            Flag::Retries => "--retries",
+            Flag::CacheDir => "--cache-dir",
+            Flag::EarKey => "--ear-key",
+            Flag::Jobs => "--jobs",
+        }
+    }
+
+    /// The flags given on the command line, in a fixed order.
+    fn given(args: &ScanArgs) -> Vec<Flag> {
+        [
+            (!args.collateral.is_empty(), Flag::Collateral),
+            (args.offline, Flag::Offline),
+            (args.pccs.is_some(), Flag::Pccs),
+            (args.allow_debug, Flag::AllowDebug),
+            (args.allow_service_td, Flag::AllowServiceTd),
+            (args.danger_trust_test_root.is_some(), Flag::TestRoot),
+            (args.nonce.is_some(), Flag::Nonce),
+            (args.binding.is_some(), Flag::Binding),
+            (!args.gpu_evidence.is_empty(), Flag::GpuEvidence),
+            (args.cert_chain.is_some(), Flag::CertChain),
+            (args.rims.is_some(), Flag::Rims),
+            (args.ocsp.is_some(), Flag::Ocsp),
+            (args.nras.is_some(), Flag::Nras),
+            (args.jwks.is_some(), Flag::Jwks),
+            (args.signature.is_some(), Flag::Signature),
+            (args.request.is_some(), Flag::Request),
+            (args.response.is_some(), Flag::Response),
+            (args.model.is_some(), Flag::Model),
+            (args.provider.is_some(), Flag::Provider),
+            (args.save_bundle.is_some(), Flag::SaveBundle),
+            (!args.tls_ca.is_empty(), Flag::TlsCa),
+            (args.nvidia_rim_url.is_some(), Flag::NvidiaRimUrl),
+            (args.nvidia_ocsp_url.is_some(), Flag::NvidiaOcspUrl),
+            (args.nras_url.is_some(), Flag::NrasUrl),
+            (args.timeout.is_some(), Flag::Timeout),
+            (args.retries.is_some(), Flag::Retries),
+            (args.cache_dir.is_some(), Flag::CacheDir),
+            (args.ear_key.is_some(), Flag::EarKey),
+            (args.jobs.is_some(), Flag::Jobs),
+        ]
+        .into_iter()
+        .filter_map(|(given, f)| given.then_some(f))
+        .collect()
+    }
+}
+
+/// Everything the flag/input decision depends on, lowered from the arguments once.
+struct Plan {
+    kind: Kind,
+    offline: bool,
+    /// The collateral cache is in use (not `--no-cache`, and a directory exists).
+    cache: bool,
+    collateral: bool,
+    /// `--rims` or `--ocsp`: the GPU collateral comes from files, nothing is fetched from NVIDIA.
+    gpu_files: bool,
+    nras_file: bool,
+    /// The policy requires an NRAS result (`[gpu] nras = "required"`).
+    nras_required: bool,
+    /// A binding scheme applies (`--binding`, or the policy's `report_data = { scheme }`).
+    scheme: bool,
+    nonce: bool,
+    ear: bool,
+}
+
+impl Plan {
+    fn new(args: &ScanArgs, kind: Kind, opts: &ScanOptions) -> Plan {
+        let policy = opts.policy.as_ref().map(|p| &p.policy);
+        Plan {
+            kind,
+            offline: args.offline,
+            cache: cache_for(args, opts.at).is_some(),
+            collateral: !args.collateral.is_empty(),
+            gpu_files: args.rims.is_some() || args.ocsp.is_some(),
+            nras_file: args.nras.is_some(),
+            nras_required: policy
+                .and_then(|p| p.gpu.as_ref())
+                .is_some_and(|g| g.nras == teescan::policy::Requirement::Required),
+            scheme: args.binding.is_some()
+                || policy.and_then(|p| p.tdx.as_ref()).and_then(|t| t.td.as_ref()).is_some_and(|td| {
+                    matches!(td.report_data, Some(teescan::policy::ReportDataRule::Scheme(_)))
+                }),
+            nonce: args.nonce.is_some(),
+            ear: args.format == Format::Ear,
+        }
+    }
+
+    /// Whether the input has a TDX quote / GPU evidence the scan verifies.
+    fn tdx(&self) -> bool {
+        !matches!(self.kind, Kind::GpuList | Kind::GpuRaw)
+    }
+    fn gpu(&self) -> bool {
+        matches!(self.kind, Kind::Node | Kind::GpuList | Kind::GpuRaw | Kind::Provider { gpu: true } | Kind::Live)
+    }
+
+    /// What the scan may fetch (from the network, or with `--offline` from the cache):
+    /// DCAP collateral, NVIDIA RIMs and OCSP, an NRAS appraisal. `net`: the network only.
+    fn fetches(&self, net: bool) -> (bool, bool, bool) {
+        let can = !self.offline || (!net && self.cache);
+        let saved = !matches!(self.kind, Kind::Bundle | Kind::Live);
+        let gpu = saved && self.gpu();
+        let tdx = saved && self.tdx() && can && !self.collateral;
+        let rims = gpu && can && !self.gpu_files;
+        // A node's or GPU input's fetch is skipped entirely with --rims/--ocsp; a provider
+        // report's NRAS is fetched regardless.
+        let nras_path = matches!(self.kind, Kind::Provider { .. }) || !self.gpu_files;
+        let nras = gpu && can && nras_path && !self.nras_file && self.nras_required;
+        (tdx, rims, nras)
+    }
+
+    /// Why `flag` cannot apply to this input, or `None` when its check runs.
+    fn refuse(&self, flag: Flag) -> Option<String> {
+        use Kind::*;
+        let k = self.kind;
+        let live_only = "applies to a live scan (https://…)";
+        let no_quote = "the input is GPU evidence, without a TDX quote";
+        let no_gpu = match k {
+            Quote => "the input is a bare TDX quote, without GPU evidence (add --gpu-evidence)",
+            Provider { .. } => "the provider report carries no GPU evidence",
+            _ => "the input has no GPU evidence",
+        };
+        let own_evidence = match k {
+            Bundle => Some("a bundle is re-verified from the evidence and collateral it saved"),
+            Live => Some("a live scan fetches its own evidence and collateral"),
+            _ => None,
+        };
+        let (fetch_tdx, fetch_rims, fetch_nras) = self.fetches(false);
+        let (net_tdx, net_rims, net_nras) = self.fetches(true);
+        let r: Option<&str> = match flag {
+            Flag::Collateral => own_evidence.or(match k {
+                GpuList | GpuRaw => Some("the input is GPU evidence: DCAP collateral belongs to a TDX quote"),
+                _ => None,
+            }),
+            Flag::Offline => (k == Live).then_some("cannot scan a live endpoint; scan a saved bundle instead"),
+            Flag::Pccs => match k {
+                Live => None,
+                Bundle => own_evidence,
+                GpuList | GpuRaw => Some(no_quote),
+                _ if self.collateral => Some("--collateral supplies the DCAP collateral: nothing is fetched"),
+                _ if !fetch_tdx => Some("--offline --no-cache: nothing is fetched"),
+                _ => None,
+            },
+            Flag::AllowDebug | Flag::AllowServiceTd | Flag::TestRoot => (!self.tdx()).then_some(no_quote),
+            Flag::Nonce => match k {
+                Bundle => Some("a bundle records the nonce its scan used"),
+                Quote if !self.scheme => Some(
+                    "--nonce needs a binding scheme to check a bare quote: give --binding SCHEME or a policy with [tdx.td] report_data = { scheme = \"…\" }",
+                ),
+                _ => None,
+            },
+            Flag::Binding => match k {
+                Quote if !self.nonce => Some("the binding is checked against the nonce: give --nonce"),
+                Quote | Node => None,
+                GpuList | GpuRaw => Some(no_quote),
+                Provider { .. } | Bundle | Live => Some("a provider report's format names its own binding scheme"),
+            },
+            Flag::GpuEvidence => own_evidence.or(match k {
+                Provider { .. } => Some("a provider report carries its own GPU evidence"),
+                _ => None,
+            }),
+            Flag::CertChain => match k {
+                GpuRaw => None,
+                GpuList => Some("a GPU evidence list carries its own certificate chains"),
+                _ => Some("belongs to a raw GPU report given as the input"),
+            },
+            Flag::Rims | Flag::Ocsp | Flag::Nras | Flag::Jwks => own_evidence.or((!self.gpu()).then_some(no_gpu)),
+            Flag::Signature | Flag::Request | Flag::Response => match k {
+                Provider { .. } => None,
+                _ => Some("verifies a response signature against a provider report's attested key: the input is not a provider report"),
+            },
+            Flag::Model | Flag::Provider | Flag::SaveBundle | Flag::TlsCa => (k != Live).then_some(live_only),
+            Flag::NvidiaRimUrl | Flag::NvidiaOcspUrl => match k {
+                Live => None,
+                Bundle => own_evidence,
+                _ if !self.gpu() => Some(no_gpu),
+                _ if self.gpu_files => Some("--rims/--ocsp supply the GPU collateral: nothing is fetched from NVIDIA"),
+                _ if !fetch_rims => Some("--offline --no-cache: nothing is fetched"),
+                _ => None,
+            },
+            Flag::NrasUrl => match k {
+                Live => None,
+                Bundle => own_evidence,
+                _ if !self.gpu() => Some(no_gpu),
+                _ if self.nras_file => Some("--nras supplies the NRAS result: nothing is fetched"),
+                _ if !self.nras_required => Some("NRAS is asked only when the policy requires it ([gpu] nras = \"required\")"),
+                _ if !fetch_nras => Some("nothing is fetched (--rims/--ocsp given, or --offline --no-cache)"),
+                _ => None,
+            },
+            Flag::Timeout | Flag::Retries => match k {
+                Live => None,
+                Bundle => own_evidence,
+                _ if self.offline => Some("--offline: nothing is fetched from the network"),
+                _ if !(net_tdx || net_rims || net_nras) => Some("the files given supply all collateral: nothing is fetched"),
+                _ => None,
+            },
+            Flag::CacheDir => match k {
+                Live => None,
+                Bundle => own_evidence,
+                _ if !(fetch_tdx || fetch_rims || fetch_nras) => Some("the files given supply all collateral: nothing is fetched or cached"),
+                _ => None,
+            },
+            Flag::EarKey => (!self.ear).then_some("signs an EAR: add --format ear"),
+            Flag::Jobs => Some("applies to a batch (several inputs, or a directory)"),
+        };
+        r.map(|why| if why.starts_with(flag.name()) { why.to_owned() } else { format!("{} cannot apply: {why}", flag.name()) })
+    }
+
+    /// Every given flag that cannot apply, as one usage error (one line naming each).
+    fn validate(&self, args: &ScanArgs) -> Result<(), Error> {
+        let refused: Vec<String> = Flag::given(args).into_iter().filter_map(|f| self.refuse(f)).collect();
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(input_error("input.usage", refused.join("; ")))
+        }
+    }
+}
+
+/// Read and recognise the input (not a live endpoint).
+fn read_input(args: &ScanArgs) -> Result<(Input, Vec<u8>), Error> {
+    if args.input.is_dir() {
+        return Ok((Input::Bundle, Vec::new()));
+    }
+    let input = read_bounded_max(&args.input, teescan::bundle::MAX_BUNDLE_LEN)?;
+    if teescan::bundle::Bundle::is_bundle(&input) {
+        return Ok((Input::Bundle, Vec::new()));
+    }
+    if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
+        return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", args.input.display())));
+    }
+    let first_byte = input.iter().find(|b| !b.is_ascii_whitespace());
+    if first_byte == Some(&b'{') {
+        match teescan::provider::parse(&input) {
+            Ok(report) => return Ok((Input::Provider(Box::new(report)), input)),
+            Err(teescan::provider::ProviderError::Unknown(_)) => {}
+            Err(teescan::provider::ProviderError::Unsupported(msg)) => return Ok((Input::Unsupported(msg), input)),
+            Err(e @ teescan::provider::ProviderError::Json(_)) => return Err(input_error("input.json", e.to_string())),
+            Err(e) => return Err(input_error("input.provider", e.to_string())),
+        }
+    }
+    let raw = !matches!(first_byte, Some(b'{' | b'[' | b'"'));
+    if let Some(list) = gpu_input(&input, args.cert_chain.as_deref())? {
+        return Ok((Input::Gpu { list, raw }, input));
+    }
+    teescan::parse_tdx_quote(&input)?;
+    Ok((Input::Quote, input))
+}
+
 fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     let at = match &args.at {
         Some(s) => Timestamp::parse_rfc3339(s)?,
@@ -405,6 +761,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     opts.tdx.allow_debug = args.allow_debug;
     opts.tdx.allow_service_td = args.allow_service_td;
     opts.tdx.tcb_status_by_policy = args.tcb_status_by_policy;
+    opts.binding = args.binding;
     if let Some(path) = &args.policy {
         let loaded = teescan::policy::Policy::load(&read_bounded(path)?)
             .map_err(|e| input_error("input.policy", format!("{}: {e}", path.display())))?;
@@ -412,12 +769,6 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     }
     if let Some(root) = &args.danger_trust_test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
-        if !args.quiet {
-            eprintln!(
-                "teescan: warning: trusting a TEST root instead of the Intel SGX Root CA ({})",
-                root.display()
-            );
-        }
     }
     if let Some(n) = &args.nonce {
         let bytes = hex::decode(n.trim()).map_err(|e| input_error("input.nonce", format!("--nonce is not hex: {e}")))?;
@@ -427,67 +778,66 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
         opts.nonce = Some(arr);
     }
     let input_text = args.input.to_string_lossy();
-    if input_text.starts_with("https://") || input_text.starts_with("http://") {
-        return scan_live(args, opts);
-    }
-    if args.save_bundle.is_some() {
-        return Err(input_error("input.usage", "--save-bundle records a live scan: give an https:// endpoint"));
-    }
-    if args.input.is_dir() {
-        return scan_saved_bundle(args, opts);
-    }
-    let input = read_bounded_max(&args.input, teescan::bundle::MAX_BUNDLE_LEN)?;
-    if teescan::bundle::Bundle::is_bundle(&input) {
-        return scan_saved_bundle(args, opts);
-    }
-    if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
-        return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", args.input.display())));
+    let (input, bytes) = if input_text.starts_with("https://") || input_text.starts_with("http://") {
+        (Input::Live, Vec::new())
+    } else {
+        read_input(args)?
+    };
+    let kind = match &input {
+        Input::Live => Kind::Live,
+        Input::Bundle => Kind::Bundle,
+        Input::Provider(r) => Kind::Provider { gpu: r.layers.iter().any(|l| l.gpu.is_some()) },
+        Input::Unsupported(_) => Kind::Provider { gpu: false },
+        Input::Gpu { raw: true, .. } => Kind::GpuRaw,
+        Input::Gpu { raw: false, .. } => Kind::GpuList,
+        Input::Quote if args.gpu_evidence.is_empty() => Kind::Quote,
+        Input::Quote => Kind::Node,
+    };
+    Plan::new(args, kind, &opts).validate(args)?;
+    if let (Some(root), false) = (&args.danger_trust_test_root, args.quiet) {
+        eprintln!("teescan: warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display());
     }
     let source = args.input.display().to_string();
-    let first_byte = input.iter().find(|b| !b.is_ascii_whitespace());
-    if first_byte == Some(&b'{') {
-        match teescan::provider::parse(&input) {
-            Ok(report) => {
-                let mut r = scan_provider_report(args, &report, &opts)?;
-                r.input.source = Some(source);
-                return Ok(r);
+    match input {
+        Input::Live => scan_live(args, opts),
+        Input::Bundle => scan_saved_bundle(args, opts),
+        Input::Provider(report) => {
+            let mut r = scan_provider_report(args, &report, &opts)?;
+            r.input.source = Some(source);
+            Ok(r)
+        }
+        Input::Unsupported(msg) => {
+            let check = teescan::report::Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", teescan::report::Status::Indeterminate).reason(msg);
+            Ok(Report::new(
+                opts.at,
+                teescan::report::InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes)), source: Some(source) },
+                teescan::report::PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) },
+                vec![check],
+                serde_json::Value::Null,
+                Vec::new(),
+                vec!["the evidence was not verified".to_owned()],
+            ))
+        }
+        Input::Gpu { mut list, .. } => {
+            for extra in extra_gpu_evidence(args)? {
+                list.items.extend(extra.items);
             }
-            Err(teescan::provider::ProviderError::Unknown(_)) => {}
-            Err(teescan::provider::ProviderError::Unsupported(msg)) => {
-                let check = teescan::report::Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", teescan::report::Status::Indeterminate).reason(msg);
-                let r = Report::new(
-                    opts.at,
-                    teescan::report::InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &input)), source: Some(source) },
-                    teescan::report::PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) },
-                    vec![check],
-                    serde_json::Value::Null,
-                    Vec::new(),
-                    vec!["the evidence was not verified".to_owned()],
-                );
-                return Ok(r);
-            }
-            Err(e @ teescan::provider::ProviderError::Json(_)) => return Err(input_error("input.json", e.to_string())),
-            Err(e) => return Err(input_error("input.provider", e.to_string())),
+            let coll = gpu_collateral_online(args, &list, &opts)?;
+            let mut report = teescan::scan_gpu_evidence(&list, &coll, &opts)?;
+            report.input.source = Some(source);
+            Ok(report)
         }
+        Input::Quote => scan_quote(args, &bytes, &opts, source),
     }
-    if let Some(mut list) = gpu_input(&input, args.cert_chain.as_deref())? {
-        if !args.collateral.is_empty() {
-            return Err(input_error("input.usage", "the input is GPU evidence: --collateral belongs to a TDX quote input"));
-        }
-        for extra in extra_gpu_evidence(args)? {
-            list.items.extend(extra.items);
-        }
-        let coll = gpu_collateral_online(args, &list, &opts)?;
-        let mut report = teescan::scan_gpu_evidence(&list, &coll, &opts)?;
-        report.input.source = Some(source);
-        return Ok(report);
-    }
-    let (_, quote, _) = teescan::parse_tdx_quote(&input)?;
+}
+
+/// A bare TDX quote, or a node (the quote with `--gpu-evidence`).
+fn scan_quote(args: &ScanArgs, input: &[u8], opts: &ScanOptions, source: String) -> Result<Report, Error> {
+    let (_, quote, _) = teescan::parse_tdx_quote(input)?;
     let gpu = extra_gpu_evidence(args)?.into_iter().reduce(|mut a, b| {
         a.items.extend(b.items);
         a
     });
-
     let collateral = match args.collateral.first() {
         Some(path) if path.is_dir() => {
             let hint = quote.pck_hint()?;
@@ -501,7 +851,7 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
                         hex::encode(hint.fmspc),
                         hint.ca
                     );
-                    return unavailable(&input, &reason, &opts, source);
+                    return unavailable(input, &reason, opts, source);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -509,26 +859,26 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
         Some(path) => Collateral::from_dcap_json(&read_bounded(path)?)?,
         None if args.offline && cache_for(args, opts.at).is_none() => {
             return unavailable(
-                &input,
+                input,
                 "no --collateral given and --offline forbids fetching it",
-                &opts,
+                opts,
                 source,
             );
         }
         None => match fetch_collateral(&quote, args, opts.at) {
             Ok(c) => c,
             Err(FetchFailure::Unavailable(reason)) => {
-                return unavailable(&input, &reason, &opts, source)
+                return unavailable(input, &reason, opts, source)
             }
             Err(FetchFailure::Input(e)) => return Err(e),
         },
     };
     let mut report = match &gpu {
         Some(list) => {
-            let coll = gpu_collateral_online(args, list, &opts)?;
-            teescan::scan(teescan::Evidence { tdx: Some((&input, &collateral)), gpu: Some((list, &coll)) }, &opts)?
+            let coll = gpu_collateral_online(args, list, opts)?;
+            teescan::scan(teescan::Evidence { tdx: Some((input, &collateral)), gpu: Some((list, &coll)) }, opts)?
         }
-        None => teescan::scan_tdx_quote(&input, &collateral, &opts)?,
+        None => teescan::scan_tdx_quote(input, &collateral, opts)?,
     };
     report.input.source = Some(source);
     Ok(report)
@@ -981,16 +1331,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// `teescan scan https://…`: fresh nonce, TLS binding, concurrent collateral, optional bundle.
 fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
     use teescan::fetch::live::{scan_endpoint, Endpoint, LiveOptions, Progress, Provider};
-    if args.offline {
-        return Err(input_error("input.usage", "--offline cannot scan a live endpoint; scan a saved bundle instead"));
-    }
-    if !args.collateral.is_empty() || args.rims.is_some() || args.ocsp.is_some() || args.nras.is_some() || !args.gpu_evidence.is_empty() {
-        return Err(input_error(
-            "input.usage",
-            "a live scan fetches its own evidence and collateral: --collateral, --rims, --ocsp, --nras and --gpu-evidence apply to saved files",
-        ));
-    }
-    let provider = match args.provider {
+    let provider = match args.provider.unwrap_or_default() {
         ProviderArg::Auto => Provider::Auto,
         ProviderArg::Near => Provider::Near,
         ProviderArg::Phala => Provider::Phala,
@@ -1047,9 +1388,6 @@ fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
 /// `teescan scan BUNDLE`: re-verify a saved live scan offline, as of its recorded time unless
 /// `--at` says otherwise, against `--policy` or else the policy recorded in it.
 fn scan_saved_bundle(args: &ScanArgs, mut opts: ScanOptions) -> Result<Report, Error> {
-    if args.nonce.is_some() {
-        return Err(input_error("input.usage", "a bundle records the nonce its scan used: --nonce does not apply"));
-    }
     let (bundle, mismatched) = teescan::bundle::load(&args.input)?;
     if args.at.is_none() {
         opts.at = bundle.scanned_at;

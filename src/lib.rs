@@ -62,8 +62,12 @@ pub struct ScanOptions {
     pub intel_root: TrustAnchor,
     /// TDX acceptance options (with a policy, they come from the policy's `[tdx.td]`).
     pub tdx: TdxOptions,
-    /// The nonce the evidence must carry (GPU reports now; provider bindings later).
+    /// The nonce the evidence must carry: every GPU report's, and a TDX quote's REPORTDATA
+    /// under the binding scheme ([`ScanOptions::binding`] or the policy's `report_data`).
     pub nonce: Option<[u8; 32]>,
+    /// The report_data binding scheme of a quote scanned without its provider report (a bare
+    /// quote or a node); overrides nothing: a policy naming another scheme is an input error.
+    pub binding: Option<provider::binding::Scheme>,
     /// The measurement policy to hold the evidence against. Without one, only the evidence's
     /// authenticity and TCB appraisal are checked, and the report says so.
     pub policy: Option<policy::LoadedPolicy>,
@@ -81,6 +85,7 @@ impl ScanOptions {
             tdx: TdxOptions::default(),
             policy: None,
             nonce: None,
+            binding: None,
             cache: None,
         }
     }
@@ -152,6 +157,16 @@ pub fn scan_gpu_evidence(
 }
 
 /// Scan everything in `evidence` at `opts.at`, against `opts.policy` if one is given.
+///
+/// A quote scanned without its provider report is tied to the nonce only through its binding
+/// scheme (`opts.binding`, else the policy's `[tdx.td] report_data = { scheme }`):
+/// - `node.binding` (quote + GPUs, no scheme): FAIL — nothing shows the quote belongs to the GPUs.
+/// - `node.binding.nonce` / `tdx.binding.nonce`: REPORTDATA\[32..64\] equals `opts.nonce` (the
+///   nonce every GPU report must carry) under `padded-signing-address` / `signing-address-tls`;
+///   FAIL under schemes that hash the nonce with unsigned inputs (a bare quote cannot show them);
+///   indeterminate in a node without a nonce.
+///
+/// A nonce with a bare quote and no scheme, or a scheme without a quote, is an input error.
 pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error> {
     if evidence.tdx.is_none() && evidence.gpu.is_none() {
         return Err(Error::Input { code: "input.empty", message: "nothing to scan: give a TDX quote, GPU evidence, or both".to_owned() });
@@ -172,6 +187,7 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
         hasher.update(&raw);
         formats.push(format!("tdx-quote ({})", encoding.as_str()));
         let tdx_opts = policy.map_or_else(|| opts.tdx.clone(), policy::eval::tdx_options);
+        let report_data = quote.report.report_data;
         let v = tdx::verify::verify_quote_with_cache(&raw, quote, collateral, &opts.intel_root, opts.at, &tdx_opts, opts.cache.as_ref());
         let tdx_provenance = collateral.provenance();
         if !opts.intel_root.is_production() {
@@ -184,7 +200,10 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
         claims.insert("tdx".to_owned(), serde_json::to_value(&v.claims).unwrap_or_default());
         checks.extend(v.checks);
         checks.extend(policy_checks.into_iter().flatten());
+        checks.extend(binding_checks(&report_data, evidence.gpu.is_some(), opts)?);
         provenance.extend(tdx_provenance);
+    } else if opts.binding.is_some() {
+        return Err(usage("a binding scheme applies to a TDX quote's REPORTDATA: no quote was given"));
     } else if policy.is_some_and(|p| p.tdx.is_some()) {
         checks.push(report::Check::fail(
             "policy.tdx.present",
@@ -234,4 +253,101 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
         provenance,
         warnings,
     ))
+}
+
+fn usage(message: &str) -> Error {
+    Error::Input { code: "input.usage", message: message.to_owned() }
+}
+
+/// The binding scheme a quote scanned without its provider report is held to.
+enum Binding {
+    None,
+    Known(provider::binding::Scheme),
+    Unknown(String),
+}
+
+/// `opts.binding`, else the policy's `[tdx.td] report_data = { scheme }`; both naming different
+/// schemes is an input error.
+fn binding_of(opts: &ScanOptions) -> Result<Binding, Error> {
+    let from_policy = opts
+        .policy
+        .as_ref()
+        .and_then(|p| p.policy.tdx.as_ref())
+        .and_then(|t| t.td.as_ref())
+        .and_then(|td| match &td.report_data {
+            Some(policy::ReportDataRule::Scheme(s)) => Some(s.clone()),
+            _ => None,
+        });
+    match (opts.binding, from_policy) {
+        (Some(f), Some(p)) if f.name() != p => Err(Error::Input {
+            code: "input.usage",
+            message: format!("--binding {} differs from the policy's report_data scheme {p:?}", f.name()),
+        }),
+        (Some(f), _) => Ok(Binding::Known(f)),
+        (None, Some(p)) => Ok(provider::binding::Scheme::from_name(&p).map_or(Binding::Unknown(p), Binding::Known)),
+        (None, None) => Ok(Binding::None),
+    }
+}
+
+/// The checks tying a quote scanned without its provider report to the nonce (and, in a node,
+/// to the GPUs whose reports must carry the same nonce). Only signed bytes are compared: the
+/// verified quote's REPORTDATA and the caller's nonce.
+fn binding_checks(report_data: &[u8; 64], node: bool, opts: &ScanOptions) -> Result<Vec<report::Check>, Error> {
+    use provider::binding::Scheme;
+    use report::{Check, Status};
+    let (id, title) = if node {
+        ("node.binding.nonce", "The quote's REPORTDATA[32..64] carries the nonce the GPU reports answer")
+    } else {
+        ("tdx.binding.nonce", "The quote's REPORTDATA[32..64] carries the nonce")
+    };
+    let scheme = match binding_of(opts)? {
+        Binding::None if node => {
+            return Ok(vec![Check::fail(
+                "node.binding",
+                "The quote is shown to belong to these GPUs",
+                "the quote is not shown to belong to these GPUs: no binding scheme (--binding SCHEME, or a policy with [tdx.td] report_data = { scheme = \"…\" }) ties its REPORTDATA to the GPUs' nonce",
+            )]);
+        }
+        Binding::None if opts.nonce.is_some() => {
+            return Err(usage("--nonce needs a binding scheme to check a bare quote: give --binding SCHEME or a policy with [tdx.td] report_data = { scheme = \"…\" }"));
+        }
+        Binding::None => return Ok(Vec::new()),
+        Binding::Unknown(s) => return Ok(vec![Check::fail(id, title, format!("unknown binding scheme {s:?}"))]),
+        Binding::Known(s) => s,
+    };
+    if !node && opts.nonce.is_none() {
+        // A policy's scheme on a bare quote is judged by the policy (`policy.tdx.td.report_data`).
+        return match opts.binding {
+            Some(_) => Err(usage("--binding checks the nonce in a bare quote's REPORTDATA: give --nonce")),
+            None => Ok(Vec::new()),
+        };
+    }
+    let slot = report_data.get(32..).unwrap_or_default();
+    let check = match (scheme, opts.nonce) {
+        (Scheme::PaddedSigningAddress | Scheme::SigningAddressTls, Some(n)) => Check::from_bool(
+            id,
+            title,
+            slot == n.as_slice(),
+            if node {
+                "REPORTDATA[32..64] is not the nonce: the quote was not made for this request, nor with these GPUs"
+            } else {
+                "REPORTDATA[32..64] is not the nonce: the quote was not made for this request"
+            },
+        )
+        .expected(format!("{} (scheme {})", bytes::to_hex(n), scheme.name()))
+        .actual(bytes::to_hex(slot)),
+        (Scheme::PaddedSigningAddress | Scheme::SigningAddressTls, None) => Check::new(id, title, Status::Indeterminate)
+            .reason("no nonce given (--nonce): neither the quote nor the GPU reports are shown to answer the same request")
+            .actual(bytes::to_hex(slot)),
+        (Scheme::ChutesE2e | Scheme::TinfoilV3, _) => Check::fail(
+            id,
+            title,
+            format!(
+                "scheme {} hashes the nonce together with the provider's other (unsigned) inputs into REPORTDATA; a bare quote cannot show the binding: scan the provider report instead",
+                scheme.name()
+            ),
+        )
+        .actual(bytes::to_hex(report_data)),
+    };
+    Ok(vec![check])
 }

@@ -167,18 +167,25 @@ fn a_whole_near_node_tdx_quote_plus_gpus() {
         let a: Vec<String> = base.iter().cloned().chain(extra.iter().map(|x| (*x).to_owned())).collect();
         teescan(&a.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    let r = run(&["--policy", &s(&node_policy)]);
+    // Bound by the nonce: REPORTDATA[32..64] is the nonce the eight GPU reports answer.
+    let r = run(&["--policy", &s(&node_policy), "--binding", "signing-address-tls"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(r.stdout.contains("tdx-quote (binary) + nvidia-evidence (8 devices)"), "{}", r.stdout);
+    assert!(r.stdout.contains("pass node.binding.nonce"), "{}", r.stdout);
+    // Without a binding scheme nothing ties the quote to the GPUs: fail-closed.
+    let r = run(&["--policy", &s(&node_policy)]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL node.binding "), "{}", r.stdout);
     // The shipped policy demands the signing-address-tls binding, which a bare quote cannot
     // show (exit 1); a TDX-only policy leaves the GPUs at the strict defaults (RIMs and OCSP
-    // required, not supplied): indeterminate. The GPU-only policy on a quote-only scan: the GPU
-    // evidence the policy requires is missing.
+    // required, not supplied): indeterminate once the node is bound, FAIL when it is not. The
+    // GPU-only policy on a quote-only scan: the GPU evidence the policy requires is missing.
     let shipped = run(&["--policy", "policies/nearai.toml"]);
     assert_eq!(shipped.code, 1);
     assert!(shipped.stdout.contains("policy.tdx.td.report_data"));
     assert_eq!(run(&["--policy", "policies/nearai-gateway.toml"]).code, 1, "gateway pins on a model node");
-    assert_eq!(run(&["--policy", "policies/tdx-baseline.toml"]).code, 3);
+    assert_eq!(run(&["--policy", "policies/tdx-baseline.toml", "--binding", "signing-address-tls"]).code, 3);
+    assert_eq!(run(&["--policy", "policies/tdx-baseline.toml"]).code, 1, "a node bound by nothing");
     let quote_only = teescan(&[
         "scan",
         &s(&capture.join("quote_7cddc8d792dc.bin")),
@@ -191,6 +198,111 @@ fn a_whole_near_node_tdx_quote_plus_gpus() {
     ]);
     assert_eq!(quote_only.code, 1);
     assert!(quote_only.stdout.contains("policy.gpu.present"), "{}", quote_only.stdout);
+}
+
+/// The NEAR cloud gateway's quote (another machine, no GPUs, another nonce), NEAR direct's GPU
+/// evidence and NRAS result, and NEAR direct's nonce, held to the shipped GPU policy.
+fn gateway_quote_with_direct_gpus(extra: &[&str]) -> Run {
+    let root = corpus::root().expect("corpus");
+    let gateway = root.join("tdx/derived/teep/nearcloud_qwen_qwen3.5-122b-a10b_20260629_020657");
+    let gpu = root.join("nvidia/providers/neardirect-qwen35-teep");
+    let mut a = vec![
+        "scan".to_owned(),
+        s(&gateway.join("quote_dbd3b82f0fc6.bin")),
+        "--collateral".to_owned(),
+        s(&gateway.join("collateral.json")),
+        "--gpu-evidence".to_owned(),
+        s(&gpu.join("nvidia_payload.json")),
+        "--nras".to_owned(),
+        s(&gpu.join("nras_response.json")),
+        "--jwks".to_owned(),
+        s(&gpu.join("nras_jwks_at_capture.json")),
+        "--nonce".to_owned(),
+        NEAR_NONCE.to_owned(),
+        "--at".to_owned(),
+        NEAR_AT.to_owned(),
+        "--policy".to_owned(),
+        "policies/nearai-gpu.toml".to_owned(),
+    ];
+    a.extend(extra.iter().map(|x| (*x).to_owned()));
+    teescan(&a.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn gateway_quote_with_another_nodes_gpus_fails_without_a_binding_scheme() {
+    if corpus::root().is_none() {
+        return;
+    }
+    let r = gateway_quote_with_direct_gpus(&[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL node.binding "), "{}", r.stdout);
+    assert!(r.stdout.contains("verdict: FAIL (node.binding)"), "{}", r.stdout);
+}
+
+#[test]
+fn gateway_quote_with_another_nodes_gpus_fails_the_nonce_binding() {
+    if corpus::root().is_none() {
+        return;
+    }
+    for scheme in ["signing-address-tls", "padded-signing-address"] {
+        let r = gateway_quote_with_direct_gpus(&["--binding", scheme, "--format", "json"]);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let c = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "node.binding.nonce").expect("node.binding.nonce");
+        assert_eq!(c["status"], "fail", "{c}");
+        assert!(c["expected"].as_str().unwrap().starts_with(NEAR_NONCE), "{c}");
+        assert_ne!(c["actual"], NEAR_NONCE, "{c}");
+    }
+    // Schemes that hash the nonce with unsigned inputs cannot be shown from a bare quote.
+    for scheme in ["tinfoil-v3", "chutes-e2e"] {
+        let r = gateway_quote_with_direct_gpus(&["--binding", scheme]);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(r.stdout.contains("FAIL node.binding.nonce"), "{}", r.stdout);
+    }
+}
+
+#[test]
+fn honest_near_direct_node_binds_its_quote_to_its_gpus_by_the_nonce() {
+    let Some(root) = corpus::root() else { return };
+    let capture = root.join("tdx/derived/teep/neardirect_qwen_qwen3.5-122b-a10b_20260629_020637");
+    let gpu = root.join("nvidia/providers/neardirect-qwen35-teep");
+    let run = |policy: &str, extra: &[&str]| {
+        let mut a = vec![
+            "scan".to_owned(),
+            s(&capture.join("quote_7cddc8d792dc.bin")),
+            "--collateral".to_owned(),
+            s(&capture.join("collateral.json")),
+            "--gpu-evidence".to_owned(),
+            s(&gpu.join("nvidia_payload.json")),
+            "--nras".to_owned(),
+            s(&gpu.join("nras_response.json")),
+            "--jwks".to_owned(),
+            s(&gpu.join("nras_jwks_at_capture.json")),
+            "--nonce".to_owned(),
+            NEAR_NONCE.to_owned(),
+            "--at".to_owned(),
+            NEAR_AT.to_owned(),
+            "--policy".to_owned(),
+            policy.to_owned(),
+        ];
+        a.extend(extra.iter().map(|x| (*x).to_owned()));
+        teescan(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let r = run("policies/nearai-gpu.toml", &["--binding", "signing-address-tls"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("pass node.binding.nonce"), "{}", r.stdout);
+    // The same node without a scheme is not shown bound.
+    assert_eq!(run("policies/nearai-gpu.toml", &[]).code, 1);
+    // The shipped NEAR policy names signing-address-tls: its nonce half is checked from the
+    // quote (pass) while the signing-key/TLS half needs the provider report (policy FAIL).
+    let r = run("policies/nearai.toml", &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("pass node.binding.nonce"), "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL policy.tdx.td.report_data"), "{}", r.stdout);
+    // A flag naming another scheme than the policy's: a usage error, never a silent choice.
+    let r = run("policies/nearai.toml", &["--binding", "padded-signing-address"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("--binding"), "{}", r.stderr);
 }
 
 #[test]
