@@ -701,7 +701,8 @@ impl Plan {
                 _ => None,
             },
             Flag::EarKey => (!self.ear).then_some("signs an EAR: add --format ear"),
-            Flag::Jobs => Some("applies to a batch (several inputs, or a directory)"),
+            // Parallelism, not a check: a batch of one is still a batch (scripts pass -j always).
+            Flag::Jobs => None,
         };
         r.map(|why| if why.starts_with(flag.name()) { why.to_owned() } else { format!("{} cannot apply: {why}", flag.name()) })
     }

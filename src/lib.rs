@@ -324,7 +324,7 @@ fn binding_checks(report_data: &[u8; 64], node: bool, opts: &ScanOptions) -> Res
     }
     let slot = report_data.get(32..).unwrap_or_default();
     let check = match (scheme, opts.nonce) {
-        (Scheme::PaddedSigningAddress | Scheme::SigningAddressTls, Some(n)) => Check::from_bool(
+        (Scheme::PaddedSigningAddress | Scheme::SigningAddressTls | Scheme::ComposeActions, Some(n)) => Check::from_bool(
             id,
             title,
             slot == n.as_slice(),
@@ -336,7 +336,7 @@ fn binding_checks(report_data: &[u8; 64], node: bool, opts: &ScanOptions) -> Res
         )
         .expected(format!("{} (scheme {})", bytes::to_hex(n), scheme.name()))
         .actual(bytes::to_hex(slot)),
-        (Scheme::PaddedSigningAddress | Scheme::SigningAddressTls, None) => Check::new(id, title, Status::Indeterminate)
+        (Scheme::PaddedSigningAddress | Scheme::SigningAddressTls | Scheme::ComposeActions, None) => Check::new(id, title, Status::Indeterminate)
             .reason("no nonce given (--nonce): neither the quote nor the GPU reports are shown to answer the same request")
             .actual(bytes::to_hex(slot)),
         (Scheme::ChutesE2e | Scheme::TinfoilV3, _) => Check::fail(

@@ -117,7 +117,7 @@ fn table(f: &Files) -> Vec<(Vec<String>, [Want; 8])> {
         (v(&["--retries", "0"]), /*                      */ [R, R, R, R, R, R, U, R]),
         (v(&["--cache-dir", &dir]), /*                   */ [R, R, R, R, R, R, U, R]),
         (v(&["--ear-key", &file]), /*                    */ [U, U, U, U, U, U, U, U]),
-        (v(&["--jobs", "2"]), /*                         */ [U, U, U, U, U, U, U, U]),
+        (v(&["--jobs", "2"]), /*                         */ [R, R, R, R, R, R, R, R]),
     ]
 }
 
