@@ -248,8 +248,9 @@ fn scan_layer(
         gpu_opts.cache.clone_from(&opts.cache);
         let mut coll = gpu.clone();
         if *nras_used {
+            // One NRAS result covers one layer's GPUs: a later layer has none, and a policy that
+            // requires NRAS leaves its GPUs unappraised (indeterminate), never silently passed.
             coll.nras = None;
-            gpu_opts.require_nras = false;
         }
         *nras_used = true;
         let v = verify_gpus(list, &coll, opts.at, &gpu_opts);
