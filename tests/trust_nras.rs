@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
-use nras_forge::{make_success, Forger, Validity, FORGED_KID};
+use nras_forge::{success_device, success_overall, Forger, Validity, FORGED_KID};
 use serde_json::{json, Value};
 use teescan::nvidia::verify::{GpuCollateral, NrasInput};
 use teescan::policy::Policy;
@@ -356,7 +356,7 @@ fn chutes_capture_with_a_forged_success_fails() {
     assert_eq!(rep.check("instance[0].nras.signature").unwrap().actual.as_deref(), Some("nvidia.nras.nonce"));
 
     // A forger turns it into success for the GPUs' nonce, with a bare key and with a chain.
-    let (dev, all) = make_success(&gpu_nonce);
+    let (dev, all) = (success_device(&gpu_nonce), success_overall(&gpu_nonce));
     for f in [Forger::bare(), Forger::chained(&Validity { leaf: ((2026, 6, 1), (2026, 8, 1)), ..Validity::default() }, false)] {
         let body = f.resign(&real_body, FORGED_KID, &dev, &all);
         let jwks = serde_json::to_vec(&json!({"keys": [f.jwk(FORGED_KID)]})).unwrap();

@@ -4,10 +4,10 @@
 //! What is verified, fail-closed, for every token (overall and per device):
 //! - the compact form: exactly three non-empty segments, base64url without padding (canonical),
 //!   at most [`MAX_TOKEN_LEN`] bytes; header and claims are JSON objects without duplicate keys;
-//! - the key: its `x5c` chains to a pinned NRAS anchor at `at` (see below);
 //! - the JWS header: `alg` exactly `ES384` (`none`, `HS*`, `RS*`, `ES256`, `es384` are refused
 //!   before any signature work), `kid` present and in the JWKS, `typ` (if present) `JWT`, no
 //!   `crit`;
+//! - the key: EC P-384, and its `x5c` chains to a pinned NRAS anchor at `at` (see below);
 //! - the signature: 96 bytes raw r‖s, ECDSA P-384 / SHA-384 with the JWKS key (`ring`);
 //! - `iss` equal to the expected issuer ([`NRAS_PROD_ISSUER`] in production), `exp` present
 //!   and `at < exp`, `nbf ≤ at` and `iat ≤ at` when present (integers; optional leeway).
@@ -625,8 +625,9 @@ fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Optio
 }
 
 /// Verify a compact ES384 JWS at time `at` with no clock leeway (see the module docs for the
-/// rules). Errors come in order: format, header (`alg` before anything cryptographic), `kid`, key type, key chain (`x5c` to a pinned anchor),
-/// signature, claims (`iss`, then `exp`, `nbf`, `iat`).
+/// rules). Errors come in order: format, header (`alg` before anything cryptographic), `kid`,
+/// key type, key chain (`x5c` to the compiled anchor), signature, claims (`iss`, then `exp`,
+/// `nbf`, `iat`).
 pub fn verify_jwt(
     compact: &str,
     jwks: &Jwks,

@@ -3,6 +3,12 @@
 //! NRAS result as a second opinion. Every step is a check with a stable id (`gpu[3].report.signature`,
 //! `gpu[3].rim.driver.measurement[12]`, `gpu.consistent`, `nras.signature`, …).
 //!
+//! NRAS checks: `nras.chain` (every signing key the result names chains through its `x5c` to a
+//! pinned NRAS anchor, [`GpuOptions::nras_anchors`]), `nras.signature` (the whole detached EAT
+//! verifies: key chain, ES384, issuer, time, nonce, submods), `nras.count`, `nras.result`. A
+//! supplied NRAS result is evidence: all four are required whatever the policy says; the policy
+//! only decides whether its absence is indeterminate (`require_nras`).
+//!
 //! Collateral (RIMs, OCSP responses, NRAS body and JWKS) is data supplied by the caller; every
 //! RIM and OCSP response is verified once per scan and shared by the devices that use it.
 

@@ -123,12 +123,10 @@ fn is_ca(cert: &x509_cert::Certificate, index: usize) -> Result<bool, PkiError> 
     use der::oid::AssociatedOid as _;
     use x509_cert::ext::pkix::BasicConstraints;
     let Some(exts) = cert.tbs_certificate().extensions() else { return Ok(false) };
-    for ext in exts.iter().filter(|e| e.extn_id == BasicConstraints::OID) {
-        let bc = BasicConstraints::from_der(ext.extn_value.as_bytes())
-            .map_err(|e| PkiError::BadCertificate { index, reason: format!("basicConstraints does not parse: {e}") })?;
-        return Ok(bc.ca);
-    }
-    Ok(false)
+    let Some(ext) = exts.iter().find(|e| e.extn_id == BasicConstraints::OID) else { return Ok(false) };
+    let bc = BasicConstraints::from_der(ext.extn_value.as_bytes())
+        .map_err(|e| PkiError::BadCertificate { index, reason: format!("basicConstraints does not parse: {e}") })?;
+    Ok(bc.ca)
 }
 
 /// Accepts any well-formed EKU list (see the module docs).

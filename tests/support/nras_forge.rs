@@ -141,16 +141,20 @@ impl Forger {
     }
 }
 
-/// Turn an NRAS error result (e.g. Chutes' 4010 NONCE_NOT_MATCHING) into a success for `nonce_hex`.
-pub fn make_success(nonce_hex: &str) -> (impl Fn(&mut Map<String, Value>) + '_, impl Fn(&mut Map<String, Value>) + '_) {
-    let dev = move |c: &mut Map<String, Value>| {
+/// Edit a device token of an NRAS error result (e.g. Chutes' 4010 NONCE_NOT_MATCHING) into a
+/// success for `nonce_hex`.
+pub fn success_device(nonce_hex: &str) -> impl Fn(&mut Map<String, Value>) + '_ {
+    move |c: &mut Map<String, Value>| {
         c.remove("x-nvidia-error-details");
         c.insert("measres".into(), json!("success"));
         c.insert("eat_nonce".into(), json!(nonce_hex));
-    };
-    let all = move |c: &mut Map<String, Value>| {
+    }
+}
+
+/// Edit the overall token into a success for `nonce_hex`.
+pub fn success_overall(nonce_hex: &str) -> impl Fn(&mut Map<String, Value>) + '_ {
+    move |c: &mut Map<String, Value>| {
         c.insert("x-nvidia-overall-att-result".into(), json!(true));
         c.insert("eat_nonce".into(), json!(nonce_hex));
-    };
-    (dev, all)
+    }
 }
