@@ -3,13 +3,15 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/nras_forge.rs"]
+mod nras_forge;
 
 use std::path::Path;
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use teescan::nvidia::nras::{
-    decode_unverified, parse_detached_eat, parse_jwks, verify_detached_eat,
+    decode_unverified, parse_detached_eat, parse_jwks, verify_detached_eat, verify_detached_eat_anchored,
     verify_detached_eat_with_leeway, verify_jwt, Jwks, NrasError, NrasVerification,
     MAX_BODY_LEN, MAX_TOKEN_LEN, NRAS_PROD_ISSUER, NRAS_STAGING_ISSUER,
 };
@@ -195,7 +197,7 @@ fn chutes_via_redpill_is_authentic_but_negative() {
 }
 
 #[test]
-fn x5c_leaf_is_signed_by_the_intermediate_root_unverified() {
+fn x5c_chains_to_the_pinned_nras_intermediate() {
     let Some(root) = corpus::root() else { return };
     let s = near(&root);
     let eat = parse_detached_eat(&s.body).unwrap();
@@ -203,34 +205,83 @@ fn x5c_leaf_is_signed_by_the_intermediate_root_unverified() {
     let key = s.jwks.get(&kid).unwrap();
     let c = key.check_x5c(at(s.iat)).unwrap();
     assert!(c.leaf_subject.contains("NVIDIA Attestation Service GPU GH100"), "{}", c.leaf_subject);
-    assert!(c.intermediate_subject.contains("NVIDIA Attestation Service GPU Intermediate 004"));
-    assert!(c.unverified_root.contains("NVIDIA Attestation Service CA 001"));
-    assert_eq!(c.leaf_signature_algorithm, "sha256WithRSAEncryption");
+    assert!(c.anchor_subject.contains("NVIDIA Attestation Service GPU Intermediate 004"));
+    assert!(c.anchor_issuer.contains("NVIDIA Attestation Service CA 001"));
+    assert_eq!(c.anchor_spki_sha256, teescan::pki::nras::NVIDIA_NRAS_GPU_INTERMEDIATE_004_SPKI_SHA256);
     assert!(c.leaf_not_before <= at(s.iat) && at(s.iat) <= c.leaf_not_after);
     // Outside the leaf's (2-day) validity.
     let late = at(c.leaf_not_after.unix() + 1);
     assert!(matches!(key.check_x5c(late), Err(NrasError::X5c { .. })));
-    // Every captured key's x5c is consistent; keys outside their 2-day window fail on time only.
+    // Every captured key chains to the pin; keys outside their 2-day window fail on time only.
     let mut valid_now = 0;
     for k in s.jwks.keys() {
         match k.check_x5c(at(s.iat)) {
             Ok(_) => valid_now += 1,
-            Err(e) => assert!(e.to_string().contains("certificate is valid"), "{}: {e}", k.kid),
+            Err(e) => assert!(e.to_string().contains("Expired") || e.to_string().contains("NotValidYet"), "{}: {e}", k.kid),
         }
     }
     eprintln!("{valid_now} of {} captured JWKS keys have a leaf valid at iat", s.jwks.len());
     assert!(valid_now >= 1);
     // Another key's x5c does not match this key.
-    let other = s.jwks.keys().iter().find(|k| k.kid != kid).unwrap();
+    let other = s.jwks.keys().iter().find(|k| k.kid != kid && k.check_x5c(at(s.iat)).is_ok()).unwrap_or(key);
     let mut mixed = key.clone();
     mixed.x5c = other.x5c.clone();
-    let e = mixed.check_x5c(at(s.iat)).unwrap_err();
-    assert!(e.to_string().contains("not the JWK's key"), "{e}");
+    if other.kid != kid {
+        let e = mixed.check_x5c(at(s.iat)).unwrap_err();
+        assert!(e.to_string().contains("not the JWK's key"), "{e}");
+    }
     // A tampered leaf signature fails.
     let mut tampered = key.clone();
     let n = tampered.x5c[0].len();
     tampered.x5c[0][n - 5] ^= 1;
     assert!(tampered.check_x5c(at(s.iat)).is_err());
+    // No x5c, or only the leaf: not usable.
+    let mut bare = key.clone();
+    bare.x5c.clear();
+    assert!(bare.check_x5c(at(s.iat)).unwrap_err().to_string().contains("no x5c"));
+    bare.x5c = vec![key.x5c[0].clone()];
+    assert!(bare.check_x5c(at(s.iat)).unwrap_err().to_string().contains("only a leaf"));
+    // The intermediate in the leaf's place: its key is not the JWK's, and it is a CA.
+    let mut swapped = key.clone();
+    swapped.x5c = vec![key.x5c[1].clone(), key.x5c[1].clone()];
+    assert!(swapped.check_x5c(at(s.iat)).is_err());
+    // Without the compiled pin (an empty anchor set cannot be built; a different pin stands in).
+    let other_pin = teescan::pki::nras::NrasAnchors::compiled().with_extra([[9u8; 32]]);
+    key.check_x5c_with(at(s.iat), &other_pin).unwrap();
+}
+
+#[test]
+fn tokens_signed_by_a_key_without_a_pinned_chain_fail_before_their_signature() {
+    let Some(root) = corpus::root() else { return };
+    let s = near(&root);
+    let eat = parse_detached_eat(&s.body).unwrap();
+    let kid = decode_unverified(&eat.overall).unwrap().header["kid"].as_str().unwrap().to_owned();
+    // The real signing key with its x5c removed: the real, validly signed tokens do not verify.
+    let mut j = s.jwks_json.clone();
+    for k in j["keys"].as_array_mut().unwrap() {
+        k.as_object_mut().unwrap().remove("x5c");
+    }
+    let stripped = parse_jwks(&serde_json::to_vec(&j).unwrap()).unwrap();
+    let err = verify_detached_eat(&s.body, &stripped, at(s.iat), Some(&s.nonce), NRAS_PROD_ISSUER).unwrap_err();
+    assert!(matches!(err.root_cause(), NrasError::X5c { kid: k, .. } if *k == kid), "{err}");
+    assert_eq!(err.code(), "nvidia.nras.chain");
+    // A self-made key (no x5c) signing the real claims.
+    let f = nras_forge::Forger::bare();
+    let body = f.resign(&s.body, nras_forge::FORGED_KID, |_| {}, |_| {});
+    let jwks = parse_jwks(&serde_json::to_vec(&json!({"keys": [f.jwk(nras_forge::FORGED_KID)]})).unwrap()).unwrap();
+    let err = verify_detached_eat(&body, &jwks, at(s.iat), Some(&s.nonce), NRAS_PROD_ISSUER).unwrap_err();
+    assert_eq!(err.code(), "nvidia.nras.chain", "{err}");
+    // A self-made chain named like NVIDIA's: refused under the compiled pin, accepted when the
+    // caller adds its intermediate (the forgery is otherwise complete).
+    let f = nras_forge::Forger::chained(&nras_forge::Validity::default(), false);
+    let body = f.resign(&s.body, nras_forge::FORGED_KID, |_| {}, |_| {});
+    let jwks = parse_jwks(&serde_json::to_vec(&json!({"keys": [f.jwk(nras_forge::FORGED_KID)]})).unwrap()).unwrap();
+    let err = verify_detached_eat(&body, &jwks, at(s.iat), Some(&s.nonce), NRAS_PROD_ISSUER).unwrap_err();
+    assert_eq!(err.code(), "nvidia.nras.chain", "{err}");
+    let pin = teescan::pki::nras::spki_sha256(&f.x5c[1]).unwrap();
+    let anchors = teescan::pki::nras::NrasAnchors::compiled().with_extra([pin]);
+    let v = verify_detached_eat_anchored(&body, &jwks, at(s.iat), Some(&s.nonce), NRAS_PROD_ISSUER, 0, &anchors).unwrap();
+    assert!(v.is_success());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -325,7 +376,9 @@ fn unknown_kid_and_wrong_key_type() {
         }
     }
     let jwks = parse_jwks(&serde_json::to_vec(&j).unwrap()).unwrap();
-    assert_eq!(verify_jwt(&eat.overall, &jwks, at(s.iat), NRAS_PROD_ISSUER), Err(NrasError::BadSignature { kid }));
+    // The key is authenticated before its signature is looked at: its x5c leaf holds another key.
+    let err = verify_jwt(&eat.overall, &jwks, at(s.iat), NRAS_PROD_ISSUER).unwrap_err();
+    assert!(matches!(&err, NrasError::X5c { kid: k, reason } if *k == kid && reason.contains("not the JWK's key")), "{err}");
 }
 
 #[test]

@@ -263,3 +263,29 @@ fn max_collateral_age_rejects_old_collateral() {
     assert_eq!(failures(&scan(&e, p.clone(), AT)), vec!["policy.tdx.tcb.max_collateral_age"]);
     assert_eq!(scan(&e, p, "2026-06-29T12:00:00Z").verdict, Verdict::Pass);
 }
+
+/// Every shipped policy: waiving local RIM or OCSP appraisal requires NRAS in its place, and any
+/// `[gpu]` section has the GPU measurements appraised (locally by RIM, or by NRAS). Files are
+/// read from `policies/`, so a new policy is covered without editing this test.
+#[test]
+fn shipped_policies_never_leave_gpu_measurements_unappraised() {
+    use teescan::policy::Requirement;
+    let mut seen = 0;
+    let mut with_gpu = 0;
+    for entry in std::fs::read_dir(crate_path("policies")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        seen += 1;
+        let p = Policy::parse(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let Some(g) = p.gpu else { continue };
+        with_gpu += 1;
+        let name = path.display();
+        if g.rim == Requirement::Waived || g.ocsp == Requirement::Waived {
+            assert_eq!(g.nras, Requirement::Required, "{name}: waives RIM or OCSP without requiring NRAS");
+        }
+        assert!(g.rim == Requirement::Required || g.nras == Requirement::Required, "{name}: GPU measurements appraised by neither RIM nor NRAS");
+    }
+    assert!(seen >= 7 && with_gpu >= 5, "{seen} policies, {with_gpu} with [gpu]");
+}

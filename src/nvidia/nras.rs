@@ -7,6 +7,7 @@
 //! - the JWS header: `alg` exactly `ES384` (`none`, `HS*`, `RS*`, `ES256`, `es384` are refused
 //!   before any signature work), `kid` present and in the JWKS, `typ` (if present) `JWT`, no
 //!   `crit`;
+//! - the key: EC P-384, and its `x5c` chains to a pinned NRAS anchor at `at` (see below);
 //! - the signature: 96 bytes raw r‖s, ECDSA P-384 / SHA-384 with the JWKS key (`ring`);
 //! - `iss` equal to the expected issuer ([`NRAS_PROD_ISSUER`] in production), `exp` present
 //!   and `at < exp`, `nbf ≤ at` and `iat ≤ at` when present (integers; optional leeway).
@@ -23,13 +24,12 @@
 //! `success`) verify, and [`NrasVerification`] exposes them ([`NrasDevice::failure`],
 //! [`NrasVerification::failures`], [`NrasVerification::is_success`]) for the caller to report.
 //!
-//! Trust in the JWKS itself is out of scope here: the keys are whatever the caller supplies
-//! (fetched from `https://nras.attestation.nvidia.com/.well-known/jwks.json` or captured).
-//! [`Jwk::check_x5c`] optionally checks the key's `x5c`: the leaf holds exactly the JWK's key, the
-//! leaf and intermediate are valid at the time, the leaf's issuer is the intermediate's subject
-//! and the intermediate's key verifies the leaf's signature. The intermediate's own signature is
-//! **not** checked: its issuer, `NVIDIA Attestation Service CA 001`, is not available offline, so
-//! `x5c` proves internal consistency only, never a path to an NVIDIA root.
+//! Trust in the JWKS: the JWKS is evidence, never an anchor. A key signs nothing until its `x5c`
+//! validates, at the verification time, to an NRAS intermediate pinned by key
+//! ([`crate::pki::nras`]: the compiled pin plus any the caller's policy adds), and the x5c leaf
+//! holds exactly the JWK's key ([`Jwk::check_x5c_with`]). A key without `x5c`, or whose chain
+//! fails, makes every token it signs fail with [`NrasError::X5c`] (code `nvidia.nras.chain`),
+//! before its signature is even looked at.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -38,6 +38,7 @@ use base64::Engine as _;
 use ring::digest;
 use serde_json::{Map, Value};
 
+pub use crate::pki::nras::NrasAnchors;
 use crate::time::Timestamp;
 
 /// Issuer of production NRAS tokens.
@@ -288,8 +289,9 @@ pub enum NrasError {
         /// Overall token's nonce (`None` when absent).
         overall_nonce: Option<String>,
     },
-    /// The `x5c` of a JWKS key is inconsistent or does not verify.
-    #[error("JWKS key {kid:?} x5c: {reason}")]
+    /// The `x5c` of a JWKS key is absent or does not chain to a pinned NRAS anchor: the key
+    /// cannot be used.
+    #[error("JWKS key {kid:?} is not authenticated by a pinned NRAS anchor (x5c): {reason}")]
     X5c {
         /// Key id.
         kid: String,
@@ -330,7 +332,7 @@ impl NrasError {
             NrasError::NonceMismatch { .. } | NrasError::NonceInconsistent { .. } => {
                 "nvidia.nras.nonce"
             }
-            NrasError::X5c { .. } => "nvidia.nras.x5c",
+            NrasError::X5c { .. } => "nvidia.nras.chain",
         }
     }
 
@@ -495,112 +497,23 @@ pub fn parse_jwks(json: &[u8]) -> Result<Jwks, NrasError> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// x5c (optional consistency check)
+// x5c: the key's chain to a pinned NRAS anchor
 
-/// What [`Jwk::check_x5c`] established about a key's `x5c`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct X5cCheck {
-    /// Leaf subject (RFC 4514).
-    pub leaf_subject: String,
-    /// Leaf validity, notBefore.
-    pub leaf_not_before: Timestamp,
-    /// Leaf validity, notAfter.
-    pub leaf_not_after: Timestamp,
-    /// Intermediate subject (= the leaf's issuer).
-    pub intermediate_subject: String,
-    /// The intermediate's issuer: the root, which is **not** verified (not available offline).
-    pub unverified_root: String,
-    /// Leaf signature algorithm (e.g. `sha256WithRSAEncryption`).
-    pub leaf_signature_algorithm: &'static str,
-}
-
-fn cert_time(t: x509_cert::time::Time) -> Timestamp {
-    Timestamp::from_unix(t.to_unix_duration().as_secs())
-}
+/// What [`Jwk::check_x5c_with`] established about a key's `x5c`.
+pub type X5cCheck = crate::pki::nras::NrasKeyPath;
 
 impl Jwk {
-    /// Check the key's `x5c` at time `at`: at least two certificates; the leaf's public key is
-    /// exactly this JWK's P-384 point; leaf and intermediate are within their validity at `at`;
-    /// the leaf's issuer name equals the intermediate's subject; the intermediate's public key
-    /// (RSA PKCS#1 SHA-256/384/512, or ECDSA P-256/P-384) verifies the leaf's signature.
-    /// Not checked: the intermediate's signature (its issuer, `NVIDIA Attestation Service CA
-    /// 001`, is not available), extensions, revocation.
+    /// [`Jwk::check_x5c_with`] against the compiled NRAS anchor only.
     pub fn check_x5c(&self, at: Timestamp) -> Result<X5cCheck, NrasError> {
-        use der::{Decode as _, Encode as _};
+        self.check_x5c_with(at, &crate::pki::nras::NrasAnchors::compiled())
+    }
+
+    /// Authenticate the key at time `at`: it is an EC P-384 key and its `x5c` validates to one of
+    /// `anchors` with the leaf holding exactly this key ([`crate::pki::nras::verify_x5c`]).
+    pub fn check_x5c_with(&self, at: Timestamp, anchors: &crate::pki::nras::NrasAnchors) -> Result<X5cCheck, NrasError> {
         let err = |reason: String| NrasError::X5c { kid: self.kid.clone(), reason };
-        let point = self
-            .p384_point
-            .as_ref()
-            .ok_or_else(|| err("not an EC P-384 key".to_owned()))?;
-        let (Some(leaf_der), Some(inter_der)) = (self.x5c.first(), self.x5c.get(1)) else {
-            return Err(err(format!("{} certificate(s), need leaf and intermediate", self.x5c.len())));
-        };
-        let leaf = x509_cert::Certificate::from_der(leaf_der)
-            .map_err(|e| err(format!("leaf does not parse: {e}")))?;
-        let inter = x509_cert::Certificate::from_der(inter_der)
-            .map_err(|e| err(format!("intermediate does not parse: {e}")))?;
-        let lt = leaf.tbs_certificate();
-        let it = inter.tbs_certificate();
-        if lt.subject_public_key_info().subject_public_key.raw_bytes() != point.as_slice() {
-            return Err(err("leaf certificate key is not the JWK's key".to_owned()));
-        }
-        for (name, tbs) in [("leaf", lt), ("intermediate", it)] {
-            let nb = cert_time(tbs.validity().not_before);
-            let na = cert_time(tbs.validity().not_after);
-            if at < nb || at > na {
-                return Err(err(format!("{name} certificate is valid {nb}..{na}, not at {at}")));
-            }
-        }
-        let issuer_der = lt.issuer().to_der().map_err(|e| err(e.to_string()))?;
-        let inter_subject_der = it.subject().to_der().map_err(|e| err(e.to_string()))?;
-        if issuer_der != inter_subject_der {
-            return Err(err(format!(
-                "leaf issuer {} is not the intermediate subject {}",
-                lt.issuer(),
-                it.subject()
-            )));
-        }
-        let sig_oid = leaf.signature_algorithm().oid.to_string();
-        let inter_spki = it.subject_public_key_info();
-        let inter_key = inter_spki.subject_public_key.raw_bytes();
-        let key_oid = inter_spki.algorithm.oid.to_string();
-        let (alg, name): (&'static dyn ring::signature::VerificationAlgorithm, &'static str) =
-            match (sig_oid.as_str(), key_oid.as_str(), inter_key.len()) {
-                ("1.2.840.113549.1.1.11", "1.2.840.113549.1.1.1", _) => {
-                    (&ring::signature::RSA_PKCS1_2048_8192_SHA256, "sha256WithRSAEncryption")
-                }
-                ("1.2.840.113549.1.1.12", "1.2.840.113549.1.1.1", _) => {
-                    (&ring::signature::RSA_PKCS1_2048_8192_SHA384, "sha384WithRSAEncryption")
-                }
-                ("1.2.840.113549.1.1.13", "1.2.840.113549.1.1.1", _) => {
-                    (&ring::signature::RSA_PKCS1_2048_8192_SHA512, "sha512WithRSAEncryption")
-                }
-                ("1.2.840.10045.4.3.3", "1.2.840.10045.2.1", 97) => {
-                    (&ring::signature::ECDSA_P384_SHA384_ASN1, "ecdsa-with-SHA384")
-                }
-                ("1.2.840.10045.4.3.2", "1.2.840.10045.2.1", 65) => {
-                    (&ring::signature::ECDSA_P256_SHA256_ASN1, "ecdsa-with-SHA256")
-                }
-                (s, k, _) => {
-                    return Err(err(format!("unsupported leaf signature {s} with intermediate key {k}")))
-                }
-            };
-        let tbs = lt.to_der().map_err(|e| err(e.to_string()))?;
-        let sig = leaf
-            .signature()
-            .as_bytes()
-            .ok_or_else(|| err("leaf signature has unused bits".to_owned()))?;
-        ring::signature::UnparsedPublicKey::new(alg, inter_key)
-            .verify(&tbs, sig)
-            .map_err(|_| err("leaf signature does not verify with the intermediate's key".to_owned()))?;
-        Ok(X5cCheck {
-            leaf_subject: lt.subject().to_string(),
-            leaf_not_before: cert_time(lt.validity().not_before),
-            leaf_not_after: cert_time(lt.validity().not_after),
-            intermediate_subject: it.subject().to_string(),
-            unverified_root: it.issuer().to_string(),
-            leaf_signature_algorithm: name,
-        })
+        let point = self.p384_point.as_ref().ok_or_else(|| err("not an EC P-384 key".to_owned()))?;
+        crate::pki::nras::verify_x5c(&self.x5c, point, at, anchors).map_err(|e| err(e.to_string()))
     }
 }
 
@@ -713,7 +626,8 @@ fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Optio
 
 /// Verify a compact ES384 JWS at time `at` with no clock leeway (see the module docs for the
 /// rules). Errors come in order: format, header (`alg` before anything cryptographic), `kid`,
-/// signature, claims (`iss`, then `exp`, `nbf`, `iat`).
+/// key type, key chain (`x5c` to the compiled anchor), signature, claims (`iss`, then `exp`,
+/// `nbf`, `iat`).
 pub fn verify_jwt(
     compact: &str,
     jwks: &Jwks,
@@ -730,6 +644,19 @@ pub fn verify_jwt_with_leeway(
     at: Timestamp,
     expected_iss: &str,
     leeway_secs: u64,
+) -> Result<VerifiedToken, NrasError> {
+    verify_jwt_anchored(compact, jwks, at, expected_iss, leeway_secs, &NrasAnchors::compiled())
+}
+
+/// [`verify_jwt_with_leeway`] with the signing key authenticated against `anchors` (the
+/// compiled pin plus the policy's additions) at `at`, with no leeway on the certificates.
+pub fn verify_jwt_anchored(
+    compact: &str,
+    jwks: &Jwks,
+    at: Timestamp,
+    expected_iss: &str,
+    leeway_secs: u64,
+    anchors: &NrasAnchors,
 ) -> Result<VerifiedToken, NrasError> {
     let parts = split_token(compact)?;
     let header = &parts.header;
@@ -760,6 +687,8 @@ pub fn verify_jwt_with_leeway(
             alg: key.alg.clone(),
         });
     };
+    // The key is evidence: it is used only once its x5c chains to a pinned anchor.
+    key.check_x5c_with(at, anchors)?;
     let sig = b64url("signature", parts.sig_b64)?;
     if sig.len() != ES384_SIG_LEN {
         return Err(NrasError::SignatureLength { len: sig.len(), expected: ES384_SIG_LEN });
@@ -1018,11 +947,25 @@ pub fn verify_detached_eat_with_leeway(
     expected_iss: &str,
     leeway_secs: u64,
 ) -> Result<NrasVerification, NrasError> {
+    verify_detached_eat_anchored(body, jwks, at, expected_nonce, expected_iss, leeway_secs, &NrasAnchors::compiled())
+}
+
+/// [`verify_detached_eat_with_leeway`] with every signing key authenticated against `anchors`
+/// (see [`verify_jwt_anchored`]).
+pub fn verify_detached_eat_anchored(
+    body: &[u8],
+    jwks: &Jwks,
+    at: Timestamp,
+    expected_nonce: Option<&[u8]>,
+    expected_iss: &str,
+    leeway_secs: u64,
+    anchors: &NrasAnchors,
+) -> Result<NrasVerification, NrasError> {
     let eat = parse_detached_eat(body)?;
     // One ES384 signature per token: verified over the CPUs, then read in order (the first error
     // in document order is the one reported, as in a sequential loop).
     let compacts: Vec<&str> = std::iter::once(eat.overall.as_str()).chain(eat.devices.iter().map(|(_, c)| c.as_str())).collect();
-    let mut verified = crate::par::map_ordered(&compacts, |c| verify_jwt_with_leeway(c, jwks, at, expected_iss, leeway_secs)).into_iter();
+    let mut verified = crate::par::map_ordered(&compacts, |c| verify_jwt_anchored(c, jwks, at, expected_iss, leeway_secs, anchors)).into_iter();
     let overall = verified
         .next()
         .ok_or_else(|| NrasError::Overall(Box::new(NrasError::MissingClaim("overall token"))))?

@@ -3,6 +3,12 @@
 //! NRAS result as a second opinion. Every step is a check with a stable id (`gpu[3].report.signature`,
 //! `gpu[3].rim.driver.measurement[12]`, `gpu.consistent`, `nras.signature`, …).
 //!
+//! NRAS checks: `nras.chain` (every signing key the result names chains through its `x5c` to a
+//! pinned NRAS anchor, [`GpuOptions::nras_anchors`]), `nras.signature` (the whole detached EAT
+//! verifies: key chain, ES384, issuer, time, nonce, submods), `nras.count`, `nras.result`. A
+//! supplied NRAS result is evidence: all four are required whatever the policy says; the policy
+//! only decides whether its absence is indeterminate (`require_nras`).
+//!
 //! Collateral (RIMs, OCSP responses, NRAS body and JWKS) is data supplied by the caller; every
 //! RIM and OCSP response is verified once per scan and shared by the devices that use it.
 
@@ -57,8 +63,11 @@ pub struct GpuOptions {
     /// OCSP responses must be supplied and good. When false, missing responses are reported only
     /// (a supplied response that says revoked still fails).
     pub require_ocsp: bool,
-    /// An NRAS result must be supplied and verify.
+    /// An NRAS result must be supplied and verify. A supplied result is always checked, and
+    /// any failure of it fails the scan, whatever this says.
     pub require_nras: bool,
+    /// The anchors NRAS signing keys must chain to (compiled pin plus policy additions).
+    pub nras_anchors: nras::NrasAnchors,
     /// RIM indices whose mismatch is accepted, with the reason.
     pub waived_indices: Vec<(u32, String)>,
     /// Root of the device chains.
@@ -78,6 +87,7 @@ impl Default for GpuOptions {
             require_rims: true,
             require_ocsp: true,
             require_nras: false,
+            nras_anchors: nras::NrasAnchors::compiled(),
             waived_indices: Vec::new(),
             device_root: TrustAnchor::nvidia_device_identity_ca(),
             rim_root: TrustAnchor::nvidia_corim_root_ca(),
@@ -596,40 +606,42 @@ fn topology_check(checks: &mut Vec<Check>, gpus: &[&Facts], all: &[Facts]) {
     );
 }
 
+/// The NRAS checks. A supplied NRAS result is evidence: every check on it is required, whatever
+/// the policy says about NRAS (a forged or failing result is never informational).
 fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions, devices: usize) -> Value {
+    const SIG_TITLE: &str = "NRAS result verifies (ES384, pinned key chain, issuer, time, nonce, submods)";
     let Some(input) = &coll.nras else {
         if opts.require_nras {
-            checks.push(Check::new("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)", Status::Indeterminate).reason("the policy requires an NRAS result but none was supplied (--nras, --jwks)"));
+            checks.push(Check::new("nras.signature", SIG_TITLE, Status::Indeterminate).reason("the policy requires an NRAS result but none was supplied (--nras, --jwks)"));
         }
         return Value::Null;
     };
-    let required = opts.require_nras;
-    let mk = |c: Check| if required { c } else { c.optional() };
     let jwks: Jwks = match nras::parse_jwks(&input.jwks) {
         Ok(j) => j,
         Err(e) => {
-            checks.push(mk(Check::fail("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)", format!("JWKS: {e}"))));
+            checks.push(Check::fail("nras.signature", SIG_TITLE, format!("JWKS: {e}")));
             return Value::Null;
         }
     };
+    nras_chain_check(checks, &input.body, &jwks, at, &opts.nras_anchors);
     let nonce = opts.expected_nonce.as_ref().map(|n| n.as_slice());
-    match nras::verify_detached_eat(&input.body, &jwks, at, nonce, nras::NRAS_PROD_ISSUER) {
+    match nras::verify_detached_eat_anchored(&input.body, &jwks, at, nonce, nras::NRAS_PROD_ISSUER, 0, &opts.nras_anchors) {
         Err(e) => {
-            checks.push(mk(Check::fail("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)", e.to_string())));
+            checks.push(Check::fail("nras.signature", SIG_TITLE, e.to_string()).actual(e.code()));
             Value::Null
         }
         Ok(v) => {
-            checks.push(mk(Check::pass("nras.signature", "NRAS result verifies (ES384, JWKS, issuer, time, nonce, submods)").actual(format!(
+            checks.push(Check::pass("nras.signature", SIG_TITLE).actual(format!(
                 "kid {}, {} device tokens",
                 v.overall.kid,
                 v.devices.len()
-            ))));
-            checks.push(mk(Check::from_bool("nras.count", "NRAS covered every device in the evidence", v.devices.len() == devices, "NRAS token count differs from the evidence")
+            )));
+            checks.push(Check::from_bool("nras.count", "NRAS covered every device in the evidence", v.devices.len() == devices, "NRAS token count differs from the evidence")
                 .expected(devices.to_string())
-                .actual(v.devices.len().to_string())));
+                .actual(v.devices.len().to_string()));
             let failures = v.failures();
-            checks.push(mk(Check::from_bool("nras.result", "NRAS appraisal result is success for the node and every device", v.is_success(), failures.join("; "))
-                .actual(format!("overall {}", v.overall_result))));
+            checks.push(Check::from_bool("nras.result", "NRAS appraisal result is success for the node and every device", v.is_success(), failures.join("; "))
+                .actual(format!("overall {}", v.overall_result)));
             json!({
                 "overall_result": v.overall_result,
                 "eat_nonce": v.eat_nonce,
@@ -638,4 +650,35 @@ fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opt
             })
         }
     }
+}
+
+/// `nras.chain`: every key the result's tokens name (read before any verification, only to
+/// know which keys to check) chains to a pinned NRAS anchor at `at`. Unparseable bodies and
+/// unknown kids are left to `nras.signature`.
+fn nras_chain_check(checks: &mut Vec<Check>, body: &[u8], jwks: &Jwks, at: Timestamp, anchors: &nras::NrasAnchors) {
+    const TITLE: &str = "NRAS signing keys chain to a pinned NVIDIA Attestation Service anchor (x5c)";
+    let Ok(eat) = nras::parse_detached_eat(body) else { return };
+    let kids: BTreeSet<String> = std::iter::once(eat.overall.as_str())
+        .chain(eat.devices.iter().map(|(_, t)| t.as_str()))
+        .filter_map(|t| nras::decode_unverified(t).ok())
+        .filter_map(|t| t.header.get("kid").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    let keys: Vec<&nras::Jwk> = kids.iter().filter_map(|k| jwks.get(k)).collect();
+    if keys.is_empty() {
+        return;
+    }
+    let expected = format!("x5c leaf = JWK key, valid at {at}, signed by a CA with SPKI SHA-256 in [{}]", anchors.pins_hex().join(", "));
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for key in keys {
+        match key.check_x5c_with(at, anchors) {
+            Ok(p) => ok.push(format!("{}: {} ({}..{}) under {} [{}]", key.kid, p.leaf_subject, p.leaf_not_before, p.leaf_not_after, p.anchor_subject, p.anchor_spki_sha256)),
+            Err(e) => bad.push(e.to_string()),
+        }
+    }
+    checks.push(if bad.is_empty() {
+        Check::pass("nras.chain", TITLE).expected(expected).actual(ok.join("; "))
+    } else {
+        Check::fail("nras.chain", TITLE, bad.join("; ")).expected(expected).actual(ok.into_iter().chain(bad.iter().cloned()).collect::<Vec<_>>().join("; "))
+    });
 }

@@ -1,7 +1,10 @@
 //! Trust anchors, pinned by key. The production anchors are compiled in; any other root is only
 //! accepted through [`TrustAnchor::danger_test_root`], and every report made with one says so.
+//! NRAS signing keys chain to an intermediate pinned by key: see [`nras`].
 
 use ring::digest;
+
+pub mod nras;
 
 /// DER of the Intel SGX Root CA (`CN=Intel SGX Root CA, O=Intel Corporation`, ECDSA P-256,
 /// 2018-05-21..2049-12-31), published by Intel at

@@ -56,7 +56,8 @@ pub fn expiry_check(policy: &Policy, at: Timestamp) -> Check {
     }
 }
 
-/// The GPU options a policy implies (RIM/OCSP/NRAS requirements, waivers).
+/// The GPU options a policy implies (RIM/OCSP/NRAS requirements, NRAS anchor pins added to the
+/// compiled one, waivers).
 pub fn gpu_options(policy: &Policy) -> crate::nvidia::verify::GpuOptions {
     use super::Requirement;
     let mut o = crate::nvidia::verify::GpuOptions::default();
@@ -64,6 +65,7 @@ pub fn gpu_options(policy: &Policy) -> crate::nvidia::verify::GpuOptions {
         o.require_rims = g.rim == Requirement::Required;
         o.require_ocsp = g.ocsp == Requirement::Required;
         o.require_nras = g.nras == Requirement::Required;
+        o.nras_anchors = crate::nvidia::nras::NrasAnchors::compiled().with_extra(g.nras_anchor_spki_sha256.iter().map(|h| h.0));
         o.waived_indices = g.waive_measurements.iter().map(|w| (w.index, w.reason.clone())).collect();
     }
     o

@@ -209,6 +209,10 @@ pub struct GpuPolicy {
     /// never depends on NRAS).
     #[serde(default = "waived")]
     pub nras: Requirement,
+    /// Extra NRAS anchor pins (SPKI SHA-256 of an NVIDIA Attestation Service intermediate), for
+    /// a key rotation: ADDED to the compiled pin, never replacing it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nras_anchor_spki_sha256: Vec<HexBytes<32>>,
     /// Measurement mismatches accepted, each with a reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waive_measurements: Vec<MeasurementWaiver>,
