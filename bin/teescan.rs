@@ -869,37 +869,14 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match teescan::policy::Policy::load(&bytes) {
-                Err(e) => {
-                    println!("{}: error: {e}", file.display());
-                    ExitCode::from(1)
-                }
-                Ok(p) => {
-                    let expires = p.policy.expires.0;
-                    if expires < at {
-                        println!(
-                            "{}: error: policy {:?} expired on {expires}",
-                            file.display(),
-                            p.policy.id
-                        );
-                        return ExitCode::from(1);
-                    }
-                    let days = expires.unix().saturating_sub(at.unix()) / 86_400;
-                    if days < 30 {
-                        println!(
-                            "{}: warning: policy {:?} expires in {days} days ({expires})",
-                            file.display(),
-                            p.policy.id
-                        );
-                    }
-                    println!(
-                        "{}: ok: policy {:?} (sha256:{}), expires {expires}",
-                        file.display(),
-                        p.policy.id,
-                        p.sha256
-                    );
-                    ExitCode::SUCCESS
-                }
+            let lint = teescan::policy::lint::lint(&bytes, at);
+            for f in &lint.findings {
+                println!("{}: {}: {}", file.display(), f.severity.as_str(), f.message);
+            }
+            if lint.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
             }
         }
         PolicyCommand::Init {
