@@ -589,6 +589,7 @@ fn bundle_bodies_are_bounded_each_and_in_total() {
     std::fs::File::create(d.join("exchanges/big.body")).expect("create").set_len(8 << 20).expect("8 MiB");
     let r = teescan(["scan", d.to_str().expect("utf-8"), "--offline", "--at", AT]);
     r.assert_input_error("together are larger than");
+    assert!(!r.stderr.contains("out of memory"), "{}", r.context());
     // One body over the per-body cap.
     let d = bundle_dir("bundle_big_body", 1, "exchanges/big.body");
     std::fs::File::create(d.join("exchanges/big.body")).expect("create").set_len(20 << 20).expect("20 MiB");
