@@ -15,7 +15,7 @@
 //!   reads affirming when the scan failed;
 //! - without any submodule (nothing verifiable), one submodule `evidence` holds every check.
 //!
-//! Status (one mapping, [`status_name`], for every submodule and the top level): a required
+//! Status (one mapping, `status_name`, for every submodule and the top level): a required
 //! check failed → `contraindicated`; a required check skipped or indeterminate → `none`; all
 //! passed → `affirming`, or `warning` when a vector entry is a warning. The top-level
 //! `ear.status` maps the report's verdict the same way.
@@ -237,7 +237,7 @@ pub fn claims(report: &Report) -> Value {
             .max_by_key(|(_, s)| s.prefix.len())
             .map(|(i, _)| i)
     };
-    let owners: Vec<Option<usize>> = report.checks.iter().map(|c| owner(c)).collect();
+    let owners: Vec<Option<usize>> = report.checks.iter().map(owner).collect();
     let scan_wide: Vec<Check> =
         report.checks.iter().zip(&owners).filter(|(_, o)| o.is_none()).map(|(c, _)| c.clone()).collect();
     let mut submods = serde_json::Map::new();
