@@ -1113,53 +1113,9 @@ fn unavailable(
     Ok(report)
 }
 
-/// Read a capture directory: every `NAME.json` (with `url` and `headers`) next to `NAME.body`.
-/// A `responses/` subdirectory is used when present (the teep capture layout).
+/// Read a capture directory (`teescan::bundle::read_capture_dir`: regular files only, bounded).
 fn read_capture_dir(dir: &Path) -> Result<Vec<HttpExchange>, Error> {
-    let dir = if dir.join("responses").is_dir() {
-        dir.join("responses")
-    } else {
-        dir.to_path_buf()
-    };
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| input_error("input.read", format!("cannot read {}: {e}", dir.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "json") && p.with_extension("body").is_file()
-        })
-        .collect();
-    names.sort();
-    let mut out = Vec::new();
-    for meta_path in names {
-        let meta: serde_json::Value = serde_json::from_slice(&read_bounded(&meta_path)?)
-            .map_err(|e| input_error("input.capture", format!("{}: {e}", meta_path.display())))?;
-        let Some(url) = meta.get("url").and_then(|u| u.as_str()) else {
-            continue;
-        };
-        let mut headers = Vec::new();
-        if let Some(h) = meta.get("headers").and_then(|h| h.as_object()) {
-            for (k, v) in h {
-                match v {
-                    serde_json::Value::String(s) => headers.push((k.clone(), s.clone())),
-                    serde_json::Value::Array(a) => {
-                        headers.extend(
-                            a.iter()
-                                .filter_map(|x| x.as_str())
-                                .map(|s| (k.clone(), s.to_owned())),
-                        );
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let body = read_bounded(&meta_path.with_extension("body"))?;
-        out.push(HttpExchange {
-            url: url.to_owned(),
-            headers,
-            body,
-        });
-    }
-    Ok(out)
+    teescan::bundle::read_capture_dir(dir)
 }
 
 enum FetchFailure {
@@ -1220,37 +1176,14 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match teescan::policy::Policy::load(&bytes) {
-                Err(e) => {
-                    println!("{}: error: {e}", file.display());
-                    ExitCode::from(1)
-                }
-                Ok(p) => {
-                    let expires = p.policy.expires.0;
-                    if expires < at {
-                        println!(
-                            "{}: error: policy {:?} expired on {expires}",
-                            file.display(),
-                            p.policy.id
-                        );
-                        return ExitCode::from(1);
-                    }
-                    let days = expires.unix().saturating_sub(at.unix()) / 86_400;
-                    if days < 30 {
-                        println!(
-                            "{}: warning: policy {:?} expires in {days} days ({expires})",
-                            file.display(),
-                            p.policy.id
-                        );
-                    }
-                    println!(
-                        "{}: ok: policy {:?} (sha256:{}), expires {expires}",
-                        file.display(),
-                        p.policy.id,
-                        p.sha256
-                    );
-                    ExitCode::SUCCESS
-                }
+            let lint = teescan::policy::lint::lint(&bytes, at);
+            for f in &lint.findings {
+                println!("{}: {}: {}", file.display(), f.severity.as_str(), f.message);
+            }
+            if lint.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
             }
         }
         PolicyCommand::Init {

@@ -12,6 +12,9 @@
 //! are evidence: the bundle's own fields (nonce, recorded verdict, hashes) are the client's
 //! record, checked for consistency but never trusted over the signatures.
 
+use std::collections::HashMap;
+use std::path::Path;
+
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,6 +35,20 @@ pub const MAX_BUNDLE_LEN: usize = 64 * 1024 * 1024;
 
 /// Most exchanges a bundle may hold (a NEAR node with 8 GPUs needs about 40).
 pub const MAX_EXCHANGES: usize = 1024;
+
+/// Largest single response body of a bundle or capture directory (a NEAR 8-GPU report is about
+/// 200 KB; collateral is a few KB).
+pub const MAX_BODY_LEN: usize = 16 * 1024 * 1024;
+
+/// Largest total of the response bodies of one bundle or capture directory; a body file named by
+/// several exchanges is read once but counts once per exchange (each holds its own copy).
+pub const MAX_BODIES_TOTAL: usize = 64 * 1024 * 1024;
+
+/// Most `NAME.json` / `NAME.body` pairs read from a capture directory.
+pub const MAX_CAPTURE_FILES: usize = 4096;
+
+/// Largest `NAME.json` (URL and headers) of a capture directory.
+pub const MAX_CAPTURE_META_LEN: usize = 1024 * 1024;
 
 /// Name of the manifest inside a bundle directory.
 pub const MANIFEST_NAME: &str = "bundle.json";
@@ -328,6 +345,7 @@ impl Bundle {
         };
         let mut exchanges = Vec::with_capacity(m.exchanges.len());
         let mut mismatched = Vec::new();
+        let mut total: usize = 0;
         for (i, x) in m.exchanges.into_iter().enumerate() {
             let what = format!("exchanges[{i}]");
             let body = match (&x.body.base64, &x.body.file) {
@@ -336,6 +354,13 @@ impl Bundle {
                 (None, Some(name)) => return Err(bundle_error(format!("{what}: unsafe body file name {name:?}"))),
                 _ => return Err(bundle_error(format!("{what}: body needs exactly one of base64, file"))),
             };
+            if body.len() > MAX_BODY_LEN {
+                return Err(bundle_error(format!("{what}: body is larger than {MAX_BODY_LEN} bytes")));
+            }
+            total = total
+                .checked_add(body.len())
+                .filter(|t| *t <= MAX_BODIES_TOTAL)
+                .ok_or_else(|| bundle_error(format!("{what}: the bodies together are larger than {MAX_BODIES_TOTAL} bytes")))?;
             if sha256_hex(&body) != x.sha256.to_ascii_lowercase() {
                 mismatched.push(i);
             }
@@ -404,29 +429,147 @@ pub fn save(bundle: &Bundle, path: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Read a bundle from a directory (with `bundle.json`) or a single file; each file read is
-/// bounded by [`MAX_BUNDLE_LEN`]. Returns the bundle and the indexes of exchanges whose body does
-/// not match its recorded SHA-256.
-pub fn load(path: &std::path::Path) -> Result<(Bundle, Vec<usize>), Error> {
-    use std::io::Read as _;
-    let read = |p: &std::path::Path| -> Result<Vec<u8>, Error> {
-        let f = std::fs::File::open(p).map_err(|e| bundle_error(format!("cannot read {}: {e}", p.display())))?;
-        let mut buf = Vec::new();
-        f.take(u64::try_from(MAX_BUNDLE_LEN).unwrap_or(u64::MAX).saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| bundle_error(format!("cannot read {}: {e}", p.display())))?;
-        if buf.len() > MAX_BUNDLE_LEN {
-            return Err(bundle_error(format!("{} is larger than {MAX_BUNDLE_LEN} bytes", p.display())));
-        }
-        Ok(buf)
-    };
-    if path.is_dir() {
-        let manifest = read(&path.join(MANIFEST_NAME))?;
-        Bundle::from_manifest(&manifest, |name| read(&path.join(name)))
+/// Read a bundle from a directory (with `bundle.json`) or a single file. Only regular files are
+/// read (a FIFO, device, directory or a symlink leading out of the bundle directory is refused
+/// before it is opened); the manifest is bounded by [`MAX_BUNDLE_LEN`], each body by
+/// [`MAX_BODY_LEN`] and all bodies together by [`MAX_BODIES_TOTAL`]; a body file named by several
+/// exchanges is read once. Returns the bundle and the indexes of exchanges whose body does not
+/// match its recorded SHA-256.
+pub fn load(path: &Path) -> Result<(Bundle, Vec<usize>), Error> {
+    let meta = std::fs::metadata(path).map_err(|e| bundle_error(format!("cannot read {}: {e}", path.display())))?;
+    if meta.is_dir() {
+        let manifest = read_regular_file(Some(path), &path.join(MANIFEST_NAME), MAX_BUNDLE_LEN).map_err(to_bundle_error)?;
+        let mut seen: HashMap<String, Vec<u8>> = HashMap::new();
+        Bundle::from_manifest(&manifest, |name| {
+            if let Some(body) = seen.get(name) {
+                return Ok(body.clone());
+            }
+            let body = read_regular_file(Some(path), &path.join(name), MAX_BODY_LEN).map_err(to_bundle_error)?;
+            seen.insert(name.to_owned(), body.clone());
+            Ok(body)
+        })
     } else {
-        let bytes = read(path)?;
+        let bytes = read_regular_file(None, path, MAX_BUNDLE_LEN).map_err(to_bundle_error)?;
         Bundle::from_manifest(&bytes, |name| Err(bundle_error(format!("a single-file bundle cannot refer to file {name:?}"))))
     }
+}
+
+fn to_bundle_error(e: Error) -> Error {
+    match e {
+        Error::Input { message, .. } => bundle_error(message),
+        e => e,
+    }
+}
+
+fn read_error(message: impl Into<String>) -> Error {
+    Error::Input { code: "input.read", message: message.into() }
+}
+
+/// Read `path`, which must be a regular file of at most `max` bytes. With `within`, the file
+/// must also resolve inside that directory (a symlink leading out of it is refused). Anything
+/// but a regular file — a FIFO, a socket, a device, a directory — is refused from its metadata,
+/// without being opened (opening a FIFO blocks until a writer appears).
+pub fn read_regular_file(within: Option<&Path>, path: &Path, max: usize) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let cannot = |e: std::io::Error| read_error(format!("cannot read {shown}: {e}"));
+    let meta = std::fs::symlink_metadata(path).map_err(cannot)?;
+    let meta = if meta.file_type().is_symlink() {
+        let target = std::fs::canonicalize(path).map_err(cannot)?;
+        if let Some(dir) = within {
+            let root = std::fs::canonicalize(dir).map_err(|e| read_error(format!("cannot read {}: {e}", dir.display())))?;
+            if !target.starts_with(&root) {
+                return Err(read_error(format!("{shown} is a symlink leading out of {}: refused", dir.display())));
+            }
+        }
+        std::fs::metadata(&target).map_err(cannot)?
+    } else {
+        meta
+    };
+    if !meta.is_file() {
+        return Err(read_error(format!("{shown} is not a regular file ({}): refused unopened", kind_of(&meta.file_type()))));
+    }
+    if meta.len() > u64::try_from(max).unwrap_or(u64::MAX) {
+        return Err(Error::Input { code: "input.too_large", message: format!("{shown} is larger than {max} bytes") });
+    }
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let mut buf = Vec::new();
+    f.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1)).read_to_end(&mut buf).map_err(cannot)?;
+    if buf.len() > max {
+        return Err(Error::Input { code: "input.too_large", message: format!("{shown} is larger than {max} bytes") });
+    }
+    Ok(buf)
+}
+
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Read a capture directory: every `NAME.json` (with `url` and `headers`) next to `NAME.body`
+/// (a `responses/` subdirectory is used when present: the teep capture layout). The same rules
+/// as a bundle directory: regular files only, refused unopened otherwise; each body at most
+/// [`MAX_BODY_LEN`], all together at most [`MAX_BODIES_TOTAL`]; at most [`MAX_CAPTURE_FILES`]
+/// pairs. A `NAME.json` without `url` is skipped.
+pub fn read_capture_dir(dir: &Path) -> Result<Vec<HttpExchange>, Error> {
+    let responses = dir.join("responses");
+    let dir = if std::fs::metadata(&responses).is_ok_and(|m| m.is_dir()) { responses } else { dir.to_path_buf() };
+    let mut names: Vec<std::path::PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| read_error(format!("cannot read {}: {e}", dir.display())))? {
+        let p = entry.map_err(|e| read_error(format!("cannot read {}: {e}", dir.display())))?.path();
+        if p.extension().is_some_and(|x| x == "json") && std::fs::symlink_metadata(p.with_extension("body")).is_ok() {
+            names.push(p);
+            if names.len() > MAX_CAPTURE_FILES {
+                return Err(Error::Input { code: "input.too_large", message: format!("{} has more than {MAX_CAPTURE_FILES} captured responses", dir.display()) });
+            }
+        }
+    }
+    names.sort();
+    let mut out = Vec::new();
+    let mut total: usize = 0;
+    for meta_path in names {
+        let text = read_regular_file(Some(&dir), &meta_path, MAX_CAPTURE_META_LEN)?;
+        let meta: serde_json::Value = serde_json::from_slice(&text)
+            .map_err(|e| Error::Input { code: "input.capture", message: format!("{}: {e}", meta_path.display()) })?;
+        let Some(url) = meta.get("url").and_then(|u| u.as_str()) else {
+            continue;
+        };
+        let body = read_regular_file(Some(&dir), &meta_path.with_extension("body"), MAX_BODY_LEN)?;
+        total = total.checked_add(body.len()).filter(|t| *t <= MAX_BODIES_TOTAL).ok_or_else(|| Error::Input {
+            code: "input.too_large",
+            message: format!("{}: the response bodies together are larger than {MAX_BODIES_TOTAL} bytes", dir.display()),
+        })?;
+        let mut headers = Vec::new();
+        if let Some(h) = meta.get("headers").and_then(|h| h.as_object()) {
+            for (k, v) in h {
+                match v {
+                    serde_json::Value::String(s) => headers.push((k.clone(), s.clone())),
+                    serde_json::Value::Array(a) => {
+                        headers.extend(a.iter().filter_map(|x| x.as_str()).map(|s| (k.clone(), s.to_owned())));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out.push(HttpExchange { url: url.to_owned(), headers, body });
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,9 @@
 //! | quote lengths past the end | `quote_lengths_pointing_past_the_end` | 2 |
 //! | 1,000-certificate chain | `thousand_certificate_chain` | 2 (over the 16-certificate limit; 5 of them: 1) |
 //! | JWKS with 10,000 keys | `jwks_with_ten_thousand_keys` | 1 (2 for a 24 MB JWKS: over the 4 MiB file limit) |
+//! | FIFO / escaping symlink in a bundle's `exchanges/` | `fifo_or_escaping_symlink_in_a_bundle_is_refused_unopened` | 2 |
+//! | FIFO in a `--collateral` capture directory | `fifo_in_a_collateral_capture_dir_is_refused_unopened` | 2 |
+//! | 1,024 bundle entries naming one 8 MiB body; one 20 MiB body | `bundle_bodies_are_bounded_each_and_in_total` | 2 |
 #![cfg(feature = "cli")]
 
 #[path = "support/corpus.rs"]
@@ -514,4 +517,82 @@ fn duplicate_keys_in_gpu_evidence_lists_are_refused() {
     let r = scan_file(&write(&d, "object.json", wrapped.as_bytes()));
     r.assert_input_error("duplicate key \"nonce\"");
     assert!(r.stderr.contains("error[input.json]") && !r.stderr.contains("provider report"), "{}", r.context());
+}
+
+// ---- Bundle and capture directories -----------------------------------------------------------
+
+/// `mkfifo PATH` (std has no FIFO constructor; no `nix`).
+fn mkfifo(path: &Path) {
+    let st = Command::new("mkfifo").arg(path).status().expect("run mkfifo");
+    assert!(st.success(), "mkfifo {}", path.display());
+}
+
+/// A bundle directory whose exchanges all name body `file` (created by the caller).
+fn bundle_dir(name: &str, entries: usize, file: &str) -> PathBuf {
+    let d = scratch(name);
+    std::fs::create_dir_all(d.join("exchanges")).expect("mkdir exchanges");
+    let exchange = serde_json::json!({
+        "role": "pcs", "method": "GET", "url": "https://api.trustedservices.intel.com/x", "status": 200,
+        "headers": [], "body": { "file": file }, "sha256": "00".repeat(32), "origin": "network",
+    });
+    let mut exchanges = vec![exchange; entries];
+    if let Some(first) = exchanges.first_mut() {
+        first["role"] = serde_json::json!("attestation");
+    }
+    let manifest = serde_json::json!({
+        "format": "teescan.bundle/v1", "tool": "teescan test", "scanned_at": AT,
+        "target": { "url": "https://example.invalid", "provider": "near" },
+        "nonce": "11".repeat(32), "nonce_source": "caller", "exchanges": exchanges,
+        "trust": { "intel_root_sha256": "00".repeat(32), "test_root": false },
+    });
+    std::fs::write(d.join("bundle.json"), serde_json::to_vec(&manifest).expect("manifest")).expect("write manifest");
+    d
+}
+
+#[test]
+fn fifo_or_escaping_symlink_in_a_bundle_is_refused_unopened() {
+    let d = bundle_dir("bundle_fifo", 1, "exchanges/000-attestation.body");
+    mkfifo(&d.join("exchanges/000-attestation.body"));
+    let r = teescan(["scan", d.to_str().expect("utf-8"), "--offline", "--at", AT]);
+    r.assert_input_error("not a regular file");
+    assert!(r.elapsed < Duration::from_secs(10), "refused without opening the FIFO: {:?}", r.elapsed);
+    // The manifest itself as a FIFO: not taken for a bundle (nor opened), an input error.
+    let d = scratch("bundle_fifo_manifest");
+    mkfifo(&d.join("bundle.json"));
+    let r = teescan(["scan", d.to_str().expect("utf-8"), "--offline", "--at", AT]);
+    r.assert_input_error("");
+    assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+    // A body that is a symlink to a file outside the bundle.
+    let d = bundle_dir("bundle_symlink", 1, "exchanges/000-attestation.body");
+    std::os::unix::fs::symlink(crate_dir().join("fixtures/testpki/quote.bin"), d.join("exchanges/000-attestation.body")).expect("symlink");
+    teescan(["scan", d.to_str().expect("utf-8"), "--offline", "--at", AT]).assert_input_error("leading out");
+}
+
+#[test]
+fn fifo_in_a_collateral_capture_dir_is_refused_unopened() {
+    for fifo in ["0001_pcs.json", "0001_pcs.body"] {
+        let d = scratch(&format!("capture_fifo_{fifo}"));
+        let other = if fifo.ends_with(".json") { "0001_pcs.body" } else { "0001_pcs.json" };
+        write(&d, other, br#"{"url": "https://api.trustedservices.intel.com/tdx/certification/v4/tcb", "headers": {}}"#);
+        mkfifo(&d.join(fifo));
+        let r = teescan(["scan", "fixtures/testpki/quote.bin", "--collateral", d.to_str().expect("utf-8"), "--offline", "--at", AT]);
+        r.assert_input_error("not a regular file");
+        assert!(r.elapsed < Duration::from_secs(10), "{fifo}: refused without opening the FIFO: {:?}", r.elapsed);
+    }
+}
+
+#[test]
+fn bundle_bodies_are_bounded_each_and_in_total() {
+    // 1,024 exchanges naming one 8 MiB body: 8 GiB if each were read and kept (the address-space
+    // limit kills that); read once, the total cap refuses the bundle.
+    let d = bundle_dir("bundle_shared_body", 1024, "exchanges/big.body");
+    std::fs::File::create(d.join("exchanges/big.body")).expect("create").set_len(8 << 20).expect("8 MiB");
+    let r = teescan(["scan", d.to_str().expect("utf-8"), "--offline", "--at", AT]);
+    r.assert_input_error("together are larger than");
+    assert!(!r.stderr.contains("out of memory"), "{}", r.context());
+    // One body over the per-body cap.
+    let d = bundle_dir("bundle_big_body", 1, "exchanges/big.body");
+    std::fs::File::create(d.join("exchanges/big.body")).expect("create").set_len(20 << 20).expect("20 MiB");
+    let r = teescan(["scan", d.to_str().expect("utf-8"), "--offline", "--at", AT]);
+    r.assert_input_error("larger than 16777216");
 }

@@ -1,7 +1,8 @@
 //! Policies against real evidence: every provider quote passes its shipped policy at its pinned
 //! time; changing any one pinned value makes that check, and only that check, fail; and the
 //! fail-open regressions of the field (misspelt key, empty allowlist, absent field, expired
-//! policy, OutOfDate TCB, silent-about-debug) all fail closed.
+//! policy, OutOfDate TCB, silent-about-debug) all fail closed. Validation is one function for
+//! every TDX section (`[tdx]`, `[gateway.tdx]`) and `policy lint` uses the same load.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -194,7 +195,7 @@ fn a_rule_for_a_field_the_evidence_lacks_fails() {
     assert_eq!(r.verdict, Verdict::Fail);
     assert_eq!(failures(&r), vec!["policy.tdx.td.mr_service_td"]);
     // A report_data binding scheme cannot be met by a bare quote.
-    let p = Policy::parse(&format!("{HEADER}[tdx.td]\nreport_data = {{ scheme = \"nearai-signing-address\" }}\n")).unwrap();
+    let p = Policy::parse(&format!("{HEADER}[tdx.td]\nreport_data = {{ scheme = \"signing-address-tls\" }}\n")).unwrap();
     assert_eq!(failures(&scan(&e, p, AT)), vec!["policy.tdx.td.report_data"]);
     // A TCB rule when the DCAP appraisal did not complete (collateral expired): fails too.
     let p = Policy::parse(&format!("{HEADER}[tdx.tcb]\nmin_tcb_evaluation_data_number = 1\n")).unwrap();
@@ -288,4 +289,87 @@ fn shipped_policies_never_leave_gpu_measurements_unappraised() {
         assert!(g.rim == Requirement::Required || g.nras == Requirement::Required, "{name}: GPU measurements appraised by neither RIM nor NRAS");
     }
     assert!(seen >= 7 && with_gpu >= 5, "{seen} policies, {with_gpu} with [gpu]");
+}
+
+// ---- One validation for every section; lint uses the same load --------------------------------
+
+/// Load errors, and the same error from `policy lint`.
+fn refused(text: &str) -> String {
+    let e = Policy::parse(text).expect_err("must be refused at load").to_string();
+    let lint = teescan::policy::lint::lint(text.as_bytes(), Timestamp::parse_rfc3339(AT).unwrap());
+    assert!(!lint.is_clean(), "lint must report the load error for:\n{text}");
+    assert_eq!(lint.findings[0].message, e, "lint reports the load error itself");
+    e
+}
+
+/// A valid `[gateway.tdx]` preamble: a top-level `[tdx.tcb]` rule and the gateway header.
+fn with_gateway(body: &str) -> String {
+    format!("{HEADER}[tdx.tcb]\n{body}")
+}
+
+#[test]
+fn zero_mask_is_refused_in_every_tdx_section() {
+    for (section, text) in [
+        ("tdx.td", format!("{HEADER}[tdx.td]\nxfam = {{ value = \"0x0\", mask = \"0x0\" }}\n")),
+        ("gateway.tdx.td", with_gateway("[gateway.tdx.td]\nxfam = { value = \"0x0\", mask = \"0x0\" }\n")),
+        ("gateway.tdx.td", with_gateway("[gateway.tdx.td]\ntd_attributes = { value = \"0x0\", mask = \"0x0\" }\n")),
+    ] {
+        let e = refused(&text);
+        assert!(e.starts_with(&format!("{section}.")) && e.contains("mask is 0"), "{e}");
+    }
+    let e = refused(&with_gateway("[gateway.tdx.td]\nxfam = { value = \"0x3\", mask = \"0x1\" }\n"));
+    assert!(e.starts_with("gateway.tdx.td.xfam") && e.contains("outside mask"), "{e}");
+}
+
+#[test]
+fn unknown_or_miscased_binding_scheme_is_a_load_error_in_every_tdx_section() {
+    for scheme in ["SIGNING-ADDRESS-TLS", "nearai-signing-address", "signing_address_tls"] {
+        let rule = format!("report_data = {{ scheme = \"{scheme}\" }}\n");
+        let e = refused(&format!("{HEADER}[tdx.td]\n{rule}"));
+        assert!(e.starts_with("tdx.td.report_data.scheme") && e.contains("unknown binding scheme"), "{e}");
+        let e = refused(&with_gateway(&format!("[gateway.tdx.td]\n{rule}")));
+        assert!(e.starts_with("gateway.tdx.td.report_data.scheme") && e.contains("unknown binding scheme"), "{e}");
+    }
+    for scheme in ["padded-signing-address", "chutes-e2e", "signing-address-tls", "tinfoil-v3"] {
+        Policy::parse(&format!("{HEADER}[tdx.td]\nreport_data = {{ scheme = \"{scheme}\" }}\n")).unwrap();
+    }
+}
+
+#[test]
+fn an_empty_tdx_section_is_a_load_error() {
+    let e = refused(&format!("{HEADER}[tdx]\n"));
+    assert!(e.starts_with("tdx:") && e.contains("checks nothing"), "{e}");
+    let e = refused(&format!("{HEADER}[gpu]\n[tdx]\n"));
+    assert!(e.starts_with("tdx:"), "{e}");
+    let e = refused(&with_gateway("[gateway.tdx]\n"));
+    assert!(e.starts_with("gateway.tdx:") && e.contains("checks nothing"), "{e}");
+    // JSON policies go through the same validation.
+    let e = refused(r#"{"schema": "teescan.policy/v1", "id": "t", "expires": "2027-01-01T00:00:00Z", "tdx": {}}"#);
+    assert!(e.starts_with("tdx:"), "{e}");
+    // A section with a rule table (even one relying on the defaults) is a requirement.
+    Policy::parse(&format!("{HEADER}[tdx.tcb]\n")).unwrap();
+    Policy::parse(&with_gateway("[gateway.tdx.td]\nallow_debug = false\n")).unwrap();
+}
+
+#[test]
+fn every_shipped_policy_loads_and_lints_clean() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(crate_path("policies"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.push(crate_path("fixtures/testpki/policy.toml"));
+    assert!(files.len() >= 8, "{files:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        Policy::load(&bytes).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let lint = teescan::policy::lint::lint(&bytes, Timestamp::parse_rfc3339("2026-01-15T00:00:00Z").unwrap());
+        assert!(lint.is_clean(), "{}: {:?}", f.display(), lint.findings);
+        assert!(
+            lint.findings.iter().all(|x| x.severity == teescan::policy::lint::Severity::Ok),
+            "{}: {:?}",
+            f.display(),
+            lint.findings
+        );
+    }
 }

@@ -7,13 +7,18 @@
 //! - a rule whose field the evidence lacks fails.
 //!
 //! Sections: `[tdx.tcb]` (collateral and TCB appraisal) and `[tdx.td]` (the TD's measurements
-//! and attributes); `[gpu]`, `[gateway.tdx]`, and `[keys]` (client-facing keys of provider
-//! reports that must be bound to each layer's quote). Later sections (`[gpu]`, `[provider]`) are added as new optional tables, so
-//! existing policies keep their meaning; a policy naming a section this version does not know is
-//! rejected rather than half-applied.
+//! and attributes); `[gateway.tdx]` holds the same rules for a gateway layer and is validated by
+//! the same function (`validate_tdx_section`): a TDX section without a rule table is an error
+//! (an empty section reads as a requirement but checks nothing), masks must be non-zero and
+//! cover their value, and a `report_data` scheme must be a known, exactly spelt name. `[gpu]` holds
+//! the GPU rules; `[keys]` the client-facing keys of provider reports that must be bound to each
+//! layer's quote. Later sections are added as new optional tables, so existing policies keep
+//! their meaning; a policy naming a section this version does not know is rejected rather than
+//! half-applied. [`lint`] adds the review-time rules (expiry) on top of the same load.
 
 pub mod eval;
 pub mod init;
+pub mod lint;
 
 use std::fmt;
 
@@ -592,7 +597,20 @@ impl Policy {
         Ok(LoadedPolicy { policy, sha256 })
     }
 
-    /// Checks the schema cannot express.
+    /// Every TDX rule section with its dotted path: `[tdx]`, and `[gateway.tdx]` for the gateway
+    /// layer. A new layer section is added here, and is then validated like the others.
+    pub fn tdx_sections(&self) -> Vec<(&'static str, &TdxPolicy)> {
+        let mut out = Vec::new();
+        if let Some(t) = &self.tdx {
+            out.push(("tdx", t));
+        }
+        if let Some(g) = &self.gateway {
+            out.push(("gateway.tdx", &g.tdx));
+        }
+        out
+    }
+
+    /// Checks the schema cannot express (the same for a scan's policy load and `policy lint`).
     fn validate(&self) -> Result<(), PolicyError> {
         if self.schema != POLICY_SCHEMA {
             return Err(PolicyError::Invalid {
@@ -631,31 +649,8 @@ impl Policy {
                 });
             }
         }
-        if let Some(td) = self.tdx.as_ref().and_then(|t| t.td.as_ref()) {
-            for (name, m) in [("tdx.td.td_attributes", td.td_attributes), ("tdx.td.xfam", td.xfam)] {
-                if let Some(m) = m {
-                    if m.mask == 0 {
-                        return Err(PolicyError::Invalid {
-                            path: name.to_owned(),
-                            reason: "mask is 0, which compares nothing; omit the rule to accept any value".to_owned(),
-                        });
-                    }
-                    if m.value & !m.mask != 0 {
-                        return Err(PolicyError::Invalid {
-                            path: name.to_owned(),
-                            reason: format!("value 0x{:016x} has bits outside mask 0x{:016x}", m.value, m.mask),
-                        });
-                    }
-                }
-            }
-            if let Some(ReportDataRule::Scheme(s)) = &td.report_data {
-                if s.trim().is_empty() {
-                    return Err(PolicyError::Invalid {
-                        path: "tdx.td.report_data.scheme".to_owned(),
-                        reason: "must name a scheme".to_owned(),
-                    });
-                }
-            }
+        for (path, section) in self.tdx_sections() {
+            validate_tdx_section(path, section)?;
         }
         Ok(())
     }
@@ -664,6 +659,56 @@ impl Policy {
     pub fn json_schema() -> serde_json::Value {
         serde_json::to_value(schemars::schema_for!(Policy)).unwrap_or_default()
     }
+}
+
+fn invalid(path: impl Into<String>, reason: impl Into<String>) -> PolicyError {
+    PolicyError::Invalid { path: path.into(), reason: reason.into() }
+}
+
+/// The one validation of a TDX rule section (`[tdx]`, `[gateway.tdx]`, …), `path` its dotted
+/// name: the section must hold a rule table; masks must compare something and cover their
+/// value; a `report_data` scheme must be one teescan knows (names are case-sensitive).
+fn validate_tdx_section(path: &str, section: &TdxPolicy) -> Result<(), PolicyError> {
+    if section.tcb.is_none() && section.td.is_none() {
+        return Err(invalid(
+            path,
+            format!(
+                "the section has no rule: an empty section reads as a requirement but checks nothing; add [{path}.tcb] and/or [{path}.td], or remove it"
+            ),
+        ));
+    }
+    let Some(td) = &section.td else {
+        return Ok(());
+    };
+    for (name, m) in [("td_attributes", td.td_attributes), ("xfam", td.xfam)] {
+        let Some(m) = m else { continue };
+        if m.mask == 0 {
+            return Err(invalid(
+                format!("{path}.td.{name}"),
+                "mask is 0, which compares nothing; omit the rule to accept any value",
+            ));
+        }
+        if m.value & !m.mask != 0 {
+            return Err(invalid(
+                format!("{path}.td.{name}"),
+                format!("value 0x{:016x} has bits outside mask 0x{:016x}", m.value, m.mask),
+            ));
+        }
+    }
+    if let Some(ReportDataRule::Scheme(s)) = &td.report_data {
+        use crate::provider::binding::Scheme;
+        if s.trim().is_empty() {
+            return Err(invalid(format!("{path}.td.report_data.scheme"), "must name a scheme"));
+        }
+        if Scheme::from_name(s).is_none() {
+            let known = [Scheme::PaddedSigningAddress, Scheme::ChutesE2e, Scheme::SigningAddressTls, Scheme::TinfoilV3].map(Scheme::name);
+            return Err(invalid(
+                format!("{path}.td.report_data.scheme"),
+                format!("unknown binding scheme {s:?} (known, case-sensitive: {})", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
