@@ -86,9 +86,13 @@ fn near_direct_ear_has_an_affirming_submodule_for_the_node_and_each_gpu() {
     assert_eq!(r.verdict, Verdict::Pass);
     let mut want: Vec<String> = (0..8).map(|i| format!("node.gpu{i}")).collect();
     want.insert(0, "node".to_owned());
+    // The compose manager's own quote (NEAR's `compose_manager_attestation`) is a layer too.
+    want.push("node.compose_manager".to_owned());
     want.sort();
     let got = statuses(&e);
-    assert_eq!(got.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), want);
+    let mut names = got.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    names.sort();
+    assert_eq!(names, want);
     assert!(got.iter().all(|(_, s)| s == "affirming"), "{got:?}");
     assert_eq!(e["ear.status"], "affirming");
     let node = &e["submods"]["node"]["ear.trustworthiness-vector"];
@@ -152,6 +156,6 @@ fn a_scan_wide_problem_caps_every_submodule() {
     assert_eq!(r.verdict, Verdict::Indeterminate);
     assert_eq!(e["ear.status"], "none");
     let got = statuses(&e);
-    assert_eq!(got.len(), 9);
+    assert_eq!(got.len(), 10, "node, its compose manager and 8 GPUs");
     assert!(got.iter().all(|(_, s)| s == "none"), "{got:?}");
 }
