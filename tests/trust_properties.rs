@@ -54,6 +54,14 @@ const KNOWN_VIOLATIONS: &[(&str, &str)] = &[
     ("anchor", "anchor nvidia.nras.x5c"),
     ("anchor", "anchor nvidia.ocsp.responder"),
     ("anchor", "anchor nvidia.ocsp.signature"),
+    // Monotonicity: without a policy, dropping a layer's whole GPU evidence removes its
+    // indeterminate RIM/OCSP checks and the verdict rises to PASS (a GPU node whose GPUs are not
+    // presented should never pass better than one whose GPUs are).
+    ("neardirect:none", "remove $.nvidia_payload"),
+    ("nearcloud:none", "remove $.model_attestations[0].nvidia_payload"),
+    ("venice:none", "remove $.nvidia_payload"),
+    ("tinfoil_direct:none", "remove $.gpu"),
+    ("tinfoil_direct:none", "remove $.gpu.evidences"),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -301,9 +309,7 @@ fn scan_capture(cap: &Loaded, inputs: &Inputs, policy: Option<&str>) -> Outcome 
     let last = stdout
         .lines()
         .chain(stderr.lines())
-        .filter(|l| !l.trim().is_empty())
-        .filter(|l| l.starts_with("verdict:") || l.starts_with("teescan: error"))
-        .last()
+        .rfind(|l| l.starts_with("verdict:") || l.starts_with("teescan: error"))
         .unwrap_or("")
         .to_owned();
     match status.code() {
@@ -370,6 +376,8 @@ fn check_against_known(kind: &str, found: &BTreeSet<(String, String)>, detail: &
 // ---------------------------------------------------------------------------------------------
 // 1. Monotonicity.
 
+/// Measured on this commit (debug build, 2 workers): 2,374 scans, 720 s wall on a 2-core machine
+/// shared with other jobs (load ~12); ~0.12 s CPU per scan, i.e. ~2.5 min on 2 idle cores.
 /// Captures whose full enumeration has more removals than this are sampled (see
 /// [`json_spans::Sampling`]): the three NEAR captures (~1,400 removals each in full, 200 KB
 /// bodies) are; Phala/RedPill (193), Chutes (150) and both Tinfoil captures are enumerated in
@@ -518,7 +526,7 @@ fn slot_value(cap: &Loaded, path: &str) -> Value {
 }
 
 fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn quote_bytes(v: &Value) -> Vec<u8> {
@@ -542,11 +550,12 @@ fn gpu_items(v: &Value) -> Value {
 
 /// The donor piece written in the target slot's own representation (JSON text), or `None` when
 /// it equals what the target already holds (not a substitution).
-fn converted(piece: Piece, target: &Value, donor: &Value) -> Option<String> {
+/// `force`: convert even an equal piece (the control that the conversion keeps a report valid).
+fn converted(piece: Piece, target: &Value, donor: &Value, force: bool) -> Option<String> {
     let out: Value = match piece {
         Piece::Quote => {
             let (t, d) = (quote_bytes(target), quote_bytes(donor));
-            if t == d {
+            if t == d && !force {
                 return None;
             }
             if is_hex(target.as_str().expect("quote")) {
@@ -560,7 +569,7 @@ fn converted(piece: Piece, target: &Value, donor: &Value) -> Option<String> {
                 Value::String(s) => serde_json::from_str::<Value>(s).expect("event_log JSON"),
                 other => other.clone(),
             };
-            if events(target) == events(donor) {
+            if events(target) == events(donor) && !force {
                 return None;
             }
             match target {
@@ -570,7 +579,7 @@ fn converted(piece: Piece, target: &Value, donor: &Value) -> Option<String> {
         }
         Piece::Gpu => {
             let items = gpu_items(donor);
-            if gpu_items(target) == items {
+            if gpu_items(target) == items && !force {
                 return None;
             }
             match target {
@@ -589,7 +598,7 @@ fn converted(piece: Piece, target: &Value, donor: &Value) -> Option<String> {
             }
         }
         Piece::Info | Piece::Layer => {
-            if target == donor {
+            if target == donor && !force {
                 return None;
             }
             donor.clone()
@@ -627,6 +636,30 @@ fn swapping_evidence_between_captures_never_passes() {
     // (target, policy, case, inputs)
     let mut jobs: Vec<(&Loaded, Option<&'static str>, String, Inputs)> = Vec::new();
     let mut cases: Vec<(&Loaded, String, Inputs)> = Vec::new();
+    let put = |target: &Loaded, path: &str, text: String| -> Vec<u8> {
+        let report = if path == "$" {
+            text
+        } else {
+            json_spans::replace(std::str::from_utf8(&target.report).expect("UTF-8"), path, &text).expect("replace")
+        };
+        report.into_bytes()
+    };
+    // Control: every slot of a passing capture rewritten with its own piece through the same
+    // conversion still passes (so a FAIL below is the substitution's doing, not the rewrite's).
+    let mut controls = Vec::new();
+    for (tl, piece, tpath) in SLOTS {
+        let target = by_label(tl);
+        if target.cap.baseline.0 == 0 {
+            let tval = slot_value(target, tpath);
+            let text = converted(*piece, &tval, &tval, true).expect("forced");
+            controls.push((target, format!("{} {tpath}", piece.name()), Inputs { report: put(target, tpath, text), ..target.inputs() }));
+        }
+    }
+    let control_out = run_parallel(&controls, |(cap, _, inputs)| scan_capture(cap, inputs, Some(cap.cap.policy)));
+    for ((cap, what, _), out) in controls.iter().zip(&control_out) {
+        assert!(matches!(out, Outcome::Exited { code: 0, .. }), "control {}:{what} rewritten with itself: {out:?}", cap.cap.label);
+    }
+    assert!(controls.len() >= 10, "{} controls", controls.len());
     for (tl, piece, tpath) in SLOTS {
         let target = by_label(tl);
         let tval = slot_value(target, tpath);
@@ -635,14 +668,9 @@ fn swapping_evidence_between_captures_never_passes() {
                 continue;
             }
             let donor = by_label(dl);
-            let Some(text) = converted(*piece, &tval, &slot_value(donor, dpath)) else { continue };
-            let report = if *tpath == "$" {
-                text
-            } else {
-                json_spans::replace(std::str::from_utf8(&target.report).expect("UTF-8"), tpath, &text).expect("replace")
-            };
+            let Some(text) = converted(*piece, &tval, &slot_value(donor, dpath), false) else { continue };
             let case = format!("swap {} {tpath} <- {dl} {dpath}", piece.name());
-            cases.push((target, case, Inputs { report: report.into_bytes(), ..target.inputs() }));
+            cases.push((target, case, Inputs { report: put(target, tpath, text), ..target.inputs() }));
         }
     }
     for target in &caps {
