@@ -376,8 +376,8 @@ fn check_against_known(kind: &str, found: &BTreeSet<(String, String)>, detail: &
 // ---------------------------------------------------------------------------------------------
 // 1. Monotonicity.
 
-/// Measured on this commit (debug build, 2 workers): 2,374 scans, 720 s wall on a 2-core machine
-/// shared with other jobs (load ~12); ~0.12 s CPU per scan, i.e. ~2.5 min on 2 idle cores.
+/// Measured on this commit (debug build, 2 workers): 2,374 scans, 385–720 s wall on a 2-core
+/// machine shared with other jobs (load 6–12); ~0.12 s CPU per scan, i.e. ~2.5 min on 2 idle cores.
 /// Captures whose full enumeration has more removals than this are sampled (see
 /// [`json_spans::Sampling`]): the three NEAR captures (~1,400 removals each in full, 200 KB
 /// bodies) are; Phala/RedPill (193), Chutes (150) and both Tinfoil captures are enumerated in
