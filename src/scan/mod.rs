@@ -1,0 +1,352 @@
+//! The one scan entry point: evidence detected from bytes, the collateral gathered for it, and a
+//! [`Scanner`] (time, policy, anchors, nonce, cache) that turns both into a [`Report`].
+//!
+//! Every entry point — the CLI, a batch, a saved bundle, a live scan, an embedder — reads its
+//! input into an [`Evidence`], gathers a [`Collateral`] (files, a capture directory, a cache or a
+//! fetch), and calls [`Scanner::scan`]. Nothing here does I/O except [`Collateral::add_capture_dir`],
+//! which reads a directory of saved HTTP exchanges with the bundle reader's limits.
+//!
+//! ```no_run
+//! use teescan::scan::{Collateral, Evidence, Scanner};
+//! use teescan::time::Timestamp;
+//! # fn main() -> Result<(), teescan::Error> {
+//! let body = std::fs::read("report.json").unwrap();
+//! let evidence = Evidence::detect(&body)?;
+//! let mut collateral = Collateral::default();
+//! collateral.add_capture_dir(std::path::Path::new("capture/"), &evidence)?;
+//! let policy = teescan::policy::Policy::load(&std::fs::read("policies/nearai.toml").unwrap()).unwrap();
+//! let scanner = Scanner::new(Timestamp::parse_rfc3339("2026-06-29T02:06:40Z")?)
+//!     .with_policy(policy)
+//!     .with_nonce([0u8; 32]);
+//! let report = scanner.scan(&evidence, &collateral)?;
+//! println!("{}", report.verdict.label());
+//! # Ok(()) }
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::nvidia::evidence::{decode_report, parse_evidence_list, EvidenceList, GpuEvidence};
+use crate::nvidia::verify::GpuCollateral;
+use crate::policy::LoadedPolicy;
+use crate::provider::scan::SignedResponse;
+use crate::provider::{ProviderError, ProviderReport};
+use crate::report::{Check, InputInfo, PolicyInfo, Report, Status};
+use crate::tdx::collateral::{CollateralError, HttpExchange, PcsResponses};
+use crate::tdx::quote::PckHint;
+use crate::time::Timestamp;
+use crate::{Error, ScanOptions};
+
+/// What a scan verifies, recognised from its bytes.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Evidence {
+    /// A bare TDX quote (raw, hex or base64).
+    Quote(Vec<u8>),
+    /// A TDX quote with the evidence of the GPUs it claims (one node).
+    Node {
+        /// The quote (raw, hex or base64).
+        quote: Vec<u8>,
+        /// The GPUs' evidence.
+        gpu: EvidenceList,
+    },
+    /// NVIDIA GPU / NVSwitch evidence. `raw`: given as one raw SPDM report with its chain.
+    Gpu {
+        /// The evidence.
+        list: EvidenceList,
+        /// Whether it was a raw report (not a JSON evidence list).
+        raw: bool,
+    },
+    /// A provider attestation report (NEAR AI, NEAR cloud, resellers, Chutes, Tinfoil).
+    Provider(Box<ProviderReport>),
+    /// A provider report of a recognised format whose evidence this version cannot verify
+    /// (e.g. AMD SEV-SNP): scanned as indeterminate, never as a pass.
+    Unsupported {
+        /// Why.
+        reason: String,
+        /// SHA-256 of the document (lower hex).
+        sha256: String,
+    },
+}
+
+/// The kind of an [`Evidence`], for deciding which flags and collateral apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A bare TDX quote.
+    Quote,
+    /// A quote with its GPUs.
+    Node,
+    /// A GPU evidence list (JSON).
+    GpuList,
+    /// A raw GPU report with its chain.
+    GpuRaw,
+    /// A provider report; `gpu`: some layer carries GPU evidence.
+    Provider {
+        /// Whether some layer carries GPU evidence.
+        gpu: bool,
+    },
+}
+
+const SUPPORTED: &str = "supported inputs are a TDX quote (binary, hex, base64), an NVIDIA evidence list ({arch, nonce, evidence_list:[{certificate, evidence}]} or [{certificate, evidence}]), a raw NVIDIA report with --cert-chain, provider reports (NEAR AI / dstack, NEAR cloud, Venice, Chutes, Tinfoil v3) and teescan bundles";
+
+fn input_error(code: &'static str, message: impl Into<String>) -> Error {
+    Error::Input { code, message: message.into() }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+impl Evidence {
+    /// Recognise `bytes`: a provider report, a GPU evidence list, or a TDX quote (in that order;
+    /// JSON that is neither a known provider format nor GPU evidence is an error). A raw GPU
+    /// report needs its certificate chain: see [`Evidence::raw_gpu_report`].
+    pub fn detect(bytes: &[u8]) -> Result<Evidence, Error> {
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'{') {
+            match crate::provider::parse(bytes) {
+                Ok(report) => return Ok(Evidence::Provider(Box::new(report))),
+                Err(ProviderError::Unknown(_)) => {}
+                Err(ProviderError::Unsupported(reason)) => return Ok(Evidence::Unsupported { reason, sha256: sha256_hex(bytes) }),
+                Err(e @ ProviderError::Json(_)) => return Err(input_error("input.json", e.to_string())),
+                Err(e) => return Err(input_error("input.provider", e.to_string())),
+            }
+        }
+        if matches!(first, Some(b'{' | b'[' | b'"')) {
+            return parse_evidence_list(bytes).map(|list| Evidence::Gpu { list, raw: false }).map_err(|e| {
+                if bytes.windows(10).any(|w| w == b"\"evidence\"" || w.starts_with(b"\"evidence_")) {
+                    input_error(e.code(), format!("GPU evidence JSON: {e}"))
+                } else {
+                    input_error("input.format", format!("unrecognised JSON document: {SUPPORTED}"))
+                }
+            });
+        }
+        if Self::is_raw_gpu_report(bytes) {
+            return Err(input_error("input.usage", "a raw GPU report needs its certificate chain: --cert-chain PEM"));
+        }
+        crate::parse_tdx_quote(bytes)?;
+        Ok(Evidence::Quote(bytes.to_vec()))
+    }
+
+    /// Whether `bytes` is a raw NVIDIA SPDM report (binary, hex or base64).
+    pub fn is_raw_gpu_report(bytes: &[u8]) -> bool {
+        decode_report(bytes).ok().is_some_and(|(b, _)| b.starts_with(&[0x11, 0xE0]))
+    }
+
+    /// One raw SPDM report with its PEM certificate chain (leaf first).
+    pub fn raw_gpu_report(report: &[u8], chain_pem: &[u8]) -> Result<Evidence, Error> {
+        let report = decode_report(report)
+            .ok()
+            .map(|(b, _)| b)
+            .filter(|b| b.starts_with(&[0x11, 0xE0]))
+            .ok_or_else(|| input_error("input.format", "not a raw NVIDIA SPDM report"))?;
+        let cert_chain: Vec<Vec<u8>> = pem::parse_many(chain_pem)
+            .map_err(|e| input_error("input.cert_chain", e.to_string()))?
+            .into_iter()
+            .map(pem::Pem::into_contents)
+            .collect();
+        if cert_chain.is_empty() {
+            return Err(input_error("input.cert_chain", "no PEM certificates"));
+        }
+        let max = crate::nvidia::evidence::MAX_CHAIN_CERTS;
+        if cert_chain.len() > max {
+            return Err(input_error("input.cert_chain", format!("{} certificates, more than the limit {max}", cert_chain.len())));
+        }
+        let item = GpuEvidence { report, cert_chain, arch_hint: None, nonce_hint: None, driver_version_hint: None, vbios_version_hint: None };
+        Ok(Evidence::Gpu { list: EvidenceList { arch_hint: None, nonce_hint: None, items: vec![item] }, raw: true })
+    }
+
+    /// Add GPU evidence: a quote becomes a node; GPU evidence grows. Provider reports carry
+    /// their own GPU evidence: adding more is a usage error.
+    pub fn with_gpu(self, extra: EvidenceList) -> Result<Evidence, Error> {
+        match self {
+            Evidence::Quote(quote) => Ok(Evidence::Node { quote, gpu: extra }),
+            Evidence::Node { quote, mut gpu } => {
+                gpu.items.extend(extra.items);
+                Ok(Evidence::Node { quote, gpu })
+            }
+            Evidence::Gpu { mut list, raw } => {
+                list.items.extend(extra.items);
+                Ok(Evidence::Gpu { list, raw })
+            }
+            Evidence::Provider(_) | Evidence::Unsupported { .. } => {
+                Err(input_error("input.usage", "--gpu-evidence: a provider report carries its own GPU evidence"))
+            }
+        }
+    }
+
+    /// The kind of this evidence.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Evidence::Quote(_) => Kind::Quote,
+            Evidence::Node { .. } => Kind::Node,
+            Evidence::Gpu { raw: true, .. } => Kind::GpuRaw,
+            Evidence::Gpu { raw: false, .. } => Kind::GpuList,
+            Evidence::Provider(r) => Kind::Provider { gpu: r.layers.iter().any(|l| l.gpu.is_some()) },
+            Evidence::Unsupported { .. } => Kind::Provider { gpu: false },
+        }
+    }
+
+    /// The FMSPC and PCK CA of every TDX quote in the evidence (distinct FMSPCs), to choose
+    /// DCAP collateral by.
+    pub fn pck_hints(&self) -> Vec<PckHint> {
+        let quotes: Vec<Vec<u8>> = match self {
+            Evidence::Quote(q) | Evidence::Node { quote: q, .. } => {
+                crate::parse_tdx_quote(q).map(|(raw, _, _)| vec![raw]).unwrap_or_default()
+            }
+            Evidence::Provider(r) => r.layers.iter().map(|l| l.quote.clone()).collect(),
+            Evidence::Gpu { .. } | Evidence::Unsupported { .. } => Vec::new(),
+        };
+        let mut hints: Vec<PckHint> = Vec::new();
+        for q in quotes {
+            if let Ok(h) = crate::tdx::Quote::parse(&q).and_then(|q| q.pck_hint()) {
+                if !hints.iter().any(|x| x.fmspc == h.fmspc) {
+                    hints.push(h);
+                }
+            }
+        }
+        hints
+    }
+}
+
+/// Everything a scan verifies the evidence against, from wherever it came (files, a capture
+/// directory, a cache, a fetch, a bundle). All of it is evidence to check, never trusted.
+#[derive(Debug, Clone, Default)]
+pub struct Collateral {
+    /// DCAP collateral, one per FMSPC (chosen for each quote by its PCK certificate's FMSPC).
+    pub dcap: Vec<crate::tdx::Collateral>,
+    /// Why DCAP collateral could not be had, when it could not (the quote's checks are then
+    /// indeterminate).
+    pub dcap_unavailable: Option<String>,
+    /// NVIDIA RIMs, OCSP responses and an NRAS result.
+    pub gpu: GpuCollateral,
+    /// A provider response signature with the bodies it covers.
+    pub signature: Option<SignedResponse>,
+}
+
+impl Collateral {
+    /// Add a dcap-qvl `QuoteCollateralV3` JSON document.
+    pub fn add_dcap_json(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.dcap.push(crate::tdx::Collateral::from_dcap_json(bytes)?);
+        Ok(())
+    }
+
+    /// Add the DCAP collateral that saved Intel PCS exchanges hold for each quote of
+    /// `evidence`. A quote whose FMSPC has no complete set leaves the reason in
+    /// [`Collateral::dcap_unavailable`].
+    pub fn add_pcs_exchanges(&mut self, exchanges: &[HttpExchange], evidence: &Evidence) -> Result<(), Error> {
+        for hint in evidence.pck_hints() {
+            match PcsResponses::from_exchanges(exchanges, &hint.fmspc, hint.ca) {
+                Ok(pcs) => self.dcap.push(crate::tdx::Collateral::from_pcs(&pcs)?),
+                Err(CollateralError::Missing { item }) => {
+                    self.dcap_unavailable = Some(format!("no {item} (FMSPC {}, {} CA)", hex::encode(hint.fmspc), hint.ca));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Read a capture directory (teep's `responses/NNNN_*.{json,body}` layout; regular files
+    /// only, bounded: [`crate::bundle::read_capture_dir`]) and add its DCAP collateral.
+    pub fn add_capture_dir(&mut self, dir: &Path, evidence: &Evidence) -> Result<(), Error> {
+        let exchanges = crate::bundle::read_capture_dir(dir)?;
+        self.add_pcs_exchanges(&exchanges, evidence)?;
+        if let Some(why) = self.dcap_unavailable.take() {
+            self.dcap_unavailable = Some(format!("{} has {why}", dir.display()));
+        }
+        Ok(())
+    }
+}
+
+/// Time, policy, trust anchors, nonce and verify-once cache: what every scan is verified
+/// against. Build one, scan many.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    /// The options every verifier receives (time, anchors, nonce, binding, policy, cache).
+    pub options: ScanOptions,
+}
+
+impl Scanner {
+    /// A scanner verifying as of `at`, with the production anchors, no policy and a fresh
+    /// verify-once cache of its own.
+    pub fn new(at: Timestamp) -> Scanner {
+        let mut options = ScanOptions::new(at);
+        options.cache = Some(Arc::new(crate::cache::VerifyCache::new()));
+        Scanner { options }
+    }
+
+    /// From options built elsewhere (the CLI's flags, lowered once).
+    pub fn from_options(options: ScanOptions) -> Scanner {
+        Scanner { options }
+    }
+
+    /// Hold the evidence against `policy`.
+    #[must_use]
+    pub fn with_policy(mut self, policy: LoadedPolicy) -> Scanner {
+        self.options.policy = Some(policy);
+        self
+    }
+
+    /// The nonce the caller sent: the evidence must answer it (freshness).
+    #[must_use]
+    pub fn with_nonce(mut self, nonce: [u8; 32]) -> Scanner {
+        self.options.nonce = Some(nonce);
+        self
+    }
+
+    /// Verify `evidence` against `collateral`. Malformed evidence is an [`Error`] (exit 2);
+    /// anything that parses yields a report whose verdict says whether it verified.
+    pub fn scan(&self, evidence: &Evidence, collateral: &Collateral) -> Result<Report, Error> {
+        let opts = &self.options;
+        match evidence {
+            Evidence::Quote(quote) => match self.dcap_for(quote, collateral)? {
+                Some(c) => crate::scan_tdx_quote(quote, c, opts),
+                None => crate::collateral_unavailable_report(quote, &self.unavailable_reason(collateral), opts),
+            },
+            Evidence::Node { quote, gpu } => match self.dcap_for(quote, collateral)? {
+                Some(c) => crate::scan(crate::Evidence { tdx: Some((quote, c)), gpu: Some((gpu, &collateral.gpu)) }, opts),
+                None => crate::collateral_unavailable_report(quote, &self.unavailable_reason(collateral), opts),
+            },
+            Evidence::Gpu { list, .. } => crate::scan_gpu_evidence(list, &collateral.gpu, opts),
+            Evidence::Provider(report) => Ok(crate::provider::scan::scan_provider_signed(
+                report,
+                &collateral.dcap,
+                &collateral.gpu,
+                collateral.signature.as_ref(),
+                opts,
+            )),
+            Evidence::Unsupported { reason, sha256 } => Ok(unsupported_report(reason, sha256, opts)),
+        }
+    }
+
+    /// The DCAP collateral for `quote`: the one whose TCB Info names its FMSPC; a single
+    /// collateral is used as given (a mismatch then fails `tdx.tcb.fmspc`, which says so).
+    fn dcap_for<'c>(&self, quote: &[u8], collateral: &'c Collateral) -> Result<Option<&'c crate::tdx::Collateral>, Error> {
+        if let [only] = collateral.dcap.as_slice() {
+            return Ok(Some(only));
+        }
+        let (_, q, _) = crate::parse_tdx_quote(quote)?;
+        let fmspc = q.pck_hint().ok().map(|h| crate::bytes::to_hex(h.fmspc));
+        Ok(collateral.dcap.iter().find(|c| c.tcb_info_fmspc().is_some() && c.tcb_info_fmspc() == fmspc))
+    }
+
+    fn unavailable_reason(&self, collateral: &Collateral) -> String {
+        collateral.dcap_unavailable.clone().unwrap_or_else(|| "no DCAP collateral for this quote's FMSPC was given or could be fetched".to_owned())
+    }
+}
+
+/// The report of a recognised provider document whose evidence cannot be verified here.
+fn unsupported_report(reason: &str, sha256: &str, opts: &ScanOptions) -> Report {
+    let check = Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate)
+        .reason(reason.to_owned());
+    Report::new(
+        opts.at,
+        InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: sha256.to_owned(), source: None },
+        PolicyInfo::of(opts.policy.as_ref()),
+        vec![check],
+        serde_json::Value::Null,
+        Vec::new(),
+        vec!["the evidence was not verified".to_owned()],
+    )
+}
