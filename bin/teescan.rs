@@ -11,9 +11,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use teescan::pki::TrustAnchor;
 use teescan::report::{ear, json, table, Report};
-use teescan::tdx::collateral::{Collateral, CollateralError, HttpExchange, PcsResponses};
+use teescan::tdx::collateral::{Collateral, HttpExchange};
 use teescan::time::Timestamp;
 use teescan::provider::binding::Scheme;
+use teescan::scan::{Evidence, Kind as EvidenceKind, Scanner};
 use teescan::{Error, ScanOptions};
 
 mod batch;
@@ -425,15 +426,11 @@ enum Kind {
     Live,
 }
 
-/// A single scan's input, read and recognised.
+/// A single scan's input, read and recognised (files by the library's [`Evidence::detect`]).
 enum Input {
     Live,
     Bundle,
-    Provider(Box<teescan::provider::ProviderReport>),
-    /// A provider report whose evidence teescan does not verify (the reason).
-    Unsupported(String),
-    Gpu { list: teescan::nvidia::evidence::EvidenceList, raw: bool },
-    Quote,
+    Evidence(Evidence),
 }
 
 /// `teescan scan` flags that name evidence, collateral, a source, a destination or a mode: each
@@ -719,33 +716,24 @@ impl Plan {
 }
 
 /// Read and recognise the input (not a live endpoint).
-fn read_input(args: &ScanArgs) -> Result<(Input, Vec<u8>), Error> {
+fn read_input(args: &ScanArgs) -> Result<Input, Error> {
     if args.input.is_dir() {
-        return Ok((Input::Bundle, Vec::new()));
+        return Ok(Input::Bundle);
     }
     let input = read_bounded_max(&args.input, teescan::bundle::MAX_BUNDLE_LEN)?;
     if teescan::bundle::Bundle::is_bundle(&input) {
-        return Ok((Input::Bundle, Vec::new()));
+        return Ok(Input::Bundle);
     }
     if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
         return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", args.input.display())));
     }
-    let first_byte = input.iter().find(|b| !b.is_ascii_whitespace());
-    if first_byte == Some(&b'{') {
-        match teescan::provider::parse(&input) {
-            Ok(report) => return Ok((Input::Provider(Box::new(report)), input)),
-            Err(teescan::provider::ProviderError::Unknown(_)) => {}
-            Err(teescan::provider::ProviderError::Unsupported(msg)) => return Ok((Input::Unsupported(msg), input)),
-            Err(e @ teescan::provider::ProviderError::Json(_)) => return Err(input_error("input.json", e.to_string())),
-            Err(e) => return Err(input_error("input.provider", e.to_string())),
-        }
+    if let (true, Some(chain)) = (Evidence::is_raw_gpu_report(&input), &args.cert_chain) {
+        let pem = read_bounded(chain)?;
+        return Evidence::raw_gpu_report(&input, &pem)
+            .map(Input::Evidence)
+            .map_err(|e| input_error(e.code(), format!("{}: {e}", chain.display())));
     }
-    let raw = !matches!(first_byte, Some(b'{' | b'[' | b'"'));
-    if let Some(list) = gpu_input(&input, args.cert_chain.as_deref())? {
-        return Ok((Input::Gpu { list, raw }, input));
-    }
-    teescan::parse_tdx_quote(&input)?;
-    Ok((Input::Quote, input))
+    Evidence::detect(&input).map(Input::Evidence)
 }
 
 fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
@@ -779,137 +767,95 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
         opts.nonce = Some(arr);
     }
     let input_text = args.input.to_string_lossy();
-    let (input, bytes) = if input_text.starts_with("https://") || input_text.starts_with("http://") {
-        (Input::Live, Vec::new())
+    let input = if input_text.starts_with("https://") || input_text.starts_with("http://") {
+        Input::Live
     } else {
         read_input(args)?
     };
     let kind = match &input {
         Input::Live => Kind::Live,
         Input::Bundle => Kind::Bundle,
-        Input::Provider(r) => Kind::Provider { gpu: r.layers.iter().any(|l| l.gpu.is_some()) },
-        Input::Unsupported(_) => Kind::Provider { gpu: false },
-        Input::Gpu { raw: true, .. } => Kind::GpuRaw,
-        Input::Gpu { raw: false, .. } => Kind::GpuList,
-        Input::Quote if args.gpu_evidence.is_empty() => Kind::Quote,
-        Input::Quote => Kind::Node,
+        Input::Evidence(e) => match e.kind() {
+            EvidenceKind::Quote if args.gpu_evidence.is_empty() => Kind::Quote,
+            EvidenceKind::Quote | EvidenceKind::Node => Kind::Node,
+            EvidenceKind::GpuList => Kind::GpuList,
+            EvidenceKind::GpuRaw => Kind::GpuRaw,
+            EvidenceKind::Provider { gpu } => Kind::Provider { gpu },
+        },
     };
     Plan::new(args, kind, &opts).validate(args)?;
     if let (Some(root), false) = (&args.danger_trust_test_root, args.quiet) {
         eprintln!("teescan: warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display());
     }
-    let source = args.input.display().to_string();
-    match input {
-        Input::Live => scan_live(args, opts),
-        Input::Bundle => scan_saved_bundle(args, opts),
-        Input::Provider(report) => {
-            let mut r = scan_provider_report(args, &report, &opts)?;
-            r.input.source = Some(source);
-            Ok(r)
-        }
-        Input::Unsupported(msg) => {
-            let check = teescan::report::Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", teescan::report::Status::Indeterminate).reason(msg);
-            Ok(Report::new(
-                opts.at,
-                teescan::report::InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes)), source: Some(source) },
-                teescan::report::PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) },
-                vec![check],
-                serde_json::Value::Null,
-                Vec::new(),
-                vec!["the evidence was not verified".to_owned()],
-            ))
-        }
-        Input::Gpu { mut list, .. } => {
-            for extra in extra_gpu_evidence(args)? {
-                list.items.extend(extra.items);
-            }
-            let coll = gpu_collateral_online(args, &list, &opts)?;
-            let mut report = teescan::scan_gpu_evidence(&list, &coll, &opts)?;
-            report.input.source = Some(source);
-            Ok(report)
-        }
-        Input::Quote => scan_quote(args, &bytes, &opts, source),
+    let mut evidence = match input {
+        Input::Live => return scan_live(args, opts),
+        Input::Bundle => return scan_saved_bundle(args, opts),
+        Input::Evidence(e) => e,
+    };
+    for extra in extra_gpu_evidence(args)? {
+        evidence = evidence.with_gpu(extra)?;
     }
-}
-
-/// A bare TDX quote, or a node (the quote with `--gpu-evidence`).
-fn scan_quote(args: &ScanArgs, input: &[u8], opts: &ScanOptions, source: String) -> Result<Report, Error> {
-    let (_, quote, _) = teescan::parse_tdx_quote(input)?;
-    let gpu = extra_gpu_evidence(args)?.into_iter().reduce(|mut a, b| {
-        a.items.extend(b.items);
-        a
-    });
-    let collateral = match args.collateral.first() {
-        Some(path) if path.is_dir() => {
-            let hint = quote.pck_hint()?;
-            let exchanges = read_capture_dir(path)?;
-            match PcsResponses::from_exchanges(&exchanges, &hint.fmspc, hint.ca) {
-                Ok(pcs) => Collateral::from_pcs(&pcs)?,
-                Err(CollateralError::Missing { item }) => {
-                    let reason = format!(
-                        "{} has no {item} (FMSPC {}, {} CA)",
-                        path.display(),
-                        hex::encode(hint.fmspc),
-                        hint.ca
-                    );
-                    return unavailable(input, &reason, opts, source);
-                }
-                Err(e) => return Err(e.into()),
-            }
+    let collateral = match &evidence {
+        Evidence::Quote(_) | Evidence::Node { .. } => node_collateral(args, &evidence, &opts)?,
+        Evidence::Gpu { list, .. } => {
+            teescan::scan::Collateral { gpu: gpu_collateral_online(args, list, &opts)?, ..Default::default() }
         }
-        Some(path) => Collateral::from_dcap_json(&read_bounded(path)?)?,
-        None if args.offline && cache_for(args, opts.at).is_none() => {
-            return unavailable(
-                input,
-                "no --collateral given and --offline forbids fetching it",
-                opts,
-                source,
-            );
-        }
-        None => match fetch_collateral(&quote, args, opts.at) {
-            Ok(c) => c,
-            Err(FetchFailure::Unavailable(reason)) => {
-                return unavailable(input, &reason, opts, source)
-            }
-            Err(FetchFailure::Input(e)) => return Err(e),
-        },
+        Evidence::Provider(report) => provider_collateral(args, report, &evidence, &opts)?,
+        _ => teescan::scan::Collateral::default(),
     };
-    let mut report = match &gpu {
-        Some(list) => {
-            let coll = gpu_collateral_online(args, list, opts)?;
-            teescan::scan(teescan::Evidence { tdx: Some((input, &collateral)), gpu: Some((list, &coll)) }, opts)?
-        }
-        None => teescan::scan_tdx_quote(input, &collateral, opts)?,
-    };
-    report.input.source = Some(source);
+    let scanner = Scanner::from_options(opts);
+    let mut report = scanner.scan(&evidence, &collateral)?;
+    report.input.source = Some(args.input.display().to_string());
     Ok(report)
 }
 
-/// Scan a provider report with the collateral for every FMSPC its quotes need.
-fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderReport, opts: &ScanOptions) -> Result<Report, Error> {
-    let mut hints: Vec<teescan::tdx::quote::PckHint> = Vec::new();
-    for layer in &report.layers {
-        if let Ok(q) = teescan::tdx::Quote::parse(&layer.quote) {
-            if let Ok(h) = q.pck_hint() {
-                if !hints.iter().any(|x| x.fmspc == h.fmspc) {
-                    hints.push(h);
-                }
+/// DCAP collateral for a bare quote or a node (files, a capture directory, the cache or Intel
+/// PCS), and, for a node whose quote has collateral, the GPU collateral.
+fn node_collateral(args: &ScanArgs, evidence: &Evidence, opts: &ScanOptions) -> Result<teescan::scan::Collateral, Error> {
+    let mut coll = teescan::scan::Collateral::default();
+    match args.collateral.first() {
+        Some(path) if path.is_dir() => coll.add_capture_dir(path, evidence)?,
+        Some(path) => coll.add_dcap_json(&read_bounded(path)?)?,
+        None if args.offline && cache_for(args, opts.at).is_none() => {
+            coll.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned());
+        }
+        None => {
+            let (Evidence::Quote(q) | Evidence::Node { quote: q, .. }) = evidence else { return Ok(coll) };
+            let (_, quote, _) = teescan::parse_tdx_quote(q)?;
+            match fetch_collateral(&quote, args, opts.at) {
+                Ok(c) => coll.dcap.push(c),
+                Err(FetchFailure::Unavailable(reason)) => coll.dcap_unavailable = Some(reason),
+                Err(FetchFailure::Input(e)) => return Err(e),
             }
         }
     }
-    let mut collaterals = Vec::new();
+    if let (Evidence::Node { gpu, .. }, false) = (evidence, coll.dcap.is_empty()) {
+        coll.gpu = gpu_collateral_online(args, gpu, opts)?;
+    }
+    Ok(coll)
+}
+
+/// The collateral for a provider report: for every FMSPC its quotes need (files, capture
+/// directories, then the cache or the network for what they lack), the GPU collateral, and the
+/// response signature.
+fn provider_collateral(
+    args: &ScanArgs,
+    report: &teescan::provider::ProviderReport,
+    evidence: &Evidence,
+    opts: &ScanOptions,
+) -> Result<teescan::scan::Collateral, Error> {
+    let hints = evidence.pck_hints();
+    let mut out = teescan::scan::Collateral::default();
     for path in &args.collateral {
         if path.is_dir() {
-            let exchanges = read_capture_dir(path)?;
-            for h in &hints {
-                if let Ok(pcs) = PcsResponses::from_exchanges(&exchanges, &h.fmspc, h.ca) {
-                    collaterals.push(Collateral::from_pcs(&pcs)?);
-                }
-            }
+            out.add_capture_dir(path, evidence)?;
         } else {
-            collaterals.push(Collateral::from_dcap_json(&read_bounded(path)?)?);
+            out.add_dcap_json(&read_bounded(path)?)?;
         }
     }
+    // A provider layer without collateral says so in its own check.
+    out.dcap_unavailable = None;
+    let mut collaterals = std::mem::take(&mut out.dcap);
     let mut coll = gpu_collateral(args)?;
     let mut fetch_warnings = Vec::new();
     let cache = cache_for(args, opts.at);
@@ -963,49 +909,11 @@ fn scan_provider_report(args: &ScanArgs, report: &teescan::provider::ProviderRep
             response: args.response.as_deref().map(read_bounded).transpose()?,
         }),
     };
-    let mut r = teescan::provider::scan::scan_provider_signed(report, &collaterals, &coll, signed.as_ref(), opts);
-    r.warnings.extend(fetch_warnings);
-    Ok(r)
-}
-
-/// GPU evidence given as the input: a JSON evidence list, or a raw SPDM report (binary, hex,
-/// base64) with `--cert-chain`. `None` when the input is not GPU evidence.
-fn gpu_input(input: &[u8], cert_chain: Option<&Path>) -> Result<Option<teescan::nvidia::evidence::EvidenceList>, Error> {
-    use teescan::nvidia::evidence::{decode_report, parse_evidence_list, EvidenceList, GpuEvidence};
-    let first = input.iter().find(|b| !b.is_ascii_whitespace());
-    if matches!(first, Some(b'{' | b'[' | b'"')) {
-        return parse_evidence_list(input).map(Some).map_err(|e| {
-            if input.windows(10).any(|w| w == b"\"evidence\"" || w.starts_with(b"\"evidence_")) {
-                input_error(e.code(), format!("GPU evidence JSON: {e}"))
-            } else {
-                input_error(
-                    "input.format",
-                    "unrecognised JSON document: supported inputs are a TDX quote (binary, hex, base64), an NVIDIA evidence list ({arch, nonce, evidence_list:[{certificate, evidence}]} or [{certificate, evidence}]), a raw NVIDIA report with --cert-chain, provider reports (NEAR AI / dstack, NEAR cloud, Venice, Chutes, Tinfoil v3) and teescan bundles",
-                )
-            }
-        });
-    }
-    let Some(report) = decode_report(input).ok().map(|(b, _)| b).filter(|b| b.starts_with(&[0x11, 0xE0])) else {
-        return Ok(None);
-    };
-    let Some(chain_path) = cert_chain else {
-        return Err(input_error("input.usage", "a raw GPU report needs its certificate chain: --cert-chain PEM"));
-    };
-    let pem_text = read_bounded(chain_path)?;
-    let cert_chain: Vec<Vec<u8>> = pem::parse_many(&pem_text)
-        .map_err(|e| input_error("input.cert_chain", format!("{}: {e}", chain_path.display())))?
-        .into_iter()
-        .map(pem::Pem::into_contents)
-        .collect();
-    if cert_chain.is_empty() {
-        return Err(input_error("input.cert_chain", format!("{}: no PEM certificates", chain_path.display())));
-    }
-    let max = teescan::nvidia::evidence::MAX_CHAIN_CERTS;
-    if cert_chain.len() > max {
-        return Err(input_error("input.cert_chain", format!("{}: {} certificates, more than the limit {max}", chain_path.display(), cert_chain.len())));
-    }
-    let item = GpuEvidence { report, cert_chain, arch_hint: None, nonce_hint: None, driver_version_hint: None, vbios_version_hint: None };
-    Ok(Some(EvidenceList { arch_hint: None, nonce_hint: None, items: vec![item] }))
+    out.dcap = collaterals;
+    out.gpu = coll;
+    out.signature = signed;
+    out.notes = fetch_warnings;
+    Ok(out)
 }
 
 fn extra_gpu_evidence(args: &ScanArgs) -> Result<Vec<teescan::nvidia::evidence::EvidenceList>, Error> {
@@ -1100,22 +1008,6 @@ fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         return Err(input_error("input.too_large", format!("{} has more than 4096 files", dir.display())));
     }
     Ok(files)
-}
-
-fn unavailable(
-    input: &[u8],
-    reason: &str,
-    opts: &ScanOptions,
-    source: String,
-) -> Result<Report, Error> {
-    let mut report = teescan::collateral_unavailable_report(input, reason, opts)?;
-    report.input.source = Some(source);
-    Ok(report)
-}
-
-/// Read a capture directory (`teescan::bundle::read_capture_dir`: regular files only, bounded).
-fn read_capture_dir(dir: &Path) -> Result<Vec<HttpExchange>, Error> {
-    teescan::bundle::read_capture_dir(dir)
 }
 
 enum FetchFailure {

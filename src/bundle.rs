@@ -743,7 +743,7 @@ fn unverified(bundle: &Bundle, opts: &ScanOptions, format: String, sha256: Strin
 }
 
 fn policy_info(opts: &ScanOptions) -> PolicyInfo {
-    PolicyInfo { applied: opts.policy.is_some(), id: opts.policy.as_ref().map(|p| p.policy.id.clone()), sha256: opts.policy.as_ref().map(|p| p.sha256.clone()) }
+    PolicyInfo::of(opts.policy.as_ref())
 }
 
 /// Warnings and claims every bundle report carries.

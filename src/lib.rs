@@ -41,6 +41,7 @@ pub mod pki;
 pub mod policy;
 pub mod provider;
 pub mod report;
+pub mod scan;
 pub mod tdx;
 pub mod time;
 
@@ -236,12 +237,12 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
     }
 
     let policy_info = match &opts.policy {
-        Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
+        Some(p) => PolicyInfo::of(Some(p)),
         None => {
             warnings.push(
                 "no measurement policy was applied: the verdict covers the evidence's authenticity and appraisal, not which software it measures".to_owned(),
             );
-            PolicyInfo { applied: false, id: None, sha256: None }
+            PolicyInfo::of(None)
         }
     };
     Ok(Report::new(

@@ -149,10 +149,10 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
         });
     }
     let policy_info = match &opts.policy {
-        Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
+        Some(p) => PolicyInfo::of(Some(p)),
         None => {
             warnings.push("no measurement policy was applied: the verdict covers authenticity, bindings and appraisal, not which software runs".to_owned());
-            PolicyInfo { applied: false, id: None, sha256: None }
+            PolicyInfo::of(None)
         }
     };
     // Deduplicate collateral records (shared by layers).

@@ -209,6 +209,16 @@ pub struct PolicyInfo {
     pub sha256: Option<String>,
 }
 
+impl PolicyInfo {
+    /// What the report says about `policy` (the one place this is built).
+    pub fn of(policy: Option<&crate::policy::LoadedPolicy>) -> PolicyInfo {
+        match policy {
+            Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
+            None => PolicyInfo { applied: false, id: None, sha256: None },
+        }
+    }
+}
+
 /// The result of a scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -222,6 +222,9 @@ pub struct Collateral {
     pub gpu: GpuCollateral,
     /// A provider response signature with the bodies it covers.
     pub signature: Option<SignedResponse>,
+    /// What gathering the collateral left to tell the reader (fetch failures): added to the
+    /// report's warnings by [`Scanner::scan`].
+    pub notes: Vec<String>,
 }
 
 impl Collateral {
@@ -298,6 +301,12 @@ impl Scanner {
     /// Verify `evidence` against `collateral`. Malformed evidence is an [`Error`] (exit 2);
     /// anything that parses yields a report whose verdict says whether it verified.
     pub fn scan(&self, evidence: &Evidence, collateral: &Collateral) -> Result<Report, Error> {
+        let mut report = self.scan_evidence(evidence, collateral)?;
+        report.warnings.extend(collateral.notes.iter().cloned());
+        Ok(report)
+    }
+
+    fn scan_evidence(&self, evidence: &Evidence, collateral: &Collateral) -> Result<Report, Error> {
         let opts = &self.options;
         match evidence {
             Evidence::Quote(quote) => match self.dcap_for(quote, collateral)? {
