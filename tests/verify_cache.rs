@@ -104,16 +104,16 @@ fn near_8xh100_cached_equals_uncached_and_shares_ca_signatures() {
     let (list, coll, opts) = near8(&root);
     let plain = verify_gpus(&list, &coll, at(NEAR_AT), &opts);
     assert_eq!(Verdict::from_checks(&plain.checks), Verdict::Pass);
-    // Counted on one thread: inside `scope` a node's GPUs are verified in order (outside it they
-    // are spread over the CPUs, and two threads may both miss a shared CA signature once).
+    // Counted on one thread: with `parallel: false` a node's GPUs are verified in order (otherwise
+    // they are spread over the CPUs, and two threads may both miss a shared CA signature once).
     let cache = Arc::new(VerifyCache::new());
-    let warm = with_cache(&opts, &cache);
-    let (cold, s) = cache.scope(|| {
+    let warm = GpuOptions { parallel: false, ..with_cache(&opts, &cache) };
+    let (cold, s) = {
         same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &warm));
         let cold = cache.stats();
         same_gpu(&plain, &verify_gpus(&list, &coll, at(NEAR_AT), &warm));
         (cold, cache.stats())
-    });
+    };
     // Cold: 8 chains validated, each 4 signatures (leaf←BROM, BROM←provisioner ICA,
     // ICA←identity CA, identity CA←root); the last two are the same certificates on every GPU.
     assert_eq!(cold.device_chain.misses, 8);
@@ -123,7 +123,7 @@ fn near_8xh100_cached_equals_uncached_and_shares_ca_signatures() {
     assert_eq!(s.device_chain.hits, 8);
     assert_eq!(s.signature.misses, cold.signature.misses);
 
-    // Spread over the CPUs (no scope): the same checks; at most one duplicated verification of
+    // Spread over the CPUs (the default): the same checks; at most one duplicated verification of
     // each shared CA signature per extra thread.
     let cache = Arc::new(VerifyCache::new());
     let parallel = with_cache(&opts, &cache);
@@ -215,15 +215,17 @@ fn provider_scan_cached_equals_uncached() {
     let report = teescan::provider::parse(&body).unwrap();
     let plain = teescan::provider::scan::scan_provider(&report, &colls, &gpu, &opts);
     assert_eq!(plain.verdict, Verdict::Pass);
+    // The cache is passed down explicitly (`ScanOptions::cache`), on one thread as in a batch.
     let cache = Arc::new(VerifyCache::new());
+    let cached = ScanOptions { cache: Some(Arc::clone(&cache)), parallel: false, ..opts.clone() };
     for _ in 0..2 {
-        let r = cache.scope(|| teescan::provider::scan::scan_provider(&report, &colls, &gpu, &opts));
+        let r = teescan::provider::scan::scan_provider(&report, &colls, &gpu, &cached);
         same_report(&plain, &r);
     }
     let s = cache.stats();
     assert_eq!(s.device_chain.hits, 8, "{s:?}");
     assert!(s.signature.hits > 0, "{s:?}");
-    // The scope ended: a scan outside it does not touch the cache.
+    // No ambient cache: a scan not given it does not touch it.
     let before = cache.stats();
     teescan::provider::scan::scan_provider(&report, &colls, &gpu, &opts);
     assert_eq!(cache.stats(), before);
