@@ -331,3 +331,39 @@ fn the_cache_is_bounded_and_thread_safe() {
     }
     assert!(plain.checks.iter().all(|c| c.status != Status::Fail));
 }
+
+/// Issue 14: the cache is passed down explicitly, never ambient. No `thread_local!` in `src/`
+/// except `src/tdx/verify.rs` (`cached_dcap`, dcap-qvl's adapter, removed by its own change: drop
+/// it from this list then).
+#[test]
+fn no_thread_local_state_in_src() {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    assert!(files.len() > 10);
+    let allowed = [Path::new("src/tdx/verify.rs")];
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains(concat!("thread_local", "!")))
+        .map(|f| f.strip_prefix(root).unwrap().to_path_buf())
+        .filter(|f| !allowed.contains(&f.as_path()))
+        .collect();
+    assert!(offenders.is_empty(), "thread-local state in {offenders:?}");
+}
+
+#[test]
+fn scans_spread_over_the_cpus_by_default() {
+    assert!(ScanOptions::new(at(NEAR_AT)).parallel);
+    assert!(GpuOptions::default().parallel);
+    assert!(ScanOptions::new(at(NEAR_AT)).cache.is_none());
+}
