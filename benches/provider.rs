@@ -3,7 +3,8 @@
 //! the NRAS result, event-log replay and the `policies/nearai.toml` policy — exactly what
 //! `teescan scan … --offline` does after reading its files.
 //! - cold: nothing cached (the 8 GPUs still share their CA certificates within the call);
-//! - warm: a [`VerifyCache`] in scope (collateral signatures, device chains cached); the quote's
+//! - warm: a [`VerifyCache`] in `ScanOptions::cache`, on one thread as in a batch
+//!   (`parallel: false`; collateral signatures, device chains cached); the quote's
 //!   signature, the 8 report signatures and the 9 NRAS tokens are verified on every scan.
 //!
 //! `cargo bench --bench provider`.
@@ -36,9 +37,10 @@ fn bench(c: &mut Criterion) {
     common::bench(c, "provider/near_direct_full_scan_cold", || scan(&n, &opts));
 
     let cache = Arc::new(VerifyCache::new());
-    let warm = cache.scope(|| scan(&n, &opts));
+    let warm_opts = ScanOptions { cache: Some(Arc::clone(&cache)), parallel: false, ..opts.clone() };
+    let warm = scan(&n, &warm_opts);
     assert_eq!(serde_json::to_value(&warm.checks).expect("json"), serde_json::to_value(&cold.checks).expect("json"), "cached scan = uncached scan");
-    common::bench(c, "provider/near_direct_full_scan_warm", || cache.scope(|| scan(&n, &opts)));
+    common::bench(c, "provider/near_direct_full_scan_warm", || scan(&n, &warm_opts));
     eprintln!("provider cache: {:?}", cache.stats());
 }
 

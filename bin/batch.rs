@@ -178,7 +178,9 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
                 one.jobs = None;
                 // Per-input warnings stay in each report; stderr carries only the batch's lines.
                 one.quiet = true;
-                let result = cache.scope(|| scan_inner(&one));
+                // The shared cache, passed down; the scan stays on this worker's thread.
+                one.batch_cache = Some(Arc::clone(cache));
+                let result = scan_inner(&one);
                 if tx.send((i, result)).is_err() {
                     break;
                 }

@@ -159,6 +159,10 @@ struct ScanArgs {
     /// The one input being scanned (set from `inputs`).
     #[arg(skip)]
     input: PathBuf,
+    /// Set by a batch (not a flag): the verify-once cache its scans share; each scan then stays on
+    /// its worker's thread.
+    #[arg(skip)]
+    batch_cache: Option<std::sync::Arc<teescan::cache::VerifyCache>>,
     /// Batch scans: worker threads (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
@@ -747,6 +751,8 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             .map_err(|e| input_error("input.url", e.to_string()))?;
     }
     let mut opts = ScanOptions::new(at);
+    opts.cache.clone_from(&args.batch_cache);
+    opts.parallel = args.batch_cache.is_none();
     opts.tdx.allow_debug = args.allow_debug;
     opts.tdx.allow_service_td = args.allow_service_td;
     opts.tdx.tcb_status_by_policy = args.tcb_status_by_policy;

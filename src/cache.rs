@@ -19,13 +19,13 @@
 //!   never cached: every scan verifies them.
 //! - Bounded: each kind holds at most `capacity` entries; the least recently used is evicted.
 //!
-//! Use one [`VerifyCache`] for a batch: put it in [`crate::ScanOptions::cache`] or
-//! [`crate::nvidia::verify::GpuOptions::cache`], or run any scan function inside
-//! [`VerifyCache::scope`] (a thread-local default for code that takes no cache argument, e.g. the
-//! provider scans). Without a cache, one `verify_gpus` call still shares its work across its
-//! GPUs through a private cache dropped at the end of the call; nothing outlives the call.
+//! Passed explicitly, never ambient: one [`VerifyCache`] for a batch goes in
+//! [`crate::ScanOptions::cache`] (every scan function, the provider and bundle scans included,
+//! hands it down) or [`crate::nvidia::verify::GpuOptions::cache`], or is given to the `*_cached`
+//! functions. There is no thread-local default: a scan without a cache caches nothing across
+//! calls. Without a cache, one `verify_gpus` call still shares its work across its GPUs through a
+//! private cache dropped at the end of the call; nothing outlives the call.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -274,23 +274,6 @@ impl VerifyCache {
         with_inner!(self, i => CacheStats { device_chain: i.chains.stats, rim: i.rims.stats, ocsp: i.ocsp.stats, signature: i.sigs.stats, pck_chain_pem: i.pem_chains.stats }, CacheStats::default())
     }
 
-    /// Run `f` with this cache as the thread's default: every verification on this thread that is
-    /// given no explicit cache (e.g. inside [`crate::provider::scan::scan_provider`]) uses it, and
-    /// a node's GPUs are verified on this thread only (outside a scope they are spread over the
-    /// CPUs). The previous default is restored afterwards, also when `f` panics.
-    pub fn scope<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
-        struct Restore(Option<Arc<VerifyCache>>);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                let prev = self.0.take();
-                AMBIENT.with(|a| *a.borrow_mut() = prev);
-            }
-        }
-        let prev = AMBIENT.with(|a| a.borrow_mut().replace(Arc::clone(self)));
-        let _restore = Restore(prev);
-        f()
-    }
-
     pub(crate) fn get_chain(&self, key: &Key, at: Timestamp) -> Option<crate::nvidia::chain::VerifiedDeviceChain> {
         with_inner!(self, i => { let t = i.next(); i.chains.get(key, at, t) }, None)
     }
@@ -363,19 +346,10 @@ impl VerifyCache {
     }
 }
 
-thread_local! {
-    static AMBIENT: RefCell<Option<Arc<VerifyCache>>> = const { RefCell::new(None) };
-}
-
-/// True inside [`VerifyCache::scope`] on this thread (a batch: the caller already runs one scan
-/// per core, so a scan does not start threads of its own).
-pub(crate) fn in_scope() -> bool {
-    AMBIENT.with(|a| a.borrow().is_some())
-}
-
-/// The cache to use: the explicit one, else the thread's default set by [`VerifyCache::scope`].
+/// Compatibility shim (the explicit cache, unchanged): there is no thread-local default any more.
+/// Kept only so callers not yet migrated still build; remove with its last caller.
 pub(crate) fn effective(explicit: Option<&Arc<VerifyCache>>) -> Option<Arc<VerifyCache>> {
-    explicit.cloned().or_else(|| AMBIENT.with(|a| a.borrow().clone()))
+    explicit.cloned()
 }
 
 /// A webpki signature algorithm that consults a [`VerifyCache`] before doing the arithmetic.

@@ -72,9 +72,14 @@ pub struct ScanOptions {
     /// The measurement policy to hold the evidence against. Without one, only the evidence's
     /// authenticity and TCB appraisal are checked, and the report says so.
     pub policy: Option<policy::LoadedPolicy>,
-    /// A verify-once cache shared by the scans of a batch ([`cache::VerifyCache`]). `None`: the
-    /// thread's default set by [`cache::VerifyCache::scope`], if any; results never differ.
+    /// A verify-once cache shared by the scans of a batch ([`cache::VerifyCache`]), handed down
+    /// to every verification of the scan. `None`: nothing is kept across calls; results never
+    /// differ.
     pub cache: Option<std::sync::Arc<cache::VerifyCache>>,
+    /// Spread one scan's independent signature checks (a node's devices, NRAS tokens) over the
+    /// CPUs (default `true`). A caller that already runs one scan per core (a batch) sets it to
+    /// `false`: everything then runs on the calling thread. Results never differ.
+    pub parallel: bool,
 }
 
 impl ScanOptions {
@@ -88,6 +93,7 @@ impl ScanOptions {
             nonce: None,
             binding: None,
             cache: None,
+            parallel: true,
         }
     }
 }
@@ -221,6 +227,7 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
         let mut gpu_opts = policy.map_or_else(nvidia::verify::GpuOptions::default, policy::eval::gpu_options);
         gpu_opts.expected_nonce = opts.nonce;
         gpu_opts.cache.clone_from(&opts.cache);
+        gpu_opts.parallel = opts.parallel;
         let v = nvidia::verify::verify_gpus(list, collateral, opts.at, &gpu_opts);
         checks.extend(v.checks.clone());
         if let Some(p) = policy {

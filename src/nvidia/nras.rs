@@ -961,11 +961,27 @@ pub fn verify_detached_eat_anchored(
     leeway_secs: u64,
     anchors: &NrasAnchors,
 ) -> Result<NrasVerification, NrasError> {
+    verify_detached_eat_in(body, jwks, at, expected_nonce, expected_iss, leeway_secs, anchors, true)
+}
+
+/// [`verify_detached_eat_anchored`], the token signatures spread over the CPUs only when
+/// `parallel` (see [`crate::nvidia::verify::GpuOptions::parallel`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_detached_eat_in(
+    body: &[u8],
+    jwks: &Jwks,
+    at: Timestamp,
+    expected_nonce: Option<&[u8]>,
+    expected_iss: &str,
+    leeway_secs: u64,
+    anchors: &NrasAnchors,
+    parallel: bool,
+) -> Result<NrasVerification, NrasError> {
     let eat = parse_detached_eat(body)?;
     // One ES384 signature per token: verified over the CPUs, then read in order (the first error
     // in document order is the one reported, as in a sequential loop).
     let compacts: Vec<&str> = std::iter::once(eat.overall.as_str()).chain(eat.devices.iter().map(|(_, c)| c.as_str())).collect();
-    let mut verified = crate::par::map_ordered(&compacts, |c| verify_jwt_anchored(c, jwks, at, expected_iss, leeway_secs, anchors)).into_iter();
+    let mut verified = crate::par::map_ordered(&compacts, parallel, |c| verify_jwt_anchored(c, jwks, at, expected_iss, leeway_secs, anchors)).into_iter();
     let overall = verified
         .next()
         .ok_or_else(|| NrasError::Overall(Box::new(NrasError::MissingClaim("overall token"))))?

@@ -74,10 +74,13 @@ pub struct GpuOptions {
     pub device_root: TrustAnchor,
     /// Root of the RIM signing chains.
     pub rim_root: TrustAnchor,
-    /// A verify-once cache shared across calls (a batch). Without one, the thread's default set by
-    /// [`VerifyCache::scope`] is used if any, else a private cache that lives for one call (the
-    /// devices of one node still share their chains, RIMs and OCSP results).
+    /// A verify-once cache shared across calls (a batch). Without one, a private cache that lives
+    /// for one call (the devices of one node still share their chains, RIMs and OCSP results).
     pub cache: Option<Arc<VerifyCache>>,
+    /// Spread the devices' chains and report signatures and the NRAS tokens over the CPUs
+    /// (default `true`); `false` keeps everything on the calling thread (a batch that already runs
+    /// one scan per core). Results never differ.
+    pub parallel: bool,
 }
 
 impl Default for GpuOptions {
@@ -92,6 +95,7 @@ impl Default for GpuOptions {
             device_root: TrustAnchor::nvidia_device_identity_ca(),
             rim_root: TrustAnchor::nvidia_corim_root_ca(),
             cache: None,
+            parallel: true,
         }
     }
 }
@@ -213,7 +217,7 @@ fn prepare(item: &super::evidence::GpuEvidence, opts: &GpuOptions, at: Timestamp
 
 /// Verify a node's GPU/NVSwitch evidence at time `at`.
 pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions) -> GpuVerification {
-    let cache = crate::cache::effective(opts.cache.as_ref()).unwrap_or_else(|| Arc::new(VerifyCache::with_capacity(256)));
+    let cache = opts.cache.clone().unwrap_or_else(|| Arc::new(VerifyCache::with_capacity(256)));
     let cache = cache.as_ref();
     let mut checks = Vec::new();
     let mut devices = Vec::new();
@@ -223,7 +227,7 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
     let mut used_ocsp: BTreeMap<String, CollateralUsed> = BTreeMap::new();
     let mut summaries = Vec::new();
     // The P-384 chain and signature of each device dominate a cold scan: spread over the CPUs.
-    let prepared = crate::par::map_ordered(&list.items, |item| prepare(item, opts, at, cache));
+    let prepared = crate::par::map_ordered(&list.items, opts.parallel, |item| prepare(item, opts, at, cache));
 
     for ((i, item), prep) in list.items.iter().enumerate().zip(prepared) {
         let p = format!("gpu[{i}]");
@@ -625,7 +629,7 @@ fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opt
     };
     nras_chain_check(checks, &input.body, &jwks, at, &opts.nras_anchors);
     let nonce = opts.expected_nonce.as_ref().map(|n| n.as_slice());
-    match nras::verify_detached_eat_anchored(&input.body, &jwks, at, nonce, nras::NRAS_PROD_ISSUER, 0, &opts.nras_anchors) {
+    match nras::verify_detached_eat_in(&input.body, &jwks, at, nonce, nras::NRAS_PROD_ISSUER, 0, &opts.nras_anchors, opts.parallel) {
         Err(e) => {
             checks.push(Check::fail("nras.signature", SIG_TITLE, e.to_string()).actual(e.code()));
             Value::Null

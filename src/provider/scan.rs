@@ -343,6 +343,7 @@ fn scan_layer(
         let mut gpu_opts = policy.map_or_else(crate::nvidia::verify::GpuOptions::default, eval::gpu_options);
         gpu_opts.expected_nonce = layer_gpu_nonce(layer);
         gpu_opts.cache.clone_from(&opts.cache);
+        gpu_opts.parallel = opts.parallel;
         let mut coll = gpu.clone();
         if !gets_nras {
             coll.nras = None;
