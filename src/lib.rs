@@ -1,19 +1,31 @@
 //! teescan: verify confidential-computing attestation evidence with cryptographic checks, offline.
 //!
-//! The core is sans-IO: it takes evidence bytes, collateral and a time, and returns a
+//! The core is sans-IO: it takes evidence bytes, collateral, a time and a policy, and returns a
 //! [`report::Report`] — named checks with stable ids, the claims read from the signed evidence,
-//! the collateral used, and a verdict. Fetching lives in [`fetch`] (cargo feature `fetch`).
+//! the collateral used, and a verdict. Every entry point (the CLI, a batch, a bundle, a live
+//! scan, an embedder) goes through [`scan::Scanner`]. Fetching lives in `fetch` (cargo feature
+//! `fetch`); `default-features = false` is the sans-IO core alone.
+//!
+//! The main job, a saved provider report with the collateral captured beside it, held against a
+//! policy as of a pinned time (`examples/scan_provider_report.rs` runs this on a real capture):
 //!
 //! ```no_run
-//! use teescan::{scan_tdx_quote, ScanOptions, tdx::Collateral, time::Timestamp};
-//! # fn main() -> Result<(), teescan::Error> {
-//! let quote = std::fs::read("quote.bin").unwrap();
-//! let collateral = Collateral::from_dcap_json(&std::fs::read("collateral.json").unwrap())?;
-//! let opts = ScanOptions::new(Timestamp::parse_rfc3339("2026-07-01T00:00:00Z")?);
-//! let report = scan_tdx_quote(&quote, &collateral, &opts)?;
-//! println!("{}", report.verdict.label());
-//! # Ok(()) }
+//! use teescan::scan::{Collateral, Evidence, Scanner};
+//! use teescan::{policy::Policy, time::Timestamp};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let evidence = Evidence::detect(&std::fs::read("capture/report.json")?)?;
+//! let mut collateral = Collateral::default();
+//! collateral.add_capture_dir(std::path::Path::new("capture"), &evidence)?;
+//! let report = Scanner::new(Timestamp::parse_rfc3339("2026-06-29T02:06:40Z")?)
+//!     .with_policy(Policy::load(&std::fs::read("policies/nearai.toml")?)?)
+//!     .with_nonce([0x54; 32])
+//!     .scan(&evidence, &collateral)?;
+//! std::process::exit(report.verdict.exit_code()); // 0 pass, 1 fail, 3 indeterminate
+//! # }
 //! ```
+//!
+//! What teescan trusts (only its compiled anchors, the auditor's policy, flags and clock) and how
+//! every other input is authenticated is mapped in `docs/threat-model.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(

@@ -519,8 +519,8 @@ mod cached_dcap {
 /// Verify a parsed TDX quote against DCAP collateral at time `at`, with `anchor` as the root.
 ///
 /// Never fails: every problem is a failing check in the result. Parse the quote first with
-/// [`Quote::parse`]; `raw` must be the bytes it was parsed from. Uses the thread's default
-/// [`VerifyCache`] if one is set ([`VerifyCache::scope`]), else none.
+/// [`Quote::parse`]; `raw` must be the bytes it was parsed from. Uses no [`VerifyCache`] (see
+/// [`verify_quote_with_cache`]).
 pub fn verify_quote(
     raw: &[u8],
     quote: Quote,
@@ -537,7 +537,7 @@ pub fn verify_quote(
 /// each is verified once per cache, keyed by the SHA-256 of (algorithm, public key, message,
 /// signature) — a pure function, valid at every time. Every date, revocation and TCB rule is
 /// still evaluated at `at` on every call, and the quote's own signature is always verified.
-/// `None` uses the thread's default cache, if any. Results are identical to [`verify_quote`]'s.
+/// `None`: no cache. Results are identical to [`verify_quote`]'s.
 pub fn verify_quote_with_cache(
     raw: &[u8],
     quote: Quote,
