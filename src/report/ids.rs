@@ -83,7 +83,7 @@ impl Family {
 pub enum Required {
     /// Always required.
     Yes,
-    /// Required unless the policy waives it (`[gpu] rim` / `ocsp = "optional"`): then reported
+    /// Required unless the policy waives it (`[gpu] rim` / `ocsp = "waived"`): then reported
     /// but optional.
     Waivable,
     /// Required when it can be evaluated; optional when skipped for lack of the input it needs
