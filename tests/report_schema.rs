@@ -139,12 +139,12 @@ fn scan_testpki(seen: &mut Seen) {
     // The production root: the chain ends elsewhere.
     let prod = ScanOptions::new(Timestamp::parse_rfc3339(PKI_AT).unwrap());
     run(seen, &quote, &prod);
-    // A bare quote tied to a nonce by a scheme; a scheme a bare quote cannot show.
+    // A bare quote tied to a nonce by a scheme (flag or policy); a scheme a bare quote cannot show.
     let mut bound = testpki_opts(PKI_AT);
     bound.binding = Some(provider::binding::Scheme::PaddedSigningAddress);
     bound.nonce = Some([7u8; 32]);
     run(seen, &quote, &bound);
-    for scheme in ["chutes-e2e"] {
+    for scheme in ["chutes-e2e", "padded-signing-address"] {
         let mut o = testpki_opts(PKI_AT);
         o.nonce = Some([7u8; 32]);
         let base = String::from_utf8(testpki("policy.toml")).unwrap();
