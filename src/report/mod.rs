@@ -4,6 +4,7 @@
 //! Renderers ([`table`], [`json`]) read only the report, never raw evidence.
 
 pub mod ear;
+pub mod ids;
 pub mod json;
 pub mod table;
 
