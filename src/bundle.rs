@@ -715,24 +715,30 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         .filter(|x| x.role == Role::Pcs)
         .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
         .collect();
-    let (collaterals, missing) = collaterals_from_pcs(&report, &pcs, opts.at);
+    let (dcap, missing) = collaterals_from_pcs(&report, &pcs, opts.at);
     let (gpu, gpu_warnings) = gpu_collateral_from(&bundle.exchanges);
-    warnings.extend(gpu_warnings);
-    let mut r = crate::provider::scan::scan_provider(&report, &collaterals, &gpu, &opts);
-    // Say why collateral is missing where the generic check cannot.
-    for c in r.checks.iter_mut().filter(|c| c.id.ends_with(".tdx.collateral.available") && c.status == Status::Indeterminate) {
-        let why: Vec<String> = missing.iter().map(|(_, why)| why.clone()).chain(bundle.failures.iter().filter(|(w, _)| w.starts_with("pcs")).map(|(w, e)| format!("{w}: {e}"))).collect();
-        if !why.is_empty() {
-            c.reason = Some(why.join("; "));
-        }
-    }
+    // Why collateral is missing, said where a layer's `tdx.collateral.available` is decided.
+    let why: Vec<String> = missing
+        .iter()
+        .map(|(_, why)| why.clone())
+        .chain(bundle.failures.iter().filter(|(w, _)| w.starts_with("pcs")).map(|(w, e)| format!("{w}: {e}")))
+        .collect();
+    let collateral = crate::scan::Collateral {
+        dcap,
+        dcap_unavailable: if why.is_empty() { None } else { Some(why.join("; ")) },
+        gpu,
+        signature: None,
+        notes: gpu_warnings,
+    };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
-    checks.append(&mut r.checks);
-    r.checks = checks;
-    r.warnings.extend(warnings);
-    r.input.source = source;
-    r.input.format = format!("evidence bundle: {}", r.input.format);
-    r.verdict = Verdict::from_checks(&r.checks);
+    let context = crate::scan::Context {
+        checks,
+        warnings,
+        source,
+        format_prefix: Some("evidence bundle: ".to_owned()),
+    };
+    let evidence = crate::scan::Evidence::Provider(Box::new(report));
+    let r = crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)?;
     Ok(with_bundle_context(r, bundle))
 }
 

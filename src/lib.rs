@@ -124,19 +124,31 @@ pub fn collateral_unavailable_report(
     reason: &str,
     opts: &ScanOptions,
 ) -> Result<Report, Error> {
+    collateral_unavailable_report_in(input, reason, opts, &scan::Context::default())
+}
+
+pub(crate) fn collateral_unavailable_report_in(
+    input: &[u8],
+    reason: &str,
+    opts: &ScanOptions,
+    ctx: &scan::Context,
+) -> Result<Report, Error> {
     let (raw, _quote, encoding) = parse_tdx_quote(input)?;
-    let checks = vec![report::Check::new(
+    let mut checks = ctx.checks.clone();
+    checks.push(report::Check::new(
         "tdx.collateral.available",
         "DCAP collateral (TCB Info, QE Identity, CRLs) available",
         report::Status::Indeterminate,
     )
-    .reason(reason.to_owned())];
+    .reason(reason.to_owned()));
+    let mut warnings = ctx.warnings.clone();
+    warnings.push("the quote was not verified: collateral unavailable".to_owned());
     Ok(Report::new(
         opts.at,
         InputInfo {
-            format: format!("tdx-quote ({})", encoding.as_str()),
+            format: ctx.format(format!("tdx-quote ({})", encoding.as_str())),
             sha256: crate::bytes::to_hex(digest::digest(&digest::SHA256, &raw)),
-            source: None,
+            source: ctx.source.clone(),
         },
         PolicyInfo {
             applied: false,
@@ -187,14 +199,19 @@ pub fn scan_gpu_evidence(
 ///
 /// A nonce with a bare quote and no scheme, or a scheme without a quote, is an input error.
 pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error> {
+    scan_in(evidence, opts, &scan::Context::default())
+}
+
+/// [`scan`] with what the entry point established first (`ctx`): its checks lead the report.
+pub(crate) fn scan_in(evidence: Evidence<'_>, opts: &ScanOptions, ctx: &scan::Context) -> Result<Report, Error> {
     if evidence.tdx.is_none() && evidence.gpu.is_none() {
         return Err(Error::Input { code: "input.empty", message: "nothing to scan: give a TDX quote, GPU evidence, or both".to_owned() });
     }
     let policy = opts.policy.as_ref().map(|p| &p.policy);
-    let mut checks = Vec::new();
+    let mut checks = ctx.checks.clone();
     let mut claims = serde_json::Map::new();
     let mut provenance = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings = ctx.warnings.clone();
     let mut formats = Vec::new();
     let mut hasher = digest::Context::new(&digest::SHA256);
     if let Some(p) = policy {
@@ -266,7 +283,7 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
     };
     Ok(Report::new(
         opts.at,
-        InputInfo { format: formats.join(" + "), sha256: crate::bytes::to_hex(hasher.finish()), source: None },
+        InputInfo { format: ctx.format(formats.join(" + ")), sha256: crate::bytes::to_hex(hasher.finish()), source: ctx.source.clone() },
         policy_info,
         checks,
         serde_json::Value::Object(claims),

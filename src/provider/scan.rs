@@ -62,32 +62,36 @@ pub fn scan_provider_signed(
     signed: Option<&SignedResponse>,
     opts: &ScanOptions,
 ) -> Report {
-    let mut r = scan_provider_inner(report, collaterals, gpu, opts);
-    if let Some(sr) = signed {
-        let layer = signing_layer(report, &sr.payload.signing_address);
-        let prefix = layer.map_or_else(|| "response".to_owned(), |l| format!("{}.response", l.name));
-        let attested: Option<&[u8]> = layer
-            .and_then(|l| l.inputs.signing_address.as_deref())
-            .or_else(|| report.layers.first().and_then(|l| l.inputs.signing_address.as_deref()));
-        let extra = super::signature::signature_checks(&prefix, &sr.payload, attested, sr.request.as_deref(), sr.response.as_deref(), None);
-        r.checks.extend(extra);
-        r.verdict = crate::report::Verdict::from_checks(&r.checks);
-        if let Some(obj) = r.claims.as_object_mut() {
-            obj.insert(
-                "response_signature".to_owned(),
-                json!({ "signed_by_layer": layer.map(|l| l.name.clone()), "algo": sr.payload.algo.as_str(), "kind": sr.payload.kind }),
-            );
-        }
-    }
-    r
+    let coll = crate::scan::Collateral { dcap: collaterals.to_vec(), gpu: gpu.clone(), signature: signed.cloned(), ..Default::default() };
+    scan_provider_in(report, &coll, opts, &crate::scan::Context::default())
 }
 
-fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu: &GpuCollateral, opts: &ScanOptions) -> Report {
+/// The response-signature checks and claim, when a signature is given.
+fn response_signature(report: &ProviderReport, sr: &SignedResponse) -> (Vec<Check>, Value) {
+    let layer = signing_layer(report, &sr.payload.signing_address);
+    let prefix = layer.map_or_else(|| "response".to_owned(), |l| format!("{}.response", l.name));
+    let attested: Option<&[u8]> = layer
+        .and_then(|l| l.inputs.signing_address.as_deref())
+        .or_else(|| report.layers.first().and_then(|l| l.inputs.signing_address.as_deref()));
+    let checks = super::signature::signature_checks(&prefix, &sr.payload, attested, sr.request.as_deref(), sr.response.as_deref(), None);
+    let claim = json!({ "signed_by_layer": layer.map(|l| l.name.clone()), "algo": sr.payload.algo.as_str(), "kind": sr.payload.kind });
+    (checks, claim)
+}
+
+/// The one provider-report scan: the entry point's checks (`ctx`) first, every layer, the
+/// response signature; the report is built once and its verdict derived from its checks.
+pub(crate) fn scan_provider_in(
+    report: &ProviderReport,
+    coll: &crate::scan::Collateral,
+    opts: &ScanOptions,
+    ctx: &crate::scan::Context,
+) -> Report {
+    let (collaterals, gpu) = (coll.dcap.as_slice(), &coll.gpu);
     let policy = opts.policy.as_ref().map(|p| &p.policy);
-    let mut checks = Vec::new();
+    let mut checks = ctx.checks.clone();
     let mut provenance: Vec<CollateralUsed> = Vec::new();
     let mut layers_claims = Map::new();
-    let mut warnings = Vec::new();
+    let mut warnings = ctx.warnings.clone();
     let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
     if let Some(p) = policy {
         checks.push(eval::expiry_check(p, opts.at));
@@ -116,7 +120,7 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
         if gets_nras {
             nras_layers = nras_layers.saturating_add(1);
         }
-        let (layer_checks, claims, used) = scan_layer(layer, collaterals, gpu, gets_nras, opts);
+        let (layer_checks, claims, used) = scan_layer(layer, collaterals, coll.dcap_unavailable.as_deref(), gpu, gets_nras, opts);
         checks.extend(layer_checks);
         provenance.extend(used);
         layers_claims.insert(layer.name.clone(), claims);
@@ -125,7 +129,7 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
             checks.extend(sub.checks);
             let mut sub_claims = sub.claims;
             if let Some(l) = &sub.layer {
-                let (c, cl, u) = scan_layer(l, collaterals, gpu, false, &super::compose_manager::options(layer, opts));
+                let (c, cl, u) = scan_layer(l, collaterals, coll.dcap_unavailable.as_deref(), gpu, false, &super::compose_manager::options(layer, opts));
                 checks.extend(c);
                 provenance.extend(u);
                 if let Value::Object(m) = cl {
@@ -158,19 +162,27 @@ fn scan_provider_inner(report: &ProviderReport, collaterals: &[Collateral], gpu:
     // Deduplicate collateral records (shared by layers).
     provenance.sort_by(|a, b| (a.kind.as_str(), a.sha256.as_str()).cmp(&(b.kind.as_str(), b.sha256.as_str())));
     provenance.dedup_by(|a, b| a.kind == b.kind && a.sha256 == b.sha256);
+    let mut claims = Map::new();
+    claims.insert(
+        "provider".to_owned(),
+        json!({ "format": report.format, "reason": report.reason, "ignored": report.ignored, "nonce_hint": report.nonce_hint }),
+    );
+    claims.insert("layers".to_owned(), Value::Object(layers_claims));
+    if let Some(sr) = &coll.signature {
+        let (c, claim) = response_signature(report, sr);
+        checks.extend(c);
+        claims.insert("response_signature".to_owned(), claim);
+    }
     Report::new(
         opts.at,
         InputInfo {
-            format: format!("provider report: {} ({})", report.format.as_str(), report.reason),
+            format: ctx.format(format!("provider report: {} ({})", report.format.as_str(), report.reason)),
             sha256: crate::bytes::to_hex(hasher.finish()),
-            source: None,
+            source: ctx.source.clone(),
         },
         policy_info,
         checks,
-        json!({
-            "provider": { "format": report.format, "reason": report.reason, "ignored": report.ignored, "nonce_hint": report.nonce_hint },
-            "layers": layers_claims,
-        }),
+        Value::Object(claims),
         provenance,
         warnings,
     )
@@ -243,6 +255,7 @@ fn evidence_checks(p: &str, layer: &Layer) -> Vec<Check> {
 fn scan_layer(
     layer: &Layer,
     collaterals: &[Collateral],
+    unavailable: Option<&str>,
     gpu: &GpuCollateral,
     gets_nras: bool,
     opts: &ScanOptions,
@@ -278,7 +291,10 @@ fn scan_layer(
         None => {
             checks.push(
                 Check::new(&format!("{p}.tdx.collateral.available"), "DCAP collateral for this quote's FMSPC available", Status::Indeterminate)
-                    .reason(format!("no --collateral for FMSPC {}", fmspc.clone().unwrap_or_else(|| "?".to_owned()))),
+                    .reason(unavailable.map_or_else(
+                        || format!("no --collateral for FMSPC {}", fmspc.clone().unwrap_or_else(|| "?".to_owned())),
+                        str::to_owned,
+                    )),
             );
             None
         }

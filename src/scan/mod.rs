@@ -262,6 +262,31 @@ impl Collateral {
     }
 }
 
+/// What an entry point established before the scan (a bundle's integrity, the endpoint's TLS
+/// key, how the nonce was chosen, where the evidence came from): its checks lead the report,
+/// which is built once, with its verdict derived from all of its checks.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Checks that come first in the report (`bundle.integrity`, `endpoint.tls`, …).
+    pub checks: Vec<Check>,
+    /// Warnings the reader must see.
+    pub warnings: Vec<String>,
+    /// Where the evidence came from (a path or URL).
+    pub source: Option<String>,
+    /// Prefix of the input's format (`evidence bundle: `).
+    pub format_prefix: Option<String>,
+}
+
+impl Context {
+    /// `format` with this context's prefix.
+    pub(crate) fn format(&self, format: String) -> String {
+        match &self.format_prefix {
+            Some(p) => format!("{p}{format}"),
+            None => format,
+        }
+    }
+}
+
 /// Time, policy, trust anchors, nonce and verify-once cache: what every scan is verified
 /// against. Build one, scan many.
 #[derive(Debug, Clone)]
@@ -301,31 +326,28 @@ impl Scanner {
     /// Verify `evidence` against `collateral`. Malformed evidence is an [`Error`] (exit 2);
     /// anything that parses yields a report whose verdict says whether it verified.
     pub fn scan(&self, evidence: &Evidence, collateral: &Collateral) -> Result<Report, Error> {
-        let mut report = self.scan_evidence(evidence, collateral)?;
-        report.warnings.extend(collateral.notes.iter().cloned());
-        Ok(report)
+        self.scan_in(evidence, collateral, &Context::default())
     }
 
-    fn scan_evidence(&self, evidence: &Evidence, collateral: &Collateral) -> Result<Report, Error> {
+    /// [`Scanner::scan`] for an entry point that established checks of its own first (a bundle,
+    /// a live scan): they lead the report, and count in its verdict.
+    pub fn scan_in(&self, evidence: &Evidence, collateral: &Collateral, context: &Context) -> Result<Report, Error> {
         let opts = &self.options;
+        let mut ctx = context.clone();
+        ctx.warnings.extend(collateral.notes.iter().cloned());
+        let ctx = &ctx;
+        let node = |quote: &[u8], gpu: Option<&EvidenceList>| -> Result<Report, Error> {
+            match self.dcap_for(quote, collateral)? {
+                Some(c) => crate::scan_in(crate::Evidence { tdx: Some((quote, c)), gpu: gpu.map(|g| (g, &collateral.gpu)) }, opts, ctx),
+                None => crate::collateral_unavailable_report_in(quote, &self.unavailable_reason(collateral), opts, ctx),
+            }
+        };
         match evidence {
-            Evidence::Quote(quote) => match self.dcap_for(quote, collateral)? {
-                Some(c) => crate::scan_tdx_quote(quote, c, opts),
-                None => crate::collateral_unavailable_report(quote, &self.unavailable_reason(collateral), opts),
-            },
-            Evidence::Node { quote, gpu } => match self.dcap_for(quote, collateral)? {
-                Some(c) => crate::scan(crate::Evidence { tdx: Some((quote, c)), gpu: Some((gpu, &collateral.gpu)) }, opts),
-                None => crate::collateral_unavailable_report(quote, &self.unavailable_reason(collateral), opts),
-            },
-            Evidence::Gpu { list, .. } => crate::scan_gpu_evidence(list, &collateral.gpu, opts),
-            Evidence::Provider(report) => Ok(crate::provider::scan::scan_provider_signed(
-                report,
-                &collateral.dcap,
-                &collateral.gpu,
-                collateral.signature.as_ref(),
-                opts,
-            )),
-            Evidence::Unsupported { reason, sha256 } => Ok(unsupported_report(reason, sha256, opts)),
+            Evidence::Quote(quote) => node(quote, None),
+            Evidence::Node { quote, gpu } => node(quote, Some(gpu)),
+            Evidence::Gpu { list, .. } => crate::scan_in(crate::Evidence { tdx: None, gpu: Some((list, &collateral.gpu)) }, opts, ctx),
+            Evidence::Provider(report) => Ok(crate::provider::scan::scan_provider_in(report, collateral, opts, ctx)),
+            Evidence::Unsupported { reason, sha256 } => Ok(unsupported_report(reason, sha256, opts, ctx)),
         }
     }
 
@@ -346,16 +368,21 @@ impl Scanner {
 }
 
 /// The report of a recognised provider document whose evidence cannot be verified here.
-fn unsupported_report(reason: &str, sha256: &str, opts: &ScanOptions) -> Report {
-    let check = Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate)
-        .reason(reason.to_owned());
+fn unsupported_report(reason: &str, sha256: &str, opts: &ScanOptions, ctx: &Context) -> Report {
+    let mut checks = ctx.checks.clone();
+    checks.push(
+        Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate)
+            .reason(reason.to_owned()),
+    );
+    let mut warnings = ctx.warnings.clone();
+    warnings.push("the evidence was not verified".to_owned());
     Report::new(
         opts.at,
-        InputInfo { format: "provider report (unsupported evidence)".to_owned(), sha256: sha256.to_owned(), source: None },
+        InputInfo { format: ctx.format("provider report (unsupported evidence)".to_owned()), sha256: sha256.to_owned(), source: ctx.source.clone() },
         PolicyInfo::of(opts.policy.as_ref()),
-        vec![check],
+        checks,
         serde_json::Value::Null,
         Vec::new(),
-        vec!["the evidence was not verified".to_owned()],
+        warnings,
     )
 }
