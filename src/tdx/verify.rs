@@ -289,7 +289,9 @@ mod dcap_memo {
             }
         }
         let leaf_key = |chain: &[Vec<u8>]| chain.first().and_then(|d| parse(d)).map(|c| signer(&c).key);
-        let signed: [(Option<Vec<u8>>, &[u8], &[u8]); 3] = [
+        // (signer's public key, message, raw `r ‖ s` signature)
+        type Signed<'a> = (Option<Vec<u8>>, &'a [u8], &'a [u8]);
+        let signed: [Signed<'_>; 3] = [
             (leaf_key(&tcb_chain), dcap.tcb_info.as_bytes(), &dcap.tcb_info_signature),
             (leaf_key(&qe_chain), dcap.qe_identity.as_bytes(), &dcap.qe_identity_signature),
             (leaf_key(&pck_chain), &quote.signature.qe_report.raw, &quote.signature.qe_report_signature),
