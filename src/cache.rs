@@ -346,12 +346,6 @@ impl VerifyCache {
     }
 }
 
-/// Compatibility shim (the explicit cache, unchanged): there is no thread-local default any more.
-/// Kept only so callers not yet migrated still build; remove with its last caller.
-pub(crate) fn effective(explicit: Option<&Arc<VerifyCache>>) -> Option<Arc<VerifyCache>> {
-    explicit.cloned()
-}
-
 /// A webpki signature algorithm that consults a [`VerifyCache`] before doing the arithmetic.
 #[derive(Debug)]
 pub(crate) struct CachedAlg<'a> {

@@ -133,49 +133,66 @@ pub fn evaluate_tdx_with_binding(
     let tdx = policy.tdx.clone().unwrap_or_default();
     let tcb_rules = tdx.tcb.clone().unwrap_or_default();
     let tcb = v.claims.tcb.as_ref();
-    let no_tcb = "the evidence lacks a TCB appraisal: DCAP verification did not complete";
+    out.push(tcb_status_check(&tcb_rules, tcb, at));
+    advisory_checks(&mut out, &tcb_rules, tcb);
+    if let Some(max) = tcb_rules.max_collateral_age {
+        out.push(collateral_age_check(max, collateral, at));
+    }
+    platform_checks(&mut out, &tcb_rules, v);
+    let Some(td) = tdx.td.as_ref() else { return out };
+    let r = &v.quote.report;
+    td_value_checks(&mut out, td, r);
+    td_pin_checks(&mut out, td, r);
+    if let Some(c) = report_data_check(td, r, binding) {
+        out.push(c);
+    }
+    out
+}
 
-    // TCB status: default UpToDate only.
+const NO_TCB: &str = "the evidence lacks a TCB appraisal: DCAP verification did not complete";
+
+/// `policy.tdx.tcb.allowed_status` (default: UpToDate only), with its grace period.
+fn tcb_status_check(tcb_rules: &super::TcbPolicy, tcb: Option<&crate::tdx::claims::TcbClaims>, at: Timestamp) -> Check {
     let allowed: Vec<TcbStatusName> =
         tcb_rules.allowed_status.as_ref().map_or_else(|| vec![TcbStatusName::UpToDate], |a| a.any_of.clone());
     let allowed_text = format!("any of [{}]", allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
     let status_title = "TCB status is allowed";
-    out.push(match tcb {
-        None => Check::fail("policy.tdx.tcb.allowed_status", status_title, no_tcb).expected(allowed_text),
-        Some(t) => {
-            let ok = allowed.iter().any(|s| s.as_str() == t.status);
-            let mut c = Check::from_bool(
-                "policy.tdx.tcb.allowed_status",
-                status_title,
-                ok,
-                format!("TCB status {} is not allowed by the policy", t.status),
-            )
-            .expected(allowed_text)
-            .actual(t.status.clone());
-            if ok && t.status != "UpToDate" {
-                if let Some(grace) = tcb_rules.grace_period {
-                    let date = parse_date(&t.platform_tcb_date);
-                    let deadline = date.map(|d| Timestamp::from_unix(d.unix().saturating_add(grace.secs())));
-                    c = match deadline {
-                        Some(dl) if at <= dl => c.reason(format!("{} tolerated until {dl} (grace {grace})", t.status)),
-                        Some(dl) => Check::fail(
-                            "policy.tdx.tcb.allowed_status",
-                            status_title,
-                            format!("{} past its grace period: TCB level dated {}, grace {grace} ended {dl}", t.status, t.platform_tcb_date),
-                        )
-                        .actual(t.status.clone()),
-                        None => Check::fail("policy.tdx.tcb.allowed_status", status_title, "TCB level date unreadable"),
-                    };
-                }
-            }
-            c
-        }
-    });
+    let Some(t) = tcb else {
+        return Check::fail("policy.tdx.tcb.allowed_status", status_title, NO_TCB).expected(allowed_text);
+    };
+    let ok = allowed.iter().any(|s| s.as_str() == t.status);
+    let c = Check::from_bool(
+        "policy.tdx.tcb.allowed_status",
+        status_title,
+        ok,
+        format!("TCB status {} is not allowed by the policy", t.status),
+    )
+    .expected(allowed_text)
+    .actual(t.status.clone());
+    if !ok || t.status == "UpToDate" {
+        return c;
+    }
+    let Some(grace) = tcb_rules.grace_period else { return c };
+    let date = parse_date(&t.platform_tcb_date);
+    let deadline = date.map(|d| Timestamp::from_unix(d.unix().saturating_add(grace.secs())));
+    match deadline {
+        Some(dl) if at <= dl => c.reason(format!("{} tolerated until {dl} (grace {grace})", t.status)),
+        Some(dl) => Check::fail(
+            "policy.tdx.tcb.allowed_status",
+            status_title,
+            format!("{} past its grace period: TCB level dated {}, grace {grace} ended {dl}", t.status, t.platform_tcb_date),
+        )
+        .actual(t.status.clone()),
+        None => Check::fail("policy.tdx.tcb.allowed_status", status_title, "TCB level date unreadable"),
+    }
+}
 
+/// `deny_advisories`, `allow_advisories`, `min_tcb_evaluation_data_number`.
+fn advisory_checks(out: &mut Vec<Check>, tcb_rules: &super::TcbPolicy, tcb: Option<&crate::tdx::claims::TcbClaims>) {
     if let Some(deny) = &tcb_rules.deny_advisories {
         let title = "No denied advisory applies";
         out.push(match tcb {
-            None => Check::fail("policy.tdx.tcb.deny_advisories", title, no_tcb),
+            None => Check::fail("policy.tdx.tcb.deny_advisories", title, NO_TCB),
             Some(t) => {
                 let hit: Vec<&String> = t.advisory_ids.iter().filter(|a| deny.any_of.contains(a)).collect();
                 Check::from_bool("policy.tdx.tcb.deny_advisories", title, hit.is_empty(), format!("denied advisories apply: {hit:?}"))
@@ -187,7 +204,7 @@ pub fn evaluate_tdx_with_binding(
     if let Some(allow) = &tcb_rules.allow_advisories {
         let title = "Every applicable advisory is allowed";
         out.push(match tcb {
-            None => Check::fail("policy.tdx.tcb.allow_advisories", title, no_tcb),
+            None => Check::fail("policy.tdx.tcb.allow_advisories", title, NO_TCB),
             Some(t) => {
                 let extra: Vec<&String> = t.advisory_ids.iter().filter(|a| !allow.any_of.contains(a)).collect();
                 Check::from_bool("policy.tdx.tcb.allow_advisories", title, extra.is_empty(), format!("advisories not allowed: {extra:?}"))
@@ -199,7 +216,7 @@ pub fn evaluate_tdx_with_binding(
     if let Some(min) = tcb_rules.min_tcb_evaluation_data_number {
         let title = "Collateral tcbEvaluationDataNumber is recent enough";
         out.push(match tcb {
-            None => Check::fail("policy.tdx.tcb.min_tcb_evaluation_data_number", title, no_tcb),
+            None => Check::fail("policy.tdx.tcb.min_tcb_evaluation_data_number", title, NO_TCB),
             Some(t) => Check::from_bool(
                 "policy.tdx.tcb.min_tcb_evaluation_data_number",
                 title,
@@ -210,35 +227,44 @@ pub fn evaluate_tdx_with_binding(
             .actual(t.tcb_evaluation_data_number.to_string()),
         });
     }
-    if let Some(max) = tcb_rules.max_collateral_age {
-        let title = "Collateral is fresh (TCB Info, QE Identity, PCK CRL)";
-        let mut ages = Vec::new();
-        let mut missing = Vec::new();
-        for kind in ["tcb_info", "qe_identity", "pck_crl"] {
-            match collateral.iter().find(|c| c.kind == kind).and_then(|c| c.issued.as_deref()).and_then(parse_date) {
-                Some(d) => ages.push((kind, d, at.unix().saturating_sub(d.unix()))),
-                None => missing.push(kind),
-            }
+}
+
+/// `policy.tdx.tcb.max_collateral_age`: TCB Info, QE Identity and PCK CRL issued recently enough.
+fn collateral_age_check(max: super::Period, collateral: &[CollateralUsed], at: Timestamp) -> Check {
+    let title = "Collateral is fresh (TCB Info, QE Identity, PCK CRL)";
+    let mut ages = Vec::new();
+    let mut missing = Vec::new();
+    for kind in ["tcb_info", "qe_identity", "pck_crl"] {
+        match collateral.iter().find(|c| c.kind == kind).and_then(|c| c.issued.as_deref()).and_then(parse_date) {
+            Some(d) => ages.push((kind, d, at.unix().saturating_sub(d.unix()))),
+            None => missing.push(kind),
         }
-        let stale: Vec<String> = ages
-            .iter()
-            .filter(|(_, _, age)| *age > max.secs())
-            .map(|(k, d, _)| format!("{k} issued {d}"))
-            .collect();
-        let actual = ages.iter().map(|(k, d, _)| format!("{k} {d}")).collect::<Vec<_>>().join(", ");
-        out.push(if !missing.is_empty() {
-            Check::fail("policy.tdx.tcb.max_collateral_age", title, format!("issue date unknown for {missing:?}"))
-        } else {
-            Check::from_bool("policy.tdx.tcb.max_collateral_age", title, stale.is_empty(), format!("older than {max}: {}", stale.join("; ")))
-                .expected(format!("issued within {max} before {at}"))
-                .actual(actual)
-        });
     }
+    let stale: Vec<String> = ages
+        .iter()
+        .filter(|(_, _, age)| *age > max.secs())
+        .map(|(k, d, _)| format!("{k} issued {d}"))
+        .collect();
+    let actual = ages.iter().map(|(k, d, _)| format!("{k} {d}")).collect::<Vec<_>>().join(", ");
+    if !missing.is_empty() {
+        Check::fail("policy.tdx.tcb.max_collateral_age", title, format!("issue date unknown for {missing:?}"))
+    } else {
+        Check::from_bool("policy.tdx.tcb.max_collateral_age", title, stale.is_empty(), format!("older than {max}: {}", stale.join("; ")))
+            .expected(format!("issued within {max} before {at}"))
+            .actual(actual)
+    }
+}
+
+/// `policy.tdx.tcb.fmspc` and `policy.tdx.tcb.qe_vendor_id`.
+fn platform_checks(out: &mut Vec<Check>, tcb_rules: &super::TcbPolicy, v: &TdxVerification) {
     if let Some(fmspc) = &tcb_rules.fmspc {
         // From the DCAP appraisal; failing that, from the PCK leaf once its chain verified (the
         // FMSPC is part of the Intel-signed certificate, not of the TCB evaluation).
         let pck_verified = v.checks.iter().any(|c| c.id == "tdx.pck.chain" && c.status == Status::Pass);
-        let actual = tcb
+        let actual = v
+            .claims
+            .tcb
+            .as_ref()
             .and_then(|t| hex::decode(&t.fmspc).ok())
             .and_then(|b| <[u8; 6]>::try_from(b).ok())
             .or_else(|| pck_verified.then(|| v.quote.pck_hint().ok().map(|h| h.fmspc)).flatten());
@@ -252,9 +278,10 @@ pub fn evaluate_tdx_with_binding(
             Some(&v.quote.header.qe_vendor_id),
         ));
     }
+}
 
-    let Some(td) = tdx.td.as_ref() else { return out };
-    let r = &v.quote.report;
+/// `td_attributes`, `xfam`, `min_tee_tcb_svn`.
+fn td_value_checks(out: &mut Vec<Check>, td: &super::TdPolicy, r: &crate::tdx::quote::TdReport) {
     if let Some(m) = &td.td_attributes {
         out.push(masked_check("policy.tdx.td.td_attributes", "TD attributes match", m, r.td_attributes.0));
     }
@@ -274,6 +301,10 @@ pub fn evaluate_tdx_with_binding(
             .actual(crate::bytes::to_hex(r.tee_tcb_svn)),
         );
     }
+}
+
+/// The measurement pins (MRSEAM … MRSERVICETD) and `seam_attributes`.
+fn td_pin_checks(out: &mut Vec<Check>, td: &super::TdPolicy, r: &crate::tdx::quote::TdReport) {
     type Pin<'a> = (&'a str, &'a str, &'a Option<AnyOf<HexBytes<48>>>, Option<&'a [u8; 48]>);
     let pins: [Pin<'_>; 11] = [
         ("policy.tdx.td.mr_seam", "MRSEAM (TDX module) is allowed", &td.mr_seam, Some(&r.mr_seam)),
@@ -296,42 +327,45 @@ pub fn evaluate_tdx_with_binding(
     if let Some(rule) = &td.seam_attributes {
         out.push(any_of_check("policy.tdx.td.seam_attributes", "SEAM attributes are allowed", rule, Some(&r.seam_attributes)));
     }
-    match &td.report_data {
-        None => {}
-        Some(ReportDataRule::Exact(want)) => out.push(
-            Check::from_bool("policy.tdx.td.report_data", "REPORTDATA equals the expected value", want.0 == r.report_data, "REPORTDATA differs")
-                .expected(want.to_hex())
-                .actual(crate::bytes::to_hex(r.report_data)),
-        ),
-        Some(ReportDataRule::Scheme(s)) => {
-            let title = "REPORTDATA follows the binding scheme";
-            let want = crate::provider::binding::Scheme::from_name(s);
-            out.push(match (want, binding) {
-                (None, _) => Check::fail("policy.tdx.td.report_data", title, format!("unknown binding scheme {s:?}")),
-                (_, None) => Check::fail(
-                    "policy.tdx.td.report_data",
-                    title,
-                    format!("binding scheme {s:?} needs the provider's report (signing key, TLS key, nonce); a bare quote cannot satisfy it"),
-                )
-                .actual(crate::bytes::to_hex(r.report_data)),
-                (Some(w), Some(b)) => {
-                    // A weaker scheme never satisfies a stronger requirement (e.g. a padded
-                    // address when TLS binding is required); a TLS-binding scheme must bind TLS.
-                    let strong_enough = b.scheme >= w && (!w.binds_tls() || b.scheme.binds_tls());
-                    let ok = b.holds && strong_enough;
-                    let reason = if !strong_enough {
-                        format!("the report uses scheme {}, weaker than the required {}", b.scheme.name(), w.name())
-                    } else {
-                        format!("REPORTDATA does not satisfy scheme {}", b.scheme.name())
-                    };
-                    Check::from_bool("policy.tdx.td.report_data", title, ok, reason)
-                        .expected(format!("scheme {} (or stronger)", w.name()))
-                        .actual(format!("scheme {}, {}", b.scheme.name(), if b.holds { "holds" } else { "does not hold" }))
-                }
-            });
+}
+
+/// `policy.tdx.td.report_data`: an exact value, or a binding scheme the provider report satisfied.
+fn report_data_check(td: &super::TdPolicy, r: &crate::tdx::quote::TdReport, binding: Option<BindingOutcome>) -> Option<Check> {
+    let s = match td.report_data.as_ref()? {
+        ReportDataRule::Exact(want) => {
+            return Some(
+                Check::from_bool("policy.tdx.td.report_data", "REPORTDATA equals the expected value", want.0 == r.report_data, "REPORTDATA differs")
+                    .expected(want.to_hex())
+                    .actual(crate::bytes::to_hex(r.report_data)),
+            )
         }
-    }
-    out
+        ReportDataRule::Scheme(s) => s,
+    };
+    let title = "REPORTDATA follows the binding scheme";
+    let want = crate::provider::binding::Scheme::from_name(s);
+    Some(match (want, binding) {
+        (None, _) => Check::fail("policy.tdx.td.report_data", title, format!("unknown binding scheme {s:?}")),
+        (_, None) => Check::fail(
+            "policy.tdx.td.report_data",
+            title,
+            format!("binding scheme {s:?} needs the provider's report (signing key, TLS key, nonce); a bare quote cannot satisfy it"),
+        )
+        .actual(crate::bytes::to_hex(r.report_data)),
+        (Some(w), Some(b)) => {
+            // A weaker scheme never satisfies a stronger requirement (e.g. a padded
+            // address when TLS binding is required); a TLS-binding scheme must bind TLS.
+            let strong_enough = b.scheme >= w && (!w.binds_tls() || b.scheme.binds_tls());
+            let ok = b.holds && strong_enough;
+            let reason = if !strong_enough {
+                format!("the report uses scheme {}, weaker than the required {}", b.scheme.name(), w.name())
+            } else {
+                format!("REPORTDATA does not satisfy scheme {}", b.scheme.name())
+            };
+            Check::from_bool("policy.tdx.td.report_data", title, ok, reason)
+                .expected(format!("scheme {} (or stronger)", w.name()))
+                .actual(format!("scheme {}, {}", b.scheme.name(), if b.holds { "holds" } else { "does not hold" }))
+        }
+    })
 }
 
 /// One client-facing key of a layer as the keys scan found it (`keys` claims).

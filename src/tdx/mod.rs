@@ -1,9 +1,11 @@
 //! Intel TDX: quote parsing ([`quote`]), DCAP collateral ([`collateral`]), verification
-//! ([`verify`]) and the claims a verified quote yields ([`claims`]).
+//! ([`verify`]; dcap-qvl's error messages are mapped in `dcap_errors.rs`) and the claims a
+//! verified quote yields ([`claims`]).
 
 pub mod attributes;
 pub mod claims;
 pub mod collateral;
+pub(crate) mod dcap_errors;
 pub mod quote;
 pub mod verify;
 

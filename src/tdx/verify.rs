@@ -2,10 +2,10 @@
 //! dcap-qvl does not make (outer certification data type, PCE ID, collateral PCK chain override,
 //! DEBUG and service-TD as explicit, configurable checks).
 //!
-//! dcap-qvl stops at the first failure with a string error. `classify` maps that string to the
-//! stage of its pipeline that failed, so every earlier stage is reported as passed, the failing
-//! one as failed (with dcap-qvl's message), and every later one as skipped. An error we cannot
-//! classify fails the scan under the id `tdx.dcap.unclassified`.
+//! dcap-qvl stops at the first failure with a string error. `tdx/dcap_errors.rs` maps that
+//! string to the stage of its pipeline that failed, so every earlier stage is reported as passed,
+//! the failing one as failed (with dcap-qvl's message), and every later one as skipped. An error
+//! it cannot map fails the scan under the id `tdx.dcap.unclassified`.
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use rustls_pki_types::{CertificateDer, UnixTime};
 
 use super::attributes;
 use super::claims::TdxClaims;
+use super::dcap_errors::{map_message, stage_id, Mapping, Stage, STAGES, UNCLASSIFIED};
 use super::collateral::Collateral;
 use super::quote::{Quote, CERT_DATA_PCK_CHAIN, CERT_DATA_QE_REPORT, INTEL_QE_VENDOR_ID};
 use crate::cache::VerifyCache;
@@ -51,302 +52,6 @@ impl TdxVerification {
     pub fn passed(&self) -> bool {
         crate::report::Verdict::from_checks(&self.checks) == crate::report::Verdict::Pass
     }
-}
-
-/// Stages of dcap-qvl's verification pipeline, in the order it runs them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Stage {
-    RootCrl,
-    PckCrl,
-    QuoteHeader,
-    TcbInfoFormat,
-    TcbInfoValidity,
-    TcbInfoChain,
-    TcbInfoSignature,
-    QeIdentityFormat,
-    QeIdentityValidity,
-    QeIdentityChain,
-    QeIdentitySignature,
-    QeIdentityId,
-    PckChain,
-    QeReportSignature,
-    QeReportData,
-    QeIdentityMatch,
-    QuoteSignature,
-    TcbFmspc,
-    TcbInfoType,
-    TcbLevel,
-    ModuleLevel,
-    ModuleIdentity,
-    CurrentTcbLevel,
-    TcbStatus,
-    TdAttributes,
-    Claims,
-}
-
-const STAGES: &[(Stage, &str, &str)] = &[
-    (
-        Stage::RootCrl,
-        "tdx.collateral.root_crl",
-        "Root CA CRL signed by the root, current, root not revoked",
-    ),
-    (Stage::PckCrl, "tdx.collateral.pck_crl", "PCK CRL parses"),
-    (
-        Stage::QuoteHeader,
-        "tdx.quote.header",
-        "Quote header: version, TEE type, key type, QE vendor",
-    ),
-    (
-        Stage::TcbInfoFormat,
-        "tdx.collateral.tcb_info.format",
-        "TCB Info parses",
-    ),
-    (
-        Stage::TcbInfoValidity,
-        "tdx.collateral.tcb_info.validity",
-        "TCB Info issueDate ≤ time ≤ nextUpdate",
-    ),
-    (
-        Stage::TcbInfoChain,
-        "tdx.collateral.tcb_info.chain",
-        "TCB Info signer chains to the root, not revoked",
-    ),
-    (
-        Stage::TcbInfoSignature,
-        "tdx.collateral.tcb_info.signature",
-        "TCB Info signature",
-    ),
-    (
-        Stage::QeIdentityFormat,
-        "tdx.collateral.qe_identity.format",
-        "QE Identity parses",
-    ),
-    (
-        Stage::QeIdentityValidity,
-        "tdx.collateral.qe_identity.validity",
-        "QE Identity issueDate ≤ time ≤ nextUpdate",
-    ),
-    (
-        Stage::QeIdentityChain,
-        "tdx.collateral.qe_identity.chain",
-        "QE Identity signer chains to the root, not revoked",
-    ),
-    (
-        Stage::QeIdentitySignature,
-        "tdx.collateral.qe_identity.signature",
-        "QE Identity signature",
-    ),
-    (
-        Stage::QeIdentityId,
-        "tdx.collateral.qe_identity.id",
-        "QE Identity is TD_QE (version 2 or 3)",
-    ),
-    (
-        Stage::PckChain,
-        "tdx.pck.chain",
-        "PCK certificate chains to the root, CRLs current, not revoked",
-    ),
-    (
-        Stage::QeReportSignature,
-        "tdx.qe.report_signature",
-        "QE report signed by the PCK key",
-    ),
-    (
-        Stage::QeReportData,
-        "tdx.qe.report_data",
-        "QE report binds the attestation key (SHA-256 of key ‖ auth data)",
-    ),
-    (
-        Stage::QeIdentityMatch,
-        "tdx.qe.identity",
-        "QE report matches QE Identity (MRSIGNER, ISVPRODID, masks, ISVSVN)",
-    ),
-    (
-        Stage::QuoteSignature,
-        "tdx.quote.signature",
-        "Quote header and TD report signed by the attestation key",
-    ),
-    (
-        Stage::TcbFmspc,
-        "tdx.tcb.fmspc",
-        "PCK FMSPC matches the TCB Info",
-    ),
-    (
-        Stage::TcbInfoType,
-        "tdx.collateral.tcb_info.type",
-        "TCB Info is for TDX (id TDX, version ≥ 3)",
-    ),
-    (
-        Stage::TcbLevel,
-        "tdx.tcb.level",
-        "A TCB level matches the platform (CPUSVN, PCESVN, TEE_TCB_SVN)",
-    ),
-    (
-        Stage::ModuleLevel,
-        "tdx.tcb.module_level",
-        "TDX module ISVSVN meets a module TCB level",
-    ),
-    (
-        Stage::ModuleIdentity,
-        "tdx.tcb.module_identity",
-        "TDX module signer and SEAM attributes match the TCB Info",
-    ),
-    (
-        Stage::CurrentTcbLevel,
-        "tdx.tcb.current_level",
-        "Current TCB (TEE_TCB_SVN2) matches a TCB level",
-    ),
-    (
-        Stage::TcbStatus,
-        "tdx.tcb.status",
-        "TCB status is not Revoked",
-    ),
-    (
-        Stage::TdAttributes,
-        "tdx.td.attributes",
-        "TD attributes: no reserved bits, not migratable, SEPT_VE_DISABLE set",
-    ),
-    (
-        Stage::Claims,
-        "tdx.collateral.dates",
-        "Collateral dates and CRL numbers readable",
-    ),
-];
-
-/// The check id of a stage.
-pub(crate) fn stage_id(stage: Stage) -> &'static str {
-    STAGES
-        .iter()
-        .find(|(s, _, _)| *s == stage)
-        .map(|(_, id, _)| *id)
-        .unwrap_or("tdx.dcap.unclassified")
-}
-
-/// Map a dcap-qvl error message (`{:#}` of the anyhow chain) to the stage that produced it.
-/// Certificate-chain errors carry no stage in their message; those return `None` and are
-/// resolved by [`diagnose_chain`].
-pub(crate) fn classify(msg: &str) -> Option<Stage> {
-    const TABLE: &[(&str, Stage)] = &[
-        ("Failed to load root ca", Stage::RootCrl),
-        ("Failed to parse root CA CRL", Stage::RootCrl),
-        ("Failed to parse PCK CRL", Stage::PckCrl),
-        ("Failed to decode quote", Stage::QuoteHeader),
-        ("Unsupported DCAP quote version", Stage::QuoteHeader),
-        ("Unknown QE vendor ID", Stage::QuoteHeader),
-        ("Unsupported TEE type", Stage::QuoteHeader),
-        ("TEE quote must have version", Stage::QuoteHeader),
-        ("Unsupported DCAP attestation key type", Stage::QuoteHeader),
-        ("Failed to decode TcbInfo", Stage::TcbInfoFormat),
-        ("Failed to parse TCB Info", Stage::TcbInfoFormat),
-        (
-            "TCBInfo issue date is in the future",
-            Stage::TcbInfoValidity,
-        ),
-        ("TCBInfo expired", Stage::TcbInfoValidity),
-        (
-            "Certificate chain is too short for TCB Info",
-            Stage::TcbInfoChain,
-        ),
-        ("TCB Info leaf certificate", Stage::TcbInfoChain),
-        (
-            "TCB Info signer must be issued directly",
-            Stage::TcbInfoChain,
-        ),
-        ("Signature is invalid for tcb_info", Stage::TcbInfoSignature),
-        ("Failed to decode QeIdentity", Stage::QeIdentityFormat),
-        ("Failed to parse QE Identity", Stage::QeIdentityFormat),
-        (
-            "QE Identity issue date is in the future",
-            Stage::QeIdentityValidity,
-        ),
-        ("QE Identity expired", Stage::QeIdentityValidity),
-        (
-            "Certificate chain is too short for QE Identity",
-            Stage::QeIdentityChain,
-        ),
-        ("QE Identity leaf certificate", Stage::QeIdentityChain),
-        (
-            "QE Identity signer must be issued directly",
-            Stage::QeIdentityChain,
-        ),
-        (
-            "Signature is invalid for qe_identity",
-            Stage::QeIdentitySignature,
-        ),
-        ("Unsupported QE Identity id/version", Stage::QeIdentityId),
-        ("Failed to extract PCK certificates", Stage::PckChain),
-        ("Certificate chain is too short in quote", Stage::PckChain),
-        ("Failed to parse PCK certificate", Stage::PckChain),
-        ("Unsupported DCAP PCK cert format", Stage::PckChain),
-        ("Intel extension", Stage::PckChain),
-        ("length mismatch", Stage::PckChain),
-        ("Failed to find", Stage::PckChain),
-        (
-            "Signature is invalid for qe_report",
-            Stage::QeReportSignature,
-        ),
-        ("Failed to decode QE report", Stage::QeReportSignature),
-        ("QE report hash mismatch", Stage::QeReportData),
-        ("Invalid QE auth data length", Stage::QeReportData),
-        ("QE MRSIGNER mismatch", Stage::QeIdentityMatch),
-        ("QE report validation failed", Stage::QeIdentityMatch),
-        ("QE ISVPRODID mismatch", Stage::QeIdentityMatch),
-        ("QE MISCSELECT mismatch", Stage::QeIdentityMatch),
-        ("QE ATTRIBUTES mismatch", Stage::QeIdentityMatch),
-        ("QE TCB", Stage::QeIdentityMatch),
-        ("QE ISVSVN", Stage::QeIdentityMatch),
-        ("No TCB levels found in QE Identity", Stage::QeIdentityMatch),
-        (
-            "ISV enclave report signature is invalid",
-            Stage::QuoteSignature,
-        ),
-        ("Failed to get signed quote scope", Stage::QuoteSignature),
-        ("Fmspc mismatch", Stage::TcbFmspc),
-        ("Failed to decode TCB FMSPC", Stage::TcbFmspc),
-        ("non-TDX TCB info", Stage::TcbInfoType),
-        ("non-SGX TCB info", Stage::TcbInfoType),
-        ("current TDX TCB", Stage::CurrentTcbLevel),
-        ("TDX module TCB level check", Stage::ModuleLevel),
-        ("TDX module identity check", Stage::ModuleIdentity),
-        ("tdxModule", Stage::ModuleIdentity),
-        ("No matching TCB level found", Stage::TcbLevel),
-        ("Unrecognized TCB status", Stage::TcbLevel),
-        ("component count mismatch", Stage::TcbLevel),
-        ("TCB status is invalid: Revoked", Stage::TcbStatus),
-        ("Failed to parse root CA certificate", Stage::Claims),
-        ("TD attributes", Stage::TdAttributes),
-        ("Debug mode is enabled", Stage::TdAttributes),
-        ("TD profiling is enabled", Stage::TdAttributes),
-        ("TD migration is enabled", Stage::TdAttributes),
-        ("SERVTD_EXT is enabled", Stage::TdAttributes),
-        ("SEPT_VE_DISABLE is not enabled", Stage::TdAttributes),
-        ("Invalid MR service TD", Stage::TdAttributes),
-        ("for claims", Stage::Claims),
-        ("platform TCB date", Stage::Claims),
-        ("time window", Stage::Claims),
-    ];
-    // Messages are `context: cause: cause`; the outermost context decides, so match the
-    // earliest position in the message, not the first table entry.
-    TABLE
-        .iter()
-        .filter_map(|(needle, stage)| msg.find(needle).map(|pos| (pos, *stage)))
-        .min_by_key(|(pos, _)| *pos)
-        .map(|(_, stage)| stage)
-}
-
-/// Bare webpki errors from the root CA revocation check (dcap-qvl adds no context there).
-fn is_bare_webpki_error(msg: &str) -> bool {
-    const NAMES: &[&str] = &[
-        "CertRevoked",
-        "CrlExpired",
-        "UnknownRevocationStatus",
-        "BadDer",
-        "InvalidCrlSignatureForPublicKey",
-        "UnsupportedCrlSignatureAlgorithm",
-        "IssuerNotCrlSigner",
-        "UnsupportedRevocationReason",
-    ];
-    NAMES.iter().any(|n| msg.starts_with(n))
 }
 
 /// A certificate-chain error does not say which chain failed. Re-check the collateral signer
@@ -428,75 +133,205 @@ fn chain_ok(
     .is_ok()
 }
 
-/// Collateral signatures through a [`VerifyCache`] inside dcap-qvl, without forking it: dcap-qvl
-/// takes its one signature algorithm (ECDSA P-256) from a [`dcap_qvl::config::Config`]; this one
-/// is dcap-qvl's own ring algorithm behind the cache. Every other step (CRL revocation, every
-/// validity date, TCB level matching, QE identity matching) still runs on every call. The
-/// quote's own signature (its message is a prefix of the quote) is never cached.
-mod cached_dcap {
-    use std::cell::RefCell;
-    use std::sync::Arc;
+/// Collateral signatures through the caller's [`VerifyCache`], without forking dcap-qvl and
+/// without thread-local state.
+///
+/// dcap-qvl 0.7.1 takes its one signature algorithm (ECDSA P-256) from a type-level
+/// [`dcap_qvl::config::Config`] (`CryptoProvider::sig_algo() -> &'static dyn
+/// SignatureVerificationAlgorithm`): no instance, closure or pre-verified-collateral entry point,
+/// so no per-call state can reach it. Instead:
+/// 1. [`preverify`](dcap_memo::preverify) verifies the collateral's signatures itself, through the
+///    explicit cache: the certificates of the TCB Info, QE Identity and PCK chains (a trust anchor
+///    or a self-issued root is not verified, as in webpki), the root CA and PCK CRLs, the TCB Info
+///    and QE Identity signatures and the QE report signature. Each success is recorded in `MEMO`.
+/// 2. dcap-qvl runs with [`MemoConfig`](dcap_memo::MemoConfig): its verifier answers "valid" for a
+///    (public key, message, signature) found in `MEMO`, and does ring's arithmetic otherwise.
+///
+/// `MEMO` is **process-global**, **content-keyed** (SHA-256 of the algorithm ids, public key and
+/// signature; the message is kept and compared byte for byte), **bounded** (`MEMO_CAPACITY`
+/// entries, the least recently used evicted) and holds **successes only**: every entry is a
+/// signature ring verified. It is a pure fact about bytes, true for every caller, time and trust
+/// anchor, so it changes no result, only skips arithmetic. dcap-qvl consults it only when the
+/// caller passed a cache. Every CRL revocation, validity date, TCB and QE identity rule still runs
+/// in dcap-qvl on every call, and the quote's own signature is never recorded: it is verified
+/// every time.
+mod dcap_memo {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
 
-    use dcap_qvl::config::CryptoProvider;
+    use dcap_qvl::config::{CryptoProvider, EcdsaSigEncoder};
     use dcap_qvl::crypto::RingCrypto;
+    use dcap_qvl::QuoteCollateralV3;
+    use der::{Decode as _, Encode as _};
     use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+    use x509_cert::name::Name;
 
-    use crate::cache::VerifyCache;
+    use crate::cache::{Key, VerifyCache};
+    use crate::pki::TrustAnchor;
+    use crate::tdx::quote::Quote;
 
-    thread_local! {
-        /// The cache and the raw quote of the verification running on this thread.
-        static CTX: RefCell<Option<(Arc<VerifyCache>, Vec<u8>)>> = const { RefCell::new(None) };
+    /// Entries `MEMO` holds at most (a platform's collateral has about ten signatures).
+    const MEMO_CAPACITY: usize = 1024;
+
+    /// Verified signatures: key → (message, last use).
+    struct Memo {
+        entries: HashMap<Key, (Arc<[u8]>, u64)>,
+        tick: u64,
     }
 
-    /// Sets the context for one dcap-qvl call; cleared on drop (also on panic).
-    pub(super) struct Scope;
+    /// Process-global, content-keyed, bounded, successes only (see the module docs).
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
 
-    impl Scope {
-        pub(super) fn enter(cache: Arc<VerifyCache>, raw_quote: &[u8]) -> Scope {
-            CTX.with(|c| *c.borrow_mut() = Some((cache, raw_quote.to_vec())));
-            Scope
-        }
+    fn memo() -> &'static Mutex<Memo> {
+        MEMO.get_or_init(|| Mutex::new(Memo { entries: HashMap::new(), tick: 0 }))
     }
 
-    impl Drop for Scope {
-        fn drop(&mut self) {
-            CTX.with(|c| *c.borrow_mut() = None);
-        }
-    }
-
-    #[derive(Debug)]
-    pub(super) struct CachedP256;
-
-    static CACHED_P256: CachedP256 = CachedP256;
-
-    fn inner() -> &'static dyn SignatureVerificationAlgorithm {
+    fn ring() -> &'static dyn SignatureVerificationAlgorithm {
         <RingCrypto as CryptoProvider>::sig_algo()
     }
 
-    impl SignatureVerificationAlgorithm for CachedP256 {
-        fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
-            let ctx = CTX.with(|c| c.borrow().as_ref().map(|(cache, raw)| (Arc::clone(cache), raw.starts_with(message))));
-            match ctx {
-                Some((cache, false)) => cache.verify_signature(inner(), public_key, message, signature),
-                _ => inner().verify_signature(public_key, message, signature),
+    fn key(public_key: &[u8], signature: &[u8]) -> Key {
+        let alg = ring();
+        let (pk_alg, sig_alg) = (alg.public_key_alg_id(), alg.signature_alg_id());
+        Key::new("teescan.dcap-memo.v1", &[pk_alg.as_ref(), sig_alg.as_ref(), public_key, signature])
+    }
+
+    /// True when ring verified exactly this (public key, message, signature) before.
+    fn known(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+        let Ok(mut m) = memo().lock() else { return false };
+        m.tick = m.tick.wrapping_add(1);
+        let tick = m.tick;
+        match m.entries.get_mut(&key(public_key, signature)) {
+            Some((stored, used)) if **stored == *message => {
+                *used = tick;
+                true
             }
-        }
-        fn public_key_alg_id(&self) -> AlgorithmIdentifier {
-            inner().public_key_alg_id()
-        }
-        fn signature_alg_id(&self) -> AlgorithmIdentifier {
-            inner().signature_alg_id()
-        }
-        fn fips(&self) -> bool {
-            inner().fips()
+            _ => false,
         }
     }
 
-    pub(super) struct CachedCrypto;
+    /// Record a signature ring verified (only called after a success).
+    fn remember(public_key: &[u8], message: &[u8], signature: &[u8]) {
+        let Ok(mut m) = memo().lock() else { return };
+        m.tick = m.tick.wrapping_add(1);
+        let tick = m.tick;
+        let k = key(public_key, signature);
+        if !m.entries.contains_key(&k) && m.entries.len() >= MEMO_CAPACITY {
+            let oldest = m.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k);
+            if let Some(old) = oldest {
+                m.entries.remove(&old);
+            }
+        }
+        m.entries.insert(k, (Arc::from(message), tick));
+    }
 
-    impl CryptoProvider for CachedCrypto {
+    /// Verify one collateral signature through the cache; remember a success.
+    fn check(cache: &VerifyCache, public_key: &[u8], message: &[u8], signature: &[u8]) {
+        if cache.verify_signature(ring(), public_key, message, signature).is_ok() {
+            remember(public_key, message, signature);
+        }
+    }
+
+    /// dcap-qvl's encoding of a raw `r ‖ s` signature (`encode_as_der_with`).
+    fn der_sig(raw: &[u8]) -> Option<Vec<u8>> {
+        let (r, s) = raw.split_at_checked(32)?;
+        <dcap_qvl::signature::DerSigEncoder as EcdsaSigEncoder>::encode_ecdsa_sig(r, s).ok()
+    }
+
+    /// A certificate's subject and public key (the SPKI's `subjectPublicKey`, as webpki passes it).
+    struct Signer {
+        subject: Name,
+        key: Vec<u8>,
+    }
+
+    fn parse(der: &[u8]) -> Option<x509_cert::Certificate> {
+        x509_cert::Certificate::from_der(der).ok()
+    }
+
+    fn signer(cert: &x509_cert::Certificate) -> Signer {
+        let tbs = cert.tbs_certificate();
+        Signer { subject: tbs.subject().clone(), key: tbs.subject_public_key_info().subject_public_key.raw_bytes().to_vec() }
+    }
+
+    fn pem_certs(pem_chain: &str) -> Vec<Vec<u8>> {
+        pem::parse_many(pem_chain.as_bytes()).map(|v| v.into_iter().map(pem::Pem::into_contents).collect()).unwrap_or_default()
+    }
+
+    /// Verify, through `cache`, every collateral signature dcap-qvl will check for this quote
+    /// (see the module docs), and record the successes for [`MemoConfig`]. A signature that does
+    /// not verify is only left out: dcap-qvl then checks it itself and reports the failure.
+    pub(super) fn preverify(cache: &VerifyCache, anchor: &TrustAnchor, dcap: &QuoteCollateralV3, quote: &Quote, quote_chain: &[Vec<u8>]) {
+        let tcb_chain = pem_certs(&dcap.tcb_info_issuer_chain);
+        let qe_chain = pem_certs(&dcap.qe_identity_issuer_chain);
+        let pck_chain = dcap.pck_certificate_chain.as_deref().map(pem_certs).unwrap_or_else(|| quote_chain.to_vec());
+        let mut ders: Vec<&[u8]> = Vec::new();
+        for d in tcb_chain.iter().chain(&qe_chain).chain(&pck_chain) {
+            if d.as_slice() != anchor.der() && !ders.contains(&d.as_slice()) {
+                ders.push(d);
+            }
+        }
+        let certs: Vec<x509_cert::Certificate> = ders.iter().filter_map(|d| parse(d)).collect();
+        let signers: Vec<Signer> = parse(anchor.der()).iter().chain(&certs).map(signer).collect();
+        let by_name = |issuer: &Name| signers.iter().find(|s| s.subject == *issuer);
+        for cert in &certs {
+            let tbs = cert.tbs_certificate();
+            if tbs.issuer() == tbs.subject() {
+                continue;
+            }
+            if let (Some(s), Ok(msg)) = (by_name(tbs.issuer()), tbs.to_der()) {
+                check(cache, &s.key, &msg, cert.signature().raw_bytes());
+            }
+        }
+        for crl in [&dcap.root_ca_crl, &dcap.pck_crl] {
+            let Ok(crl) = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl) else { continue };
+            if let (Some(s), Ok(msg)) = (by_name(&crl.tbs_cert_list.issuer), crl.tbs_cert_list.to_der()) {
+                check(cache, &s.key, &msg, crl.signature.raw_bytes());
+            }
+        }
+        let leaf_key = |chain: &[Vec<u8>]| chain.first().and_then(|d| parse(d)).map(|c| signer(&c).key);
+        // (signer's public key, message, raw `r ‖ s` signature)
+        type Signed<'a> = (Option<Vec<u8>>, &'a [u8], &'a [u8]);
+        let signed: [Signed<'_>; 3] = [
+            (leaf_key(&tcb_chain), dcap.tcb_info.as_bytes(), &dcap.tcb_info_signature),
+            (leaf_key(&qe_chain), dcap.qe_identity.as_bytes(), &dcap.qe_identity_signature),
+            (leaf_key(&pck_chain), &quote.signature.qe_report.raw, &quote.signature.qe_report_signature),
+        ];
+        for (key, msg, raw_sig) in signed {
+            if let (Some(key), Some(sig)) = (key, der_sig(raw_sig)) {
+                check(cache, &key, msg, &sig);
+            }
+        }
+    }
+
+    /// dcap-qvl's ring P-256 behind `MEMO`.
+    #[derive(Debug)]
+    pub(super) struct MemoP256;
+
+    static MEMO_P256: MemoP256 = MemoP256;
+
+    impl SignatureVerificationAlgorithm for MemoP256 {
+        fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+            if known(public_key, message, signature) {
+                return Ok(());
+            }
+            ring().verify_signature(public_key, message, signature)
+        }
+        fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+            ring().public_key_alg_id()
+        }
+        fn signature_alg_id(&self) -> AlgorithmIdentifier {
+            ring().signature_alg_id()
+        }
+        fn fips(&self) -> bool {
+            ring().fips()
+        }
+    }
+
+    pub(super) struct MemoCrypto;
+
+    impl CryptoProvider for MemoCrypto {
         fn sig_algo() -> &'static dyn SignatureVerificationAlgorithm {
-            &CACHED_P256
+            &MEMO_P256
         }
         fn sha256(data: &[u8]) -> [u8; 32] {
             <RingCrypto as CryptoProvider>::sha256(data)
@@ -506,21 +341,20 @@ mod cached_dcap {
         }
     }
 
-    /// dcap-qvl's ring configuration with [`CachedCrypto`].
-    pub(super) struct CachedConfig;
+    /// dcap-qvl's ring configuration with [`MemoCrypto`].
+    pub(super) struct MemoConfig;
 
-    impl dcap_qvl::config::Config for CachedConfig {
+    impl dcap_qvl::config::Config for MemoConfig {
         type X509 = dcap_qvl::x509::X509CertBackend;
         type SigEncoder = dcap_qvl::signature::DerSigEncoder;
-        type Crypto = CachedCrypto;
+        type Crypto = MemoCrypto;
     }
 }
 
 /// Verify a parsed TDX quote against DCAP collateral at time `at`, with `anchor` as the root.
 ///
 /// Never fails: every problem is a failing check in the result. Parse the quote first with
-/// [`Quote::parse`]; `raw` must be the bytes it was parsed from. Uses no [`VerifyCache`] (see
-/// [`verify_quote_with_cache`]).
+/// [`Quote::parse`]; `raw` must be the bytes it was parsed from. Uses no verify-once cache.
 pub fn verify_quote(
     raw: &[u8],
     quote: Quote,
@@ -534,10 +368,10 @@ pub fn verify_quote(
 
 /// [`verify_quote`] with a verify-once cache for the collateral's signatures (root CA CRL, PCK
 /// CRL, TCB Info and QE Identity signing chains and signatures, the PCK chain and the QE report):
-/// each is verified once per cache, keyed by the SHA-256 of (algorithm, public key, message,
-/// signature) — a pure function, valid at every time. Every date, revocation and TCB rule is
-/// still evaluated at `at` on every call, and the quote's own signature is always verified.
-/// `None`: no cache. Results are identical to [`verify_quote`]'s.
+/// each is verified once per cache, keyed by the SHA-256 of (algorithm, public key, signature)
+/// with the message compared — a pure function, valid at every time. Every date, revocation and
+/// TCB rule is still evaluated at `at` on every call, and the quote's own signature is always
+/// verified. `None`: no cache. Results are identical to [`verify_quote`]'s.
 pub fn verify_quote_with_cache(
     raw: &[u8],
     quote: Quote,
@@ -547,172 +381,27 @@ pub fn verify_quote_with_cache(
     opts: &TdxOptions,
     cache: Option<&std::sync::Arc<VerifyCache>>,
 ) -> TdxVerification {
-    let cache = crate::cache::effective(cache);
-    let mut checks = Vec::new();
-    let mut structure = Check::pass("tdx.quote.structure", "Quote parses: every length consistent").actual(format!(
-        "v{} {} quote, {} bytes + {} trailing",
-        quote.header.version,
-        quote.report.body_type.as_str(),
-        raw.len().saturating_sub(quote.padding_len),
-        quote.padding_len
-    ));
-    if quote.trailing_nonzero > 0 {
-        structure = structure.reason(format!(
-            "{} non-zero bytes after the signature data were ignored (outside the signed data)",
-            quote.trailing_nonzero
-        ));
-    }
-    checks.push(structure);
-    checks.push(
-        Check::from_bool(
-            "tdx.quote.qe_vendor",
-            "QE vendor is Intel",
-            quote.header.qe_vendor_id == INTEL_QE_VENDOR_ID,
-            "unknown QE vendor ID",
-        )
-        .expected(crate::bytes::to_hex(INTEL_QE_VENDOR_ID))
-        .actual(crate::bytes::to_hex(quote.header.qe_vendor_id)),
-    );
-    let sig = &quote.signature;
-    checks.push(
-        Check::from_bool(
-            "tdx.quote.cert_data",
-            "Certification data: QE report (type 6) wrapping a PCK chain (type 5)",
-            sig.outer_cert_type == CERT_DATA_QE_REPORT
-                && sig.inner_cert_type == CERT_DATA_PCK_CHAIN,
-            "unexpected certification data type",
-        )
-        .expected("outer 6, inner 5")
-        .actual(format!(
-            "outer {}, inner {}",
-            sig.outer_cert_type, sig.inner_cert_type
-        )),
-    );
-    checks.push(if anchor.is_production() {
-        Check::pass(
-            "tdx.trust_anchor",
-            "Chains end in the Intel SGX Root CA (pinned)",
-        )
-        .actual(format!("sha256:{}", anchor.sha256()))
-    } else {
-        Check::pass(
-            "tdx.trust_anchor",
-            "Chains end in a TEST root supplied with --danger-trust-test-root",
-        )
-        .actual(format!("sha256:{}", anchor.sha256()))
-        .reason("TEST ROOT: this evidence proves nothing about real Intel hardware")
-    });
-
+    let cache = cache.map(std::sync::Arc::as_ref);
+    let mut checks = header_checks(raw, &quote);
+    checks.push(trust_anchor_check(anchor));
     // The quote's own PCK chain is authoritative; a different chain in the collateral would make
     // dcap-qvl verify the QE report against another platform's key.
     let mut dcap = collateral.as_dcap().clone();
-    let quote_chain = match pck_chain_der(&quote, cache.as_deref()) {
+    let quote_chain = match pck_chain_der(&quote, cache) {
         Ok(c) => c,
         Err(e) => {
             checks.push(Check::fail("tdx.pck.chain_format", "PCK chain in the quote is PEM certificates", e.to_string()));
             Vec::new()
         }
     };
-    // Like Intel's QVL: a root carried in the quote's chain must be the pinned root itself.
-    if quote_chain.len() >= 2 {
-        if let Some(root) = quote_chain.last() {
-            let fp = |d: &[u8]| crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, d));
-            let self_signed_root = quote_chain.len() >= 3;
-            if self_signed_root {
-                checks.push(
-                    Check::from_bool(
-                        "tdx.pck.chain_root",
-                        "Root certificate in the quote's PCK chain is the pinned root",
-                        root.as_slice() == anchor.der(),
-                        "the quote's chain ends in a different root certificate than the trusted one",
-                    )
-                    .expected(format!("sha256:{}", anchor.sha256()))
-                    .actual(format!("sha256:{}", fp(root))),
-                );
-            }
-        }
+    if let Some(c) = chain_root_check(&quote_chain, anchor) {
+        checks.push(c);
     }
-    if let Some(coll_chain) = dcap.pck_certificate_chain.clone() {
-        if quote_chain.is_empty() {
-            checks.push(
-                Check::pass("tdx.collateral.pck_chain_source", "PCK chain source")
-                    .actual("collateral (the quote carries no PCK chain)"),
-            );
-        } else {
-            let coll_der: Vec<Vec<u8>> = pem::parse_many(coll_chain.as_bytes())
-                .map(|v| v.into_iter().map(pem::Pem::into_contents).collect())
-                .unwrap_or_default();
-            let leaf_fp = |c: &[Vec<u8>]| {
-                c.first()
-                    .map(|d| format!("leaf sha256:{}", crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, d))))
-                    .unwrap_or_else(|| "no certificate".to_owned())
-            };
-            checks.push(
-                Check::from_bool(
-                    "tdx.collateral.pck_chain_source",
-                    "PCK chain in the collateral equals the one in the quote",
-                    coll_der == quote_chain,
-                    "the collateral carries a different PCK chain than the quote (another platform's collateral?)",
-                )
-                .expected(format!("the quote's chain ({})", leaf_fp(&quote_chain)))
-                .actual(format!("collateral chain ({})", leaf_fp(&coll_der))),
-            );
-            dcap.pck_certificate_chain = None;
-        }
+    if let Some(c) = chain_source_check(&mut dcap, &quote_chain) {
+        checks.push(c);
     }
-
-    let policy = dcap_qvl::QuotePolicy::claims_only(at.unix());
-    let result = match cache {
-        None => dcap_qvl::verify::QuoteVerifier::new(anchor.der().to_vec())
-            .allow_debug(true)
-            .allow_service_td(true)
-            .verify_with_policy(raw, dcap, at.unix(), &policy),
-        Some(c) => {
-            let _scope = cached_dcap::Scope::enter(c, raw);
-            dcap_qvl::verify::QuoteVerifier::<cached_dcap::CachedConfig>::new_with_config(anchor.der().to_vec())
-                .allow_debug(true)
-                .allow_service_td(true)
-                .verify_with_policy(raw, dcap, at.unix(), &policy)
-        }
-    };
-
-    let dcap_claims: Option<QuoteClaims> = match result {
-        Ok(c) => {
-            push_stages(&mut checks, None, "");
-            Some(c)
-        }
-        Err(e) => {
-            let msg = format!("{e:#}");
-            let stage = classify(&msg).or_else(|| {
-                if msg.contains("certificate chain") || msg.contains("intermediate certificates") {
-                    Some(diagnose_chain(collateral, anchor, at))
-                } else if is_bare_webpki_error(&msg) {
-                    Some(Stage::RootCrl)
-                } else {
-                    None
-                }
-            });
-            match stage {
-                Some(stage) => push_stages(&mut checks, Some(stage), &msg),
-                None => {
-                    for (_, id, title) in STAGES {
-                        checks.push(Check::skipped(
-                            id,
-                            title,
-                            "not evaluated: dcap-qvl failed with an unclassified error",
-                        ));
-                    }
-                    checks.push(Check::fail(
-                        "tdx.dcap.unclassified",
-                        "DCAP verification (dcap-qvl)",
-                        msg,
-                    ));
-                }
-            }
-            None
-        }
-    };
-
+    let result = run_dcap(raw, &quote, &dcap, &quote_chain, anchor, at, cache);
+    let dcap_claims = push_dcap_result(&mut checks, result, collateral, anchor, at);
     let claims = TdxClaims::new(&quote, collateral, dcap_claims.as_ref());
     if let Some(c) = &dcap_claims {
         annotate_passes(&mut checks, c, collateral, at);
@@ -733,6 +422,183 @@ pub fn verify_quote_with_cache(
         claims,
         quote,
     }
+}
+
+/// The checks of the quote's own structure: lengths, QE vendor, certification data types.
+fn header_checks(raw: &[u8], quote: &Quote) -> Vec<Check> {
+    let mut structure = Check::pass("tdx.quote.structure", "Quote parses: every length consistent").actual(format!(
+        "v{} {} quote, {} bytes + {} trailing",
+        quote.header.version,
+        quote.report.body_type.as_str(),
+        raw.len().saturating_sub(quote.padding_len),
+        quote.padding_len
+    ));
+    if quote.trailing_nonzero > 0 {
+        structure = structure.reason(format!(
+            "{} non-zero bytes after the signature data were ignored (outside the signed data)",
+            quote.trailing_nonzero
+        ));
+    }
+    let sig = &quote.signature;
+    vec![
+        structure,
+        Check::from_bool(
+            "tdx.quote.qe_vendor",
+            "QE vendor is Intel",
+            quote.header.qe_vendor_id == INTEL_QE_VENDOR_ID,
+            "unknown QE vendor ID",
+        )
+        .expected(crate::bytes::to_hex(INTEL_QE_VENDOR_ID))
+        .actual(crate::bytes::to_hex(quote.header.qe_vendor_id)),
+        Check::from_bool(
+            "tdx.quote.cert_data",
+            "Certification data: QE report (type 6) wrapping a PCK chain (type 5)",
+            sig.outer_cert_type == CERT_DATA_QE_REPORT
+                && sig.inner_cert_type == CERT_DATA_PCK_CHAIN,
+            "unexpected certification data type",
+        )
+        .expected("outer 6, inner 5")
+        .actual(format!(
+            "outer {}, inner {}",
+            sig.outer_cert_type, sig.inner_cert_type
+        )),
+    ]
+}
+
+/// Which root the chains must end in: the pinned Intel root, or a test root.
+fn trust_anchor_check(anchor: &TrustAnchor) -> Check {
+    if anchor.is_production() {
+        Check::pass(
+            "tdx.trust_anchor",
+            "Chains end in the Intel SGX Root CA (pinned)",
+        )
+        .actual(format!("sha256:{}", anchor.sha256()))
+    } else {
+        Check::pass(
+            "tdx.trust_anchor",
+            "Chains end in a TEST root supplied with --danger-trust-test-root",
+        )
+        .actual(format!("sha256:{}", anchor.sha256()))
+        .reason("TEST ROOT: this evidence proves nothing about real Intel hardware")
+    }
+}
+
+fn sha256_hex(d: &[u8]) -> String {
+    crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, d))
+}
+
+/// Like Intel's QVL: a root carried in the quote's chain (a third certificate) must be the
+/// pinned root itself.
+fn chain_root_check(quote_chain: &[Vec<u8>], anchor: &TrustAnchor) -> Option<Check> {
+    if quote_chain.len() < 3 {
+        return None;
+    }
+    let root = quote_chain.last()?;
+    Some(
+        Check::from_bool(
+            "tdx.pck.chain_root",
+            "Root certificate in the quote's PCK chain is the pinned root",
+            root.as_slice() == anchor.der(),
+            "the quote's chain ends in a different root certificate than the trusted one",
+        )
+        .expected(format!("sha256:{}", anchor.sha256()))
+        .actual(format!("sha256:{}", sha256_hex(root))),
+    )
+}
+
+/// Where dcap-qvl takes the PCK chain from. A PCK chain in the collateral must equal the
+/// quote's; it is then dropped from `dcap` so dcap-qvl uses the quote's own chain.
+fn chain_source_check(dcap: &mut dcap_qvl::QuoteCollateralV3, quote_chain: &[Vec<u8>]) -> Option<Check> {
+    let coll_chain = dcap.pck_certificate_chain.clone()?;
+    if quote_chain.is_empty() {
+        return Some(
+            Check::pass("tdx.collateral.pck_chain_source", "PCK chain source")
+                .actual("collateral (the quote carries no PCK chain)"),
+        );
+    }
+    let coll_der: Vec<Vec<u8>> = pem::parse_many(coll_chain.as_bytes())
+        .map(|v| v.into_iter().map(pem::Pem::into_contents).collect())
+        .unwrap_or_default();
+    let leaf_fp = |c: &[Vec<u8>]| {
+        c.first()
+            .map(|d| format!("leaf sha256:{}", sha256_hex(d)))
+            .unwrap_or_else(|| "no certificate".to_owned())
+    };
+    dcap.pck_certificate_chain = None;
+    Some(
+        Check::from_bool(
+            "tdx.collateral.pck_chain_source",
+            "PCK chain in the collateral equals the one in the quote",
+            coll_der == quote_chain,
+            "the collateral carries a different PCK chain than the quote (another platform's collateral?)",
+        )
+        .expected(format!("the quote's chain ({})", leaf_fp(quote_chain)))
+        .actual(format!("collateral chain ({})", leaf_fp(&coll_der))),
+    )
+}
+
+/// dcap-qvl's verification (its claims, or its error as `{:#}`). With a cache, the collateral's
+/// signatures are verified first through it and dcap-qvl reuses them (see [`dcap_memo`]).
+fn run_dcap(
+    raw: &[u8],
+    quote: &Quote,
+    dcap: &dcap_qvl::QuoteCollateralV3,
+    quote_chain: &[Vec<u8>],
+    anchor: &TrustAnchor,
+    at: Timestamp,
+    cache: Option<&VerifyCache>,
+) -> Result<QuoteClaims, String> {
+    let policy = dcap_qvl::QuotePolicy::claims_only(at.unix());
+    let result = match cache {
+        None => dcap_qvl::verify::QuoteVerifier::new(anchor.der().to_vec())
+            .allow_debug(true)
+            .allow_service_td(true)
+            .verify_with_policy(raw, dcap.clone(), at.unix(), &policy),
+        Some(c) => {
+            dcap_memo::preverify(c, anchor, dcap, quote, quote_chain);
+            dcap_qvl::verify::QuoteVerifier::<dcap_memo::MemoConfig>::new_with_config(anchor.der().to_vec())
+                .allow_debug(true)
+                .allow_service_td(true)
+                .verify_with_policy(raw, dcap.clone(), at.unix(), &policy)
+        }
+    };
+    result.map_err(|e| format!("{e:#}"))
+}
+
+/// One check per dcap-qvl stage from its result (see [`dcap_errors`]); the claims on success.
+fn push_dcap_result(
+    checks: &mut Vec<Check>,
+    result: Result<QuoteClaims, String>,
+    collateral: &Collateral,
+    anchor: &TrustAnchor,
+    at: Timestamp,
+) -> Option<QuoteClaims> {
+    let msg = match result {
+        Ok(c) => {
+            push_stages(checks, None, "");
+            return Some(c);
+        }
+        Err(msg) => msg,
+    };
+    let stage = match map_message(&msg) {
+        Mapping::Stage(stage) => Some(stage),
+        Mapping::CertificateChain => Some(diagnose_chain(collateral, anchor, at)),
+        Mapping::Unclassified => None,
+    };
+    match stage {
+        Some(stage) => push_stages(checks, Some(stage), &msg),
+        None => {
+            for (_, id, title) in STAGES {
+                checks.push(Check::skipped(
+                    id,
+                    title,
+                    "not evaluated: dcap-qvl failed with an unclassified error",
+                ));
+            }
+            checks.push(Check::fail(UNCLASSIFIED, "DCAP verification (dcap-qvl)", msg));
+        }
+    }
+    None
 }
 
 /// The quote's PCK chain as DER, through the cache's parse memo when there is one (the chain is
@@ -982,44 +848,4 @@ fn td_checks(checks: &mut Vec<Check>, quote: &Quote, opts: &TdxOptions) {
         .expected("MRSERVICETD zero, SERVTD_EXT 0")
         .actual(actual)
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classifies_by_outermost_context() {
-        assert_eq!(classify("TCBInfo expired"), Some(Stage::TcbInfoValidity));
-        assert_eq!(
-            classify(
-                "TDX module identity check: TDX module MRSIGNER mismatch: expected 00, got 01"
-            ),
-            Some(Stage::ModuleIdentity)
-        );
-        assert_eq!(
-            classify("TDX module TCB level check: No TDX module identity with id TDX_03 found in TCB Info"),
-            Some(Stage::ModuleLevel)
-        );
-        assert_eq!(
-            classify("Failed to evaluate the current TDX TCB (TEE_TCB_SVN2): No matching TCB level found"),
-            Some(Stage::CurrentTcbLevel)
-        );
-        assert_eq!(
-            classify("Failed to verify certificate chain: CertRevoked"),
-            None
-        );
-        assert_eq!(classify("something new"), None);
-        assert!(is_bare_webpki_error(
-            "CrlExpired { time: 1, next_update: 2 }"
-        ));
-    }
-
-    #[test]
-    fn every_stage_has_a_distinct_id() {
-        let mut ids: Vec<&str> = STAGES.iter().map(|(_, id, _)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), STAGES.len());
-    }
 }
