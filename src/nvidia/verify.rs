@@ -3,6 +3,13 @@
 //! NRAS result as a second opinion. Every step is a check with a stable id (`gpu[3].report.signature`,
 //! `gpu[3].rim.driver.measurement[12]`, `gpu.consistent`, `nras.signature`, …).
 //!
+//! Per device, in order: `report.parse`, `chain`, `report.signature`, `chain.fwid`, `report.nonce`,
+//! `ocsp.{brom,provisioner_ica,identity}`, then per RIM `rim.{driver,vbios}` with
+//! `rim.<kind>.ocsp[0..3]`, then `rim.<kind>.measurement[n]` for each mismatch and `measurements`
+//! (OCSP and RIMs only with a valid chain). Then `gpu.consistent`, `gpu.unique`, `gpu.topology`
+//! (NVSwitches or protected PCIe only), and the NRAS checks. The values read
+//! along the way are the typed [`GpuClaims`].
+//!
 //! NRAS checks: `nras.chain` (every signing key the result names chains through its `x5c` to a
 //! pinned NRAS anchor, [`GpuOptions::nras_anchors`]), `nras.signature` (the whole detached EAT
 //! verifies: key chain, ES384, issuer, time, nonce, submods), `nras.count`, `nras.result`. A
@@ -345,8 +352,8 @@ impl Node<'_> {
         self.checks.push(match (chain.and_then(|c| c.leaf_fwid.clone()), report_fwid) {
             (Some(c), Some(r)) => Check::from_bool(&cid, TITLE, c.as_slice() == r.as_slice(), "FWID mismatch: the report was not produced by the firmware the certificate names")
                 .expected(crate::bytes::to_hex(&c))
-                .actual(crate::bytes::to_hex(&r)),
-            (None, Some(r)) if chain.is_some() => Check::fail(&cid, TITLE, "the report carries a FWID but the leaf certificate has none").actual(crate::bytes::to_hex(&r)),
+                .actual(crate::bytes::to_hex(r)),
+            (None, Some(r)) if chain.is_some() => Check::fail(&cid, TITLE, "the report carries a FWID but the leaf certificate has none").actual(crate::bytes::to_hex(r)),
             (_, None) => Check::skipped(&cid, TITLE, "the report carries no FWID (older firmware)").optional(),
             (_, _) => Check::skipped(&cid, TITLE, "not evaluated: chain invalid"),
         });
