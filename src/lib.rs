@@ -262,7 +262,7 @@ pub(crate) fn scan_in(evidence: Evidence<'_>, opts: &ScanOptions, ctx: &scan::Co
         if let Some(p) = policy {
             checks.extend(policy::eval::evaluate_gpu(p, &v));
         }
-        claims.insert("gpu".to_owned(), v.claims.clone());
+        claims.insert("gpu".to_owned(), v.claims.to_value());
         provenance.extend(v.collateral.clone());
     } else if policy.is_some_and(|p| p.gpu.is_some()) {
         checks.push(report::Check::fail(

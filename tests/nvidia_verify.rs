@@ -256,7 +256,7 @@ fn nvswitch_with_its_rim_and_other_real_sets() {
             }
             // NVSwitch reports carry no FWID: the binding check is skipped, not passed.
             let fwid = check(v, &format!("gpu[{i}].chain.fwid"));
-            let is_switch = v.claims["devices"][i]["arch"] == "LS10";
+            let is_switch = v.claims.to_value()["devices"][i]["arch"] == "LS10";
             assert_eq!(fwid.status, if is_switch { Status::Skipped } else { Status::Pass }, "gpu[{i}].chain.fwid");
         }
     };
@@ -270,7 +270,7 @@ fn nvswitch_with_its_rim_and_other_real_sets() {
     };
     let v = verify_gpus(&EvidenceList { arch_hint: None, nonce_hint: None, items: vec![bw] }, &GpuCollateral::default(), t, &lax);
     chain_ok(&v, 1);
-    assert_eq!(v.claims["devices"][0]["arch"], "BLACKWELL");
+    assert_eq!(v.claims.to_value()["devices"][0]["arch"], "BLACKWELL");
     for (file, n) in [("nvidia/nvat-hopper-590/multi_gpu_hopper.json", 4), ("nvidia/nvat-hopper-590/hopper_evidence_570_cert_hold.json", 1)] {
         let v = verify_gpus(&list_from(&root, file), &GpuCollateral::default(), t, &lax);
         chain_ok(&v, n);

@@ -3,6 +3,13 @@
 //! NRAS result as a second opinion. Every step is a check with a stable id (`gpu[3].report.signature`,
 //! `gpu[3].rim.driver.measurement[12]`, `gpu.consistent`, `nras.signature`, …).
 //!
+//! Per device, in order: `report.parse`, `chain`, `report.signature`, `chain.fwid`, `report.nonce`,
+//! `ocsp.{brom,provisioner_ica,identity}`, then per RIM `rim.{driver,vbios}` with
+//! `rim.<kind>.ocsp[0..3]`, then `rim.<kind>.measurement[n]` for each mismatch and `measurements`
+//! (OCSP and RIMs only with a valid chain). Then `gpu.consistent`, `gpu.unique`, `gpu.topology`
+//! (NVSwitches or protected PCIe only), and the NRAS checks. The values read
+//! along the way are the typed [`GpuClaims`].
+//!
 //! NRAS checks: `nras.chain` (every signing key the result names chains through its `x5c` to a
 //! pinned NRAS anchor, [`GpuOptions::nras_anchors`]), `nras.signature` (the whole detached EAT
 //! verifies: key chain, ES384, issuer, time, nonce, submods), `nras.count`, `nras.result`. A
@@ -15,13 +22,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::chain::{verify_device_chain_cached, ChainError, DeviceKind, VerifiedDeviceChain};
-use super::evidence::EvidenceList;
+use super::claims::{DeviceClaims, GpuClaims, MeasurementSummary, NotProvable, NrasClaims, NrasDeviceClaims, ReportClaims};
+use super::evidence::{EvidenceList, GpuEvidence};
 use super::nras::{self, Jwks};
 use super::ocsp::{self, CertStatus};
-use super::opaque::{FeatureFlag, STATUS_DISABLED};
+use super::opaque::{FeatureFlag, OpaqueData, STATUS_DISABLED};
 use super::rim::{self, MatchStatus, RimKind, VerifiedRim};
 use super::spdm::{SpdmError, SpdmReport};
 use crate::cache::VerifyCache;
@@ -105,8 +113,8 @@ impl Default for GpuOptions {
 pub struct GpuVerification {
     /// Every check, in order.
     pub checks: Vec<Check>,
-    /// `{"devices": […], "nras": …}`, values read from signed reports and certificates.
-    pub claims: Value,
+    /// Values read from signed reports and certificates (the report's `claims.gpu`).
+    pub claims: GpuClaims,
     /// RIMs and OCSP responses used.
     pub collateral: Vec<CollateralUsed>,
 }
@@ -207,7 +215,7 @@ struct Prepared {
     signature: Option<Result<(), SpdmError>>,
 }
 
-fn prepare(item: &super::evidence::GpuEvidence, opts: &GpuOptions, at: Timestamp, cache: &VerifyCache) -> Prepared {
+fn prepare(item: &GpuEvidence, opts: &GpuOptions, at: Timestamp, cache: &VerifyCache) -> Prepared {
     let report = SpdmReport::parse(&item.report);
     let chain = verify_device_chain_cached(&item.cert_chain, &opts.device_root, at, cache);
     let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
@@ -218,262 +226,366 @@ fn prepare(item: &super::evidence::GpuEvidence, opts: &GpuOptions, at: Timestamp
 /// Verify a node's GPU/NVSwitch evidence at time `at`.
 pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions) -> GpuVerification {
     let cache = opts.cache.clone().unwrap_or_else(|| Arc::new(VerifyCache::with_capacity(256)));
-    let cache = cache.as_ref();
-    let mut checks = Vec::new();
-    let mut devices = Vec::new();
-    let mut rims = RimStore::new(&coll.rims);
-    let mut ocsps = OcspStore::new(&coll.ocsp);
-    let mut used_rims: BTreeMap<String, CollateralUsed> = BTreeMap::new();
-    let mut used_ocsp: BTreeMap<String, CollateralUsed> = BTreeMap::new();
-    let mut summaries = Vec::new();
+    let mut node = Node {
+        opts,
+        at,
+        cache: cache.as_ref(),
+        checks: Vec::new(),
+        rims: RimStore::new(&coll.rims),
+        ocsps: OcspStore::new(&coll.ocsp),
+        used_rims: BTreeMap::new(),
+        used_ocsp: BTreeMap::new(),
+    };
     // The P-384 chain and signature of each device dominate a cold scan: spread over the CPUs.
-    let prepared = crate::par::map_ordered(&list.items, opts.parallel, |item| prepare(item, opts, at, cache));
-
+    let prepared = crate::par::map_ordered(&list.items, opts.parallel, |item| prepare(item, opts, at, node.cache));
+    let mut devices = Vec::new();
+    let mut facts = Vec::new();
     for ((i, item), prep) in list.items.iter().enumerate().zip(prepared) {
-        let p = format!("gpu[{i}]");
-        let id = |s: &str| format!("{p}.{s}");
-        let mut claim = json!({ "index": i });
-        let Prepared { report, chain, signature } = prep;
+        let (claims, fact) = node.device(i, item, prep);
+        devices.push(claims);
+        facts.extend(fact);
+    }
+    node_checks(&mut node.checks, &facts);
+    let nras = nras_checks(&mut node.checks, coll, at, opts, list.items.len());
+    let Node { checks, used_rims, used_ocsp, .. } = node;
+    let mut collateral: Vec<CollateralUsed> = used_rims.into_values().collect();
+    collateral.extend(used_ocsp.into_values());
+    GpuVerification { checks, claims: GpuClaims { devices, nras }, collateral }
+}
 
-        // Parse.
-        let report = match report {
-            Ok(r) => {
-                checks.push(Check::pass(&id("report.parse"), "SPDM measurement report parses (strict)").actual(format!(
-                    "{} blocks, {} bytes",
-                    r.blocks().len(),
-                    r.raw().len()
-                )));
-                r
-            }
-            Err(e) => {
-                checks.push(Check::fail(&id("report.parse"), "SPDM measurement report parses (strict)", e.to_string()));
-                devices.push(claim);
-                continue;
-            }
+/// The state of one node's verification: the options, the collateral stores (each RIM and OCSP
+/// response verified once), the checks so far and the collateral used.
+struct Node<'a> {
+    opts: &'a GpuOptions,
+    at: Timestamp,
+    cache: &'a VerifyCache,
+    checks: Vec<Check>,
+    rims: RimStore<'a>,
+    ocsps: OcspStore<'a>,
+    used_rims: BTreeMap<String, CollateralUsed>,
+    used_ocsp: BTreeMap<String, CollateralUsed>,
+}
+
+/// `gpu[i].<s>`.
+fn device_id(i: usize, s: &str) -> String {
+    format!("gpu[{i}].{s}")
+}
+
+const MEASUREMENTS_TITLE: &str = "Measurements match the RIMs' golden values";
+
+impl Node<'_> {
+    /// One device, checks in order: report parse, chain, signature, FWID, nonce, OCSP on the
+    /// device chain, RIMs (each with OCSP on its signing chain), measurements. Returns its claims
+    /// and, when the report parsed, the facts the node checks need.
+    fn device(&mut self, i: usize, item: &GpuEvidence, prep: Prepared) -> (DeviceClaims, Option<Facts>) {
+        let Prepared { report, chain, signature } = prep;
+        let Some(report) = self.parse_check(i, report) else {
+            return (DeviceClaims { index: i, report: None }, None);
         };
         let op = report.opaque();
-
-        // Chain.
-        let chain: Option<VerifiedDeviceChain> = match chain {
-            Ok(c) => {
-                checks.push(
-                    Check::pass(&id("chain"), "Device certificate chain validates to the NVIDIA Device Identity CA")
-                        .actual(format!("{} ({})", c.hwmodel, cn(item.cert_chain.first().map(Vec::as_slice).unwrap_or_default()))),
-                );
-                Some(c)
-            }
-            Err(e) => {
-                checks.push(Check::fail(&id("chain"), "Device certificate chain validates to the NVIDIA Device Identity CA", e.to_string()));
-                None
-            }
-        };
-
-        // Signature (the leaf signs the report; only meaningful with a valid chain).
-        let sig_title = "Report signed by the device's attestation key (ECDSA P-384)";
-        let signature = signature.unwrap_or_else(|| {
-            let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
-            report.verify_signature(leaf)
-        });
-        checks.push(match (&chain, signature) {
-            (Some(_), Ok(())) => Check::pass(&id("report.signature"), sig_title),
-            (None, Ok(())) => Check::fail(&id("report.signature"), sig_title, "signature verifies, but with a key whose chain did not validate"),
-            (_, Err(e)) => Check::fail(&id("report.signature"), sig_title, e.to_string()),
-        });
-
-        // FWID binding.
-        let fwid_title = "Leaf certificate FWID equals the report's FWID";
-        let report_fwid = op.fwid();
-        checks.push(match (chain.as_ref().and_then(|c| c.leaf_fwid.clone()), report_fwid) {
-            (Some(c), Some(r)) => Check::from_bool(&id("chain.fwid"), fwid_title, c.as_slice() == r.as_slice(), "FWID mismatch: the report was not produced by the firmware the certificate names")
-                .expected(crate::bytes::to_hex(&c))
-                .actual(crate::bytes::to_hex(r)),
-            (None, Some(r)) if chain.is_some() => Check::fail(&id("chain.fwid"), fwid_title, "the report carries a FWID but the leaf certificate has none").actual(crate::bytes::to_hex(r)),
-            (_, None) => Check::skipped(&id("chain.fwid"), fwid_title, "the report carries no FWID (older firmware)").optional(),
-            (_, _) => Check::skipped(&id("chain.fwid"), fwid_title, "not evaluated: chain invalid"),
-        });
-
-        // Nonce.
-        let nonce_title = "Report nonce equals the expected nonce";
-        checks.push(match &opts.expected_nonce {
-            Some(n) => Check::from_bool(&id("report.nonce"), nonce_title, report.nonce() == n, "nonce mismatch: the report is not an answer to this request")
-                .expected(crate::bytes::to_hex(n))
-                .actual(crate::bytes::to_hex(report.nonce())),
-            None => Check::new(&id("report.nonce"), nonce_title, Status::Indeterminate)
-                .reason("no expected nonce given (--nonce): the report's freshness is unknown")
-                .actual(crate::bytes::to_hex(report.nonce())),
-        });
+        let leaf = item.cert_chain.first().map(Vec::as_slice).unwrap_or_default();
+        let chain = self.chain_check(i, leaf, chain);
+        let signature = signature.unwrap_or_else(|| report.verify_signature(leaf));
+        self.signature_check(i, chain.as_ref(), signature);
+        self.fwid_check(i, chain.as_ref(), op.fwid());
+        self.nonce_check(i, &report);
 
         let kind = chain.as_ref().and_then(|c| DeviceKind::from_hwmodel(&c.hwmodel));
-        let driver = op.driver_version();
-        let vbios = op.vbios_version();
-        claim = json!({
-            "index": i,
-            "arch": kind.map(DeviceKind::arch),
-            "hwmodel": chain.as_ref().map(|c| c.hwmodel.clone()),
-            "ueid": chain.as_ref().map(|c| c.ueid.clone()),
-            "driver_version": driver,
-            "vbios_version": vbios,
-            "project": op.project(),
-            "project_sku": op.project_sku(),
-            "chip_sku": op.chip_sku(),
-            "chip_info": op.chip_info(),
-            "feature_flag": op.feature_flag().map(FeatureFlag::as_str),
-            "protected_pcie_status": op.protected_pcie_status().map(|s| format!("0x{s:02x}")),
-            "fwid": report_fwid.map(hex::encode),
-            "nonce": crate::bytes::to_hex(report.nonce()),
-            "measurement_blocks": report.blocks().len(),
-            "not_provable": "CC mode, secure boot and debug state are not fields of the signed evidence; they are only implied when every measurement matches the RIMs",
-        });
-
-        // OCSP on the device chain: BROM, Provisioner ICA, Identity (never the per-boot leaf or the root).
-        if let Some(c) = &chain {
-            for (k, label) in [(1usize, "brom"), (2, "provisioner_ica"), (3, "identity")] {
-                let cert = item.cert_chain.get(k).map(Vec::as_slice).unwrap_or_default();
-                let issuer = item.cert_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
-                checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("ocsp.{label}")), &cn(cert), cert, issuer, at, opts.require_ocsp, cache));
-            }
-            let _ = c;
+        let mut claims = report_claims(kind, chain.as_ref(), &report);
+        if chain.is_some() {
+            self.device_ocsp(i, &item.cert_chain);
         }
-
-        // RIMs.
-        let mut rim_summary = None;
-        if let (Some(kind), Some(c)) = (kind, &chain) {
-            let _ = c;
-            let mut vbios_id = rim::vbios_rim_id(
-                &op.project().unwrap_or_default(),
-                &op.project_sku().unwrap_or_default(),
-                &op.chip_sku().unwrap_or_default(),
-                &vbios.clone().unwrap_or_default(),
-                kind == DeviceKind::Switch,
-            );
-            if kind == DeviceKind::Switch && op.project().is_none() {
-                let ver: String = vbios.clone().unwrap_or_default().chars().filter(|c| *c != '.').collect();
-                if let Some(found) = rims.switch_id(&ver) {
-                    vbios_id = found;
-                }
-            }
-            let mut wanted: Vec<(RimKind, String, Option<String>)> = Vec::new();
-            if let DeviceKind::Gpu(arch) = kind {
-                let did = rim::driver_rim_id(arch, &driver.clone().unwrap_or_default(), op.chip_info().as_deref());
-                wanted.push((RimKind::Driver, did, driver.clone()));
-            }
-            wanted.push((RimKind::Vbios, vbios_id, vbios.clone()));
-            let mut verified: Vec<(RimKind, Arc<VerifiedRim>)> = Vec::new();
-            for (rk, rid, version) in &wanted {
-                let label = if *rk == RimKind::Driver { "driver" } else { "vbios" };
-                let cid = id(&format!("rim.{label}"));
-                let title = format!("{} RIM {rid} verifies (XML signature, chain to the NVIDIA CoRIM root) and matches the report", if *rk == RimKind::Driver { "Driver" } else { "VBIOS" });
-                match rims.get(rid, &opts.rim_root, at, cache) {
-                    None => checks.push(waivable(
-                        Check::new(&cid, &title, if opts.require_rims { Status::Indeterminate } else { Status::Skipped })
-                            .reason(format!("RIM {rid} not supplied (--rims)"))
-                            .expected(rid.clone()),
-                        opts.require_rims,
-                    )),
-                    Some(Err(e)) => checks.push(Check::fail(&cid, &title, e)),
-                    Some(Ok(r)) => {
-                        let mut problems = Vec::new();
-                        if Some(&r.version) != version.as_ref() {
-                            problems.push(format!("RIM version {} ≠ report {}", r.version, version.clone().unwrap_or_default()));
-                        }
-                        if !r.name.eq_ignore_ascii_case(kind.chip()) {
-                            problems.push(format!("RIM is for {} not {}", r.name, kind.chip()));
-                        }
-                        checks.push(
-                            Check::from_bool(&cid, &title, problems.is_empty(), problems.join("; "))
-                                .expected(format!("{rid} version {}", version.clone().unwrap_or_default()))
-                                .actual(format!("{} version {} (signer valid to {})", r.name, r.version, r.signer_not_after)),
-                        );
-                        used_rims.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
-                            kind: format!("rim:{rid}"),
-                            sha256: r.sha256.clone(),
-                            issued: None,
-                            next_update: Some(r.chain_not_after.to_rfc3339()),
-                            detail: Some(format!("{} {} tagId {}", r.name, r.version, r.id)),
-                        });
-                        // OCSP on the RIM chain: signer, L3, L2 (not the root).
-                        for k in 0..3usize {
-                            let cert = r.signer_chain.get(k).map(Vec::as_slice).unwrap_or_default();
-                            let issuer = r.signer_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
-                            if cert.is_empty() || issuer.is_empty() {
-                                continue;
-                            }
-                            checks.push(ocsp_check(&mut ocsps, &mut used_ocsp, &id(&format!("rim.{label}.ocsp[{k}]")), &cn(cert), cert, issuer, at, opts.require_ocsp, cache));
-                        }
-                        if problems.is_empty() {
-                            verified.push((*rk, r));
-                        }
-                    }
-                }
-            }
-            // Measurements, once every wanted RIM verified.
-            if verified.len() == wanted.len() {
-                let refs: Vec<(RimKind, &VerifiedRim)> = verified.iter().map(|(k, r)| (*k, r.as_ref())).collect();
-                let nvdec0_disabled = op.nvdec0_status() == Some(STATUS_DISABLED);
-                let blocks = |n: u32| u8::try_from(n).ok().and_then(|b| report.measurement(b)).map(<[u8]>::to_vec);
-                match rim::compare(&refs, &blocks, nvdec0_disabled) {
-                    Err(e) => checks.push(Check::fail(&id("measurements"), "Measurements match the RIMs' golden values", e.to_string())),
-                    Ok(results) => {
-                        let mut matched = 0usize;
-                        let mut failed = 0usize;
-                        for r in &results {
-                            let label = if r.source == RimKind::Driver { "driver" } else { "vbios" };
-                            let cid = id(&format!("rim.{label}.measurement[{}]", r.index));
-                            match r.status {
-                                MatchStatus::Match | MatchStatus::Skipped(_) => matched = matched.saturating_add(1),
-                                MatchStatus::Mismatch | MatchStatus::Missing => {
-                                    let expected = r.expected.iter().map(hex::encode).collect::<Vec<_>>().join(" | ");
-                                    let actual = r.actual.as_ref().map_or_else(|| "no such block in the report".to_owned(), hex::encode);
-                                    let waiver = opts.waived_indices.iter().find(|(ix, _)| *ix == r.index);
-                                    let title = format!("Measurement {} matches the {label} RIM", r.index);
-                                    let c = match waiver {
-                                        Some((_, why)) => Check::pass(&cid, &title).reason(format!("mismatch waived by policy: {why}")),
-                                        None => {
-                                            failed = failed.saturating_add(1);
-                                            Check::fail(&cid, &title, if r.status == MatchStatus::Missing { "golden value but no runtime measurement" } else { "runtime value matches no golden alternative" })
-                                        }
-                                    };
-                                    checks.push(c.expected(expected).actual(actual));
-                                }
-                            }
-                        }
-                        checks.push(
-                            Check::from_bool(&id("measurements"), "Measurements match the RIMs' golden values", failed == 0 && !results.is_empty(), format!("{failed} of {} active indices do not match", results.len()))
-                                .actual(format!("{matched}/{} active indices match", results.len())),
-                        );
-                        rim_summary = Some(json!({ "active": results.len(), "matched": matched, "failed": failed }));
-                    }
-                }
-            } else {
-                checks.push(waivable(
-                    Check::new(&id("measurements"), "Measurements match the RIMs' golden values", if opts.require_rims { Status::Indeterminate } else { Status::Skipped })
-                        .reason("not evaluated: a RIM is missing or did not verify"),
-                    opts.require_rims,
-                ));
-            }
+        if let (Some(kind), Some(_)) = (kind, &chain) {
+            claims.measurements = self.rim_checks(i, kind, &report);
         }
-        if let Some(obj) = claim.as_object_mut() {
-            obj.insert("measurements".to_owned(), rim_summary.unwrap_or(Value::Null));
-        }
-        summaries.push(Facts {
+        let facts = Facts {
             kind,
-            driver,
-            vbios,
+            driver: claims.driver_version.clone(),
+            vbios: claims.vbios_version.clone(),
             mode: op.feature_flag().map(FeatureFlag::as_str),
-            ueid: chain.as_ref().map(|c| c.ueid.clone()),
+            ueid: claims.ueid.clone(),
             switch_pdis: op.switch_pdis().unwrap_or_default(),
             switch_gpu_pdis: op.switch_gpu_pdis().unwrap_or_default(),
             ppcie_status: op.protected_pcie_status(),
-        });
-        devices.push(claim);
+        };
+        (DeviceClaims { index: i, report: Some(claims) }, Some(facts))
     }
 
-    node_checks(&mut checks, &summaries);
-    let nras_claims = nras_checks(&mut checks, coll, at, opts, list.items.len());
+    fn parse_check(&mut self, i: usize, report: Result<SpdmReport, SpdmError>) -> Option<SpdmReport> {
+        const TITLE: &str = "SPDM measurement report parses (strict)";
+        match report {
+            Ok(r) => {
+                self.checks.push(Check::pass(&device_id(i, "report.parse"), TITLE).actual(format!("{} blocks, {} bytes", r.blocks().len(), r.raw().len())));
+                Some(r)
+            }
+            Err(e) => {
+                self.checks.push(Check::fail(&device_id(i, "report.parse"), TITLE, e.to_string()));
+                None
+            }
+        }
+    }
 
-    let mut collateral: Vec<CollateralUsed> = used_rims.into_values().collect();
-    collateral.extend(used_ocsp.into_values());
-    GpuVerification { checks, claims: json!({ "devices": devices, "nras": nras_claims }), collateral }
+    fn chain_check(&mut self, i: usize, leaf: &[u8], chain: Result<VerifiedDeviceChain, ChainError>) -> Option<VerifiedDeviceChain> {
+        const TITLE: &str = "Device certificate chain validates to the NVIDIA Device Identity CA";
+        match chain {
+            Ok(c) => {
+                self.checks.push(Check::pass(&device_id(i, "chain"), TITLE).actual(format!("{} ({})", c.hwmodel, cn(leaf))));
+                Some(c)
+            }
+            Err(e) => {
+                self.checks.push(Check::fail(&device_id(i, "chain"), TITLE, e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// The leaf signs the report; only meaningful with a valid chain.
+    fn signature_check(&mut self, i: usize, chain: Option<&VerifiedDeviceChain>, signature: Result<(), SpdmError>) {
+        const TITLE: &str = "Report signed by the device's attestation key (ECDSA P-384)";
+        let cid = device_id(i, "report.signature");
+        self.checks.push(match (chain, signature) {
+            (Some(_), Ok(())) => Check::pass(&cid, TITLE),
+            (None, Ok(())) => Check::fail(&cid, TITLE, "signature verifies, but with a key whose chain did not validate"),
+            (_, Err(e)) => Check::fail(&cid, TITLE, e.to_string()),
+        });
+    }
+
+    fn fwid_check(&mut self, i: usize, chain: Option<&VerifiedDeviceChain>, report_fwid: Option<[u8; 48]>) {
+        const TITLE: &str = "Leaf certificate FWID equals the report's FWID";
+        let cid = device_id(i, "chain.fwid");
+        self.checks.push(match (chain.and_then(|c| c.leaf_fwid.clone()), report_fwid) {
+            (Some(c), Some(r)) => Check::from_bool(&cid, TITLE, c.as_slice() == r.as_slice(), "FWID mismatch: the report was not produced by the firmware the certificate names")
+                .expected(crate::bytes::to_hex(&c))
+                .actual(crate::bytes::to_hex(r)),
+            (None, Some(r)) if chain.is_some() => Check::fail(&cid, TITLE, "the report carries a FWID but the leaf certificate has none").actual(crate::bytes::to_hex(r)),
+            (_, None) => Check::skipped(&cid, TITLE, "the report carries no FWID (older firmware)").optional(),
+            (_, _) => Check::skipped(&cid, TITLE, "not evaluated: chain invalid"),
+        });
+    }
+
+    fn nonce_check(&mut self, i: usize, report: &SpdmReport) {
+        const TITLE: &str = "Report nonce equals the expected nonce";
+        let cid = device_id(i, "report.nonce");
+        self.checks.push(match &self.opts.expected_nonce {
+            Some(n) => Check::from_bool(&cid, TITLE, report.nonce() == n, "nonce mismatch: the report is not an answer to this request")
+                .expected(crate::bytes::to_hex(n))
+                .actual(crate::bytes::to_hex(report.nonce())),
+            None => Check::new(&cid, TITLE, Status::Indeterminate)
+                .reason("no expected nonce given (--nonce): the report's freshness is unknown")
+                .actual(crate::bytes::to_hex(report.nonce())),
+        });
+    }
+
+    /// OCSP on the device chain: BROM, Provisioner ICA, Identity (never the per-boot leaf or the root).
+    fn device_ocsp(&mut self, i: usize, cert_chain: &[Vec<u8>]) {
+        for (k, label) in [(1usize, "brom"), (2, "provisioner_ica"), (3, "identity")] {
+            let cert = cert_chain.get(k).map(Vec::as_slice).unwrap_or_default();
+            let issuer = cert_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
+            let check = self.ocsp_check(&device_id(i, &format!("ocsp.{label}")), cert, issuer);
+            self.checks.push(check);
+        }
+    }
+
+    /// The RIMs the report names (driver for a GPU, VBIOS for both), each verified and checked
+    /// against the report, then the measurements once every one verified.
+    fn rim_checks(&mut self, i: usize, kind: DeviceKind, report: &SpdmReport) -> Option<MeasurementSummary> {
+        let wanted = self.wanted_rims(kind, report.opaque());
+        let mut verified: Vec<(RimKind, Arc<VerifiedRim>)> = Vec::new();
+        for (rk, rid, version) in &wanted {
+            if let Some(r) = self.rim_check(i, kind, *rk, rid, version.as_ref()) {
+                verified.push((*rk, r));
+            }
+        }
+        if verified.len() == wanted.len() {
+            self.measurement_checks(i, &verified, report)
+        } else {
+            let required = self.opts.require_rims;
+            self.checks.push(waivable(
+                Check::new(&device_id(i, "measurements"), MEASUREMENTS_TITLE, if required { Status::Indeterminate } else { Status::Skipped })
+                    .reason("not evaluated: a RIM is missing or did not verify"),
+                required,
+            ));
+            None
+        }
+    }
+
+    /// The (kind, RIM id, version in the report) of each RIM the device needs.
+    fn wanted_rims(&self, kind: DeviceKind, op: &OpaqueData) -> Vec<(RimKind, String, Option<String>)> {
+        let driver = op.driver_version();
+        let vbios = op.vbios_version();
+        let is_switch = kind == DeviceKind::Switch;
+        let version = vbios.clone().unwrap_or_default();
+        let mut vbios_id = rim::vbios_rim_id(&op.project().unwrap_or_default(), &op.project_sku().unwrap_or_default(), &op.chip_sku().unwrap_or_default(), &version, is_switch);
+        if is_switch && op.project().is_none() {
+            let ver: String = version.chars().filter(|c| *c != '.').collect();
+            if let Some(found) = self.rims.switch_id(&ver) {
+                vbios_id = found;
+            }
+        }
+        let mut wanted = Vec::new();
+        if let DeviceKind::Gpu(arch) = kind {
+            let did = rim::driver_rim_id(arch, &driver.clone().unwrap_or_default(), op.chip_info().as_deref());
+            wanted.push((RimKind::Driver, did, driver));
+        }
+        wanted.push((RimKind::Vbios, vbios_id, vbios));
+        wanted
+    }
+
+    /// `gpu[i].rim.<driver|vbios>` and the OCSP checks of its signing chain; the RIM when it
+    /// verified and matches the report.
+    fn rim_check(&mut self, i: usize, kind: DeviceKind, rk: RimKind, rid: &str, version: Option<&String>) -> Option<Arc<VerifiedRim>> {
+        let label = rim_label(rk);
+        let cid = device_id(i, &format!("rim.{label}"));
+        let title = format!("{} RIM {rid} verifies (XML signature, chain to the NVIDIA CoRIM root) and matches the report", if rk == RimKind::Driver { "Driver" } else { "VBIOS" });
+        let r = match self.rims.get(rid, &self.opts.rim_root, self.at, self.cache) {
+            None => {
+                let required = self.opts.require_rims;
+                self.checks.push(waivable(
+                    Check::new(&cid, &title, if required { Status::Indeterminate } else { Status::Skipped }).reason(format!("RIM {rid} not supplied (--rims)")).expected(rid.to_owned()),
+                    required,
+                ));
+                return None;
+            }
+            Some(Err(e)) => {
+                self.checks.push(Check::fail(&cid, &title, e));
+                return None;
+            }
+            Some(Ok(r)) => r,
+        };
+        let shown = version.cloned().unwrap_or_default();
+        let mut problems = Vec::new();
+        if version != Some(&r.version) {
+            problems.push(format!("RIM version {} ≠ report {shown}", r.version));
+        }
+        if !r.name.eq_ignore_ascii_case(kind.chip()) {
+            problems.push(format!("RIM is for {} not {}", r.name, kind.chip()));
+        }
+        self.checks.push(
+            Check::from_bool(&cid, &title, problems.is_empty(), problems.join("; "))
+                .expected(format!("{rid} version {shown}"))
+                .actual(format!("{} version {} (signer valid to {})", r.name, r.version, r.signer_not_after)),
+        );
+        self.used_rims.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
+            kind: format!("rim:{rid}"),
+            sha256: r.sha256.clone(),
+            issued: None,
+            next_update: Some(r.chain_not_after.to_rfc3339()),
+            detail: Some(format!("{} {} tagId {}", r.name, r.version, r.id)),
+        });
+        // OCSP on the RIM chain: signer, L3, L2 (not the root).
+        for k in 0..3usize {
+            let cert = r.signer_chain.get(k).map(Vec::as_slice).unwrap_or_default();
+            let issuer = r.signer_chain.get(k.saturating_add(1)).map(Vec::as_slice).unwrap_or_default();
+            if cert.is_empty() || issuer.is_empty() {
+                continue;
+            }
+            let check = self.ocsp_check(&device_id(i, &format!("rim.{label}.ocsp[{k}]")), cert, issuer);
+            self.checks.push(check);
+        }
+        problems.is_empty().then_some(r)
+    }
+
+    /// One check per mismatching index (pass when waived), then `gpu[i].measurements`.
+    fn measurement_checks(&mut self, i: usize, verified: &[(RimKind, Arc<VerifiedRim>)], report: &SpdmReport) -> Option<MeasurementSummary> {
+        let refs: Vec<(RimKind, &VerifiedRim)> = verified.iter().map(|(k, r)| (*k, r.as_ref())).collect();
+        let nvdec0_disabled = report.opaque().nvdec0_status() == Some(STATUS_DISABLED);
+        let blocks = |n: u32| u8::try_from(n).ok().and_then(|b| report.measurement(b)).map(<[u8]>::to_vec);
+        let results = match rim::compare(&refs, &blocks, nvdec0_disabled) {
+            Err(e) => {
+                self.checks.push(Check::fail(&device_id(i, "measurements"), MEASUREMENTS_TITLE, e.to_string()));
+                return None;
+            }
+            Ok(results) => results,
+        };
+        let mut matched = 0usize;
+        let mut failed = 0usize;
+        for r in &results {
+            if matches!(r.status, MatchStatus::Match | MatchStatus::Skipped(_)) {
+                matched = matched.saturating_add(1);
+                continue;
+            }
+            let label = rim_label(r.source);
+            let cid = device_id(i, &format!("rim.{label}.measurement[{}]", r.index));
+            let expected = r.expected.iter().map(hex::encode).collect::<Vec<_>>().join(" | ");
+            let actual = r.actual.as_ref().map_or_else(|| "no such block in the report".to_owned(), hex::encode);
+            let title = format!("Measurement {} matches the {label} RIM", r.index);
+            let c = match self.opts.waived_indices.iter().find(|(ix, _)| *ix == r.index) {
+                Some((_, why)) => Check::pass(&cid, &title).reason(format!("mismatch waived by policy: {why}")),
+                None => {
+                    failed = failed.saturating_add(1);
+                    Check::fail(&cid, &title, if r.status == MatchStatus::Missing { "golden value but no runtime measurement" } else { "runtime value matches no golden alternative" })
+                }
+            };
+            self.checks.push(c.expected(expected).actual(actual));
+        }
+        self.checks.push(
+            Check::from_bool(&device_id(i, "measurements"), MEASUREMENTS_TITLE, failed == 0 && !results.is_empty(), format!("{failed} of {} active indices do not match", results.len()))
+                .actual(format!("{matched}/{} active indices match", results.len())),
+        );
+        Some(MeasurementSummary { active: results.len(), matched, failed })
+    }
+
+    /// `OCSP: <subject> not revoked` for `cert` issued by `issuer`, recording the response used.
+    fn ocsp_check(&mut self, check_id: &str, cert: &[u8], issuer: &[u8]) -> Check {
+        let subject = cn(cert);
+        let title = format!("OCSP: {subject} not revoked");
+        let required = self.opts.require_ocsp;
+        let not_required = if required { Status::Indeterminate } else { Status::Skipped };
+        match self.ocsps.status(cert, issuer, self.at, self.cache) {
+            None => waivable(
+                Check::new(check_id, &title, not_required)
+                    .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
+                required,
+            ),
+            Some(Err(e)) => waivable(Check::new(check_id, &title, not_required).reason(format!("no usable OCSP response: {e}")), required),
+            Some(Ok(r)) => {
+                self.used_ocsp.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
+                    kind: "ocsp".to_owned(),
+                    sha256: r.sha256.clone(),
+                    issued: Some(r.this_update.to_rfc3339()),
+                    next_update: r.next_update.map(Timestamp::to_rfc3339),
+                    detail: Some(format!("{subject} serial {} by {}", crate::bytes::to_hex(&r.serial), r.responder)),
+                });
+                let window = format!("{} .. {}", r.this_update, r.next_update.map(|t| t.to_rfc3339()).unwrap_or_default());
+                match r.status {
+                    CertStatus::Good => Check::pass(check_id, &title).actual(format!("good ({window})")),
+                    CertStatus::Revoked { time, reason } => Check::fail(check_id, &title, format!("revoked at {time} (reason {reason:?})")).actual("revoked"),
+                    CertStatus::Unknown => Check::new(check_id, &title, Status::Indeterminate).reason("the responder does not know this certificate").actual("unknown"),
+                }
+            }
+        }
+    }
+}
+
+fn rim_label(k: RimKind) -> &'static str {
+    if k == RimKind::Driver {
+        "driver"
+    } else {
+        "vbios"
+    }
+}
+
+/// The claims of a parsed report (measurements filled in later).
+fn report_claims(kind: Option<DeviceKind>, chain: Option<&VerifiedDeviceChain>, report: &SpdmReport) -> ReportClaims {
+    let op = report.opaque();
+    ReportClaims {
+        kind,
+        hwmodel: chain.map(|c| c.hwmodel.clone()),
+        ueid: chain.map(|c| c.ueid.clone()),
+        driver_version: op.driver_version(),
+        vbios_version: op.vbios_version(),
+        project: op.project(),
+        project_sku: op.project_sku(),
+        chip_sku: op.chip_sku(),
+        chip_info: op.chip_info(),
+        feature_flag: op.feature_flag().map(|f| f.as_str().to_owned()),
+        protected_pcie_status: op.protected_pcie_status().map(|s| format!("0x{s:02x}")),
+        fwid: op.fwid().map(hex::encode),
+        nonce: crate::bytes::to_hex(report.nonce()),
+        measurement_blocks: report.blocks().len(),
+        not_provable: NotProvable,
+        measurements: None,
+    }
 }
 
 /// A check the policy made optional: reported, but not required for the verdict.
@@ -482,48 +594,6 @@ fn waivable(c: Check, required: bool) -> Check {
         c
     } else {
         c.optional()
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn ocsp_check(
-    store: &mut OcspStore<'_>,
-    used: &mut BTreeMap<String, CollateralUsed>,
-    check_id: &str,
-    subject: &str,
-    cert: &[u8],
-    issuer: &[u8],
-    at: Timestamp,
-    required: bool,
-    cache: &VerifyCache,
-) -> Check {
-    let title = format!("OCSP: {subject} not revoked");
-    match store.status(cert, issuer, at, cache) {
-        None => waivable(
-            Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
-                .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
-            required,
-        ),
-        Some(Err(e)) => waivable(
-            Check::new(check_id, &title, if required { Status::Indeterminate } else { Status::Skipped })
-                .reason(format!("no usable OCSP response: {e}")),
-            required,
-        ),
-        Some(Ok(r)) => {
-            used.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
-                kind: "ocsp".to_owned(),
-                sha256: r.sha256.clone(),
-                issued: Some(r.this_update.to_rfc3339()),
-                next_update: r.next_update.map(Timestamp::to_rfc3339),
-                detail: Some(format!("{subject} serial {} by {}", crate::bytes::to_hex(&r.serial), r.responder)),
-            });
-            let window = format!("{} .. {}", r.this_update, r.next_update.map(|t| t.to_rfc3339()).unwrap_or_default());
-            match r.status {
-                CertStatus::Good => Check::pass(check_id, &title).actual(format!("good ({window})")),
-                CertStatus::Revoked { time, reason } => Check::fail(check_id, &title, format!("revoked at {time} (reason {reason:?})")).actual("revoked"),
-                CertStatus::Unknown => Check::new(check_id, &title, Status::Indeterminate).reason("the responder does not know this certificate").actual("unknown"),
-            }
-        }
     }
 }
 
@@ -612,19 +682,19 @@ fn topology_check(checks: &mut Vec<Check>, gpus: &[&Facts], all: &[Facts]) {
 
 /// The NRAS checks. A supplied NRAS result is evidence: every check on it is required, whatever
 /// the policy says about NRAS (a forged or failing result is never informational).
-fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions, devices: usize) -> Value {
+fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opts: &GpuOptions, devices: usize) -> Option<NrasClaims> {
     const SIG_TITLE: &str = "NRAS result verifies (ES384, pinned key chain, issuer, time, nonce, submods)";
     let Some(input) = &coll.nras else {
         if opts.require_nras {
             checks.push(Check::new("nras.signature", SIG_TITLE, Status::Indeterminate).reason("the policy requires an NRAS result but none was supplied (--nras, --jwks)"));
         }
-        return Value::Null;
+        return None;
     };
     let jwks: Jwks = match nras::parse_jwks(&input.jwks) {
         Ok(j) => j,
         Err(e) => {
             checks.push(Check::fail("nras.signature", SIG_TITLE, format!("JWKS: {e}")));
-            return Value::Null;
+            return None;
         }
     };
     nras_chain_check(checks, &input.body, &jwks, at, &opts.nras_anchors);
@@ -632,7 +702,7 @@ fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opt
     match nras::verify_detached_eat_in(&input.body, &jwks, at, nonce, nras::NRAS_PROD_ISSUER, 0, &opts.nras_anchors, opts.parallel) {
         Err(e) => {
             checks.push(Check::fail("nras.signature", SIG_TITLE, e.to_string()).actual(e.code()));
-            Value::Null
+            None
         }
         Ok(v) => {
             checks.push(Check::pass("nras.signature", SIG_TITLE).actual(format!(
@@ -646,11 +716,11 @@ fn nras_checks(checks: &mut Vec<Check>, coll: &GpuCollateral, at: Timestamp, opt
             let failures = v.failures();
             checks.push(Check::from_bool("nras.result", "NRAS appraisal result is success for the node and every device", v.is_success(), failures.join("; "))
                 .actual(format!("overall {}", v.overall_result)));
-            json!({
-                "overall_result": v.overall_result,
-                "eat_nonce": v.eat_nonce,
-                "kid": v.overall.kid,
-                "devices": v.devices.iter().map(|d| json!({"name": d.name, "measres": d.measres, "error": d.error.as_ref().map(ToString::to_string)})).collect::<Vec<_>>(),
+            Some(NrasClaims {
+                overall_result: v.overall_result,
+                eat_nonce: v.eat_nonce,
+                kid: v.overall.kid,
+                devices: v.devices.iter().map(|d| NrasDeviceClaims { name: d.name.clone(), measres: d.measres.clone(), error: d.error.as_ref().map(ToString::to_string) }).collect(),
             })
         }
     }

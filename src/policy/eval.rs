@@ -75,10 +75,13 @@ pub fn gpu_options(policy: &Policy) -> crate::nvidia::verify::GpuOptions {
 pub fn evaluate_gpu(policy: &Policy, v: &crate::nvidia::verify::GpuVerification) -> Vec<Check> {
     let mut out = Vec::new();
     let Some(g) = &policy.gpu else { return out };
-    let devices: Vec<&serde_json::Value> = v.claims.get("devices").and_then(|d| d.as_array()).map(|a| a.iter().collect()).unwrap_or_default();
-    let gpus: Vec<&&serde_json::Value> = devices
+    // GPUs whose chain validated (an NVSwitch or an unparsed report is not a GPU).
+    let gpus: Vec<&crate::nvidia::claims::ReportClaims> = v
+        .claims
+        .devices
         .iter()
-        .filter(|d| matches!(d.get("arch").and_then(|a| a.as_str()), Some("HOPPER" | "BLACKWELL")))
+        .filter_map(|d| d.report.as_ref())
+        .filter(|r| matches!(r.kind, Some(crate::nvidia::chain::DeviceKind::Gpu(_))))
         .collect();
     let n = u32::try_from(gpus.len()).unwrap_or(u32::MAX);
     let count = g.count.unwrap_or(super::CountRule::Range { min: Some(1), max: None });
@@ -87,9 +90,15 @@ pub fn evaluate_gpu(policy: &Policy, v: &crate::nvidia::verify::GpuVerification)
             .expected(count.to_string())
             .actual(n.to_string()),
     );
-    for (key, rule) in [("arch", &g.arch), ("driver_version", &g.driver_version), ("vbios_version", &g.vbios_version)] {
+    type Field = fn(&crate::nvidia::claims::ReportClaims) -> Option<String>;
+    let fields: [(&str, &Option<super::AnyOf<String>>, Field); 3] = [
+        ("arch", &g.arch, |r| r.kind.map(|k| k.arch().to_owned())),
+        ("driver_version", &g.driver_version, |r| r.driver_version.clone()),
+        ("vbios_version", &g.vbios_version, |r| r.vbios_version.clone()),
+    ];
+    for (key, rule, field) in fields {
         let Some(rule) = rule else { continue };
-        let values: Vec<Option<String>> = gpus.iter().map(|d| d.get(key).and_then(|x| x.as_str()).map(str::to_owned)).collect();
+        let values: Vec<Option<String>> = gpus.iter().map(|r| field(r)).collect();
         let bad: Vec<String> = values
             .iter()
             .enumerate()

@@ -370,7 +370,7 @@ fn scan_layer(
             checks.extend(prefixed(p, eval::evaluate_gpu(pol, &v)));
         }
         used.extend(v.collateral.clone());
-        claims.insert("gpu".to_owned(), v.claims.clone());
+        claims.insert("gpu".to_owned(), v.claims.to_value());
         claims.insert(
             "gpu_nonce".to_owned(),
             json!(match &layer.gpu_nonce {

@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 
 use super::{Report, Status, Verdict};
+use crate::nvidia::chain::DeviceKind;
+use crate::nvidia::claims::{GpuClaims, ReportClaims};
 
 struct Style {
     color: bool,
@@ -182,31 +184,29 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  report_data     {}", g(td, "report_data"));
         }
     }
-    if let Some(devices) = report.claims.pointer("/gpu/devices").and_then(|d| d.as_array()) {
+    if let Some(gpu) = report.claims.get("gpu").and_then(GpuClaims::from_value) {
         let _ = writeln!(
             out,
             "\nDevices (from the signed reports{})",
             if report.verdict == Verdict::Pass { "" } else { "; NOT trustworthy: the scan did not pass" }
         );
-        for d in devices {
-            let g = |k: &str| d.get(k).and_then(|x| x.as_str()).unwrap_or("-").to_owned();
-            let m = d.get("measurements").filter(|m| !m.is_null()).map_or_else(
-                || "measurements not appraised".to_owned(),
-                |m| format!("{}/{} measurements match", m.get("matched").and_then(serde_json::Value::as_u64).unwrap_or(0), m.get("active").and_then(serde_json::Value::as_u64).unwrap_or(0)),
-            );
+        for d in &gpu.devices {
+            let r = d.report.as_ref();
+            let g = |f: fn(&ReportClaims) -> Option<&str>| r.and_then(f).unwrap_or("-").to_owned();
+            let m = r.and_then(|r| r.measurements).map_or_else(|| "measurements not appraised".to_owned(), |m| format!("{}/{} measurements match", m.matched, m.active));
             let _ = writeln!(
                 out,
                 "  [{}] {:<9} {:<20} driver {:<11} VBIOS {:<15} mode {:<5} {m}",
-                d.get("index").and_then(serde_json::Value::as_u64).unwrap_or(0),
-                g("arch"),
-                g("hwmodel"),
-                g("driver_version"),
-                g("vbios_version"),
-                g("feature_flag"),
+                d.index,
+                g(|r| r.kind.map(DeviceKind::arch)),
+                g(|r| r.hwmodel.as_deref()),
+                g(|r| r.driver_version.as_deref()),
+                g(|r| r.vbios_version.as_deref()),
+                g(|r| r.feature_flag.as_deref()),
             );
         }
-        if let Some(n) = report.claims.pointer("/gpu/nras").filter(|n| !n.is_null()) {
-            let _ = writeln!(out, "  NRAS: overall result {}", n.get("overall_result").and_then(serde_json::Value::as_bool).unwrap_or(false));
+        if let Some(n) = &gpu.nras {
+            let _ = writeln!(out, "  NRAS: overall result {}", n.overall_result);
         }
         let _ = writeln!(out, "  (CC mode, secure boot and debug state are not signed fields: implied only by matching RIM measurements)");
     }
@@ -223,10 +223,9 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "  {name}");
             let _ = writeln!(out, "    TDX          TCB {}  MRTD {}", s("/tdx/tcb/status"), short(&s("/tdx/td/mr_td"), 24));
             let _ = writeln!(out, "    binding      {} ({})", s("/binding/scheme"), if holds { "holds" } else { "does NOT hold" });
-            if let Some(devs) = l.pointer("/gpu/devices").and_then(|d| d.as_array()) {
-                let drivers: std::collections::BTreeSet<String> =
-                    devs.iter().filter_map(|d| d.get("driver_version").and_then(|x| x.as_str()).map(str::to_owned)).collect();
-                let _ = writeln!(out, "    GPUs         {} devices, driver {}", devs.len(), drivers.into_iter().collect::<Vec<_>>().join(", "));
+            if let Some(gpu) = l.get("gpu").and_then(GpuClaims::from_value) {
+                let drivers: std::collections::BTreeSet<&str> = gpu.devices.iter().filter_map(|d| d.report.as_ref()?.driver_version.as_deref()).collect();
+                let _ = writeln!(out, "    GPUs         {} devices, driver {}", gpu.devices.len(), drivers.into_iter().collect::<Vec<_>>().join(", "));
             } else {
                 let _ = writeln!(out, "    GPUs         none");
             }
