@@ -723,8 +723,9 @@ fn swapping_evidence_between_captures_never_passes() {
 
 /// The hole the monotonicity property found, as a quick focused check: removing a workload
 /// layer's whole GPU evidence never yields a better verdict than the untouched report, with
-/// the capture's policy and without one (without one it used to rise from INDETERMINATE —
-/// RIM/OCSP unavailable offline — to PASS for NEAR).
+/// the capture's policy and without one, with the capture's NRAS answer and without it. (With
+/// the NRAS answer, `nras.applies` already fails a GPU-less report; without it and without a
+/// policy, NEAR used to rise from INDETERMINATE — RIM/OCSP unavailable offline — to PASS.)
 #[test]
 fn removing_a_workload_layers_gpu_evidence_never_improves_the_verdict() {
     let Some(caps) = load_all() else { return };
@@ -738,16 +739,22 @@ fn removing_a_workload_layers_gpu_evidence_never_improves_the_verdict() {
         let text = std::str::from_utf8(&cap.report).expect("UTF-8");
         let removals = json_spans::removals(text, json_spans::Sampling::Full).expect("report parses");
         let (_, report) = removals.into_iter().find(|(p, _)| p == path).unwrap_or_else(|| panic!("{label}: no removal of {path}"));
-        for (policy, base) in [(Some(cap.cap.policy), cap.cap.baseline.0), (None, cap.cap.baseline.1)] {
-            jobs.push((cap, policy, base, path, Inputs { report: report.clone().into_bytes(), ..cap.inputs() }));
+        for policy in [Some(cap.cap.policy), None] {
+            for with_nras in [true, false] {
+                let untouched = if with_nras { cap.inputs() } else { Inputs { nras: None, jwks: None, ..cap.inputs() } };
+                let removed = Inputs { report: report.clone().into_bytes(), ..untouched.clone() };
+                jobs.push((cap, policy, with_nras, path, untouched, removed));
+            }
         }
     }
-    assert_eq!(jobs.len(), 10);
-    let outcomes = run_parallel(&jobs, |(cap, policy, _, _, inputs)| scan_capture(cap, inputs, *policy));
-    for ((cap, policy, base, path, _), out) in jobs.iter().zip(&outcomes) {
-        let who = format!("{}:{} remove {path}", cap.cap.label, policy_label(*policy));
+    assert_eq!(jobs.len(), 20);
+    let outcomes = run_parallel(&jobs, |(cap, policy, _, _, untouched, removed)| (scan_capture(cap, untouched, *policy), scan_capture(cap, removed, *policy)));
+    for ((cap, policy, with_nras, path, ..), out) in jobs.iter().zip(&outcomes) {
+        let who = format!("{}:{} (NRAS answer: {with_nras}) remove {path}", cap.cap.label, policy_label(*policy));
         match out {
-            Outcome::Exited { code, last } => assert!(rank(*code) <= rank(*base), "{who}: {} -> {} ({last})", verdict_name(*base), verdict_name(*code)),
+            (Outcome::Exited { code: base, .. }, Outcome::Exited { code, last }) => {
+                assert!(rank(*code) <= rank(*base), "{who}: {} -> {} ({last})", verdict_name(*base), verdict_name(*code));
+            }
             other => panic!("{who}: {other:?}"),
         }
     }
