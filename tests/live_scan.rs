@@ -3,6 +3,13 @@
 //! PKI for the nonce it receives and bound to its own TLS key; a loopback PCCS serving the test
 //! PKI's collateral in Intel PCS form. Then the bundle round trip, and fault injection.
 //!
+//! A NEAR node layer must carry its GPU evidence (`nvidia_payload`). Mocks whose verdict is the
+//! point ([`World::start_gpu`]) carry the NEAR capture's 8 real H100 reports, so their scans use
+//! that capture's nonce (`--nonce`) and time (`--at`), a loopback NVIDIA replaying its NRAS
+//! answer, and a policy waiving RIM/OCSP and requiring NRAS (needs `TEESCAN_CORPUS`). Plumbing
+//! tests (random nonce, collateral cache) use a GPU-free mock and assert check by check that
+//! only `node.evidence.missing` fails ([`Run::assert_fails_only_for_missing_gpus`]).
+//!
 //! No internet: every server is on loopback and started by the test.
 #![cfg(feature = "cli")]
 
@@ -49,6 +56,28 @@ impl Run {
     }
     fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, code, "{}", self.context());
+        self
+    }
+    /// A GPU-free mock NEAR node: `node.evidence.missing` fails naming `nvidia_payload` (the
+    /// verdict is FAIL), and every other required check adds up to `rest` (0 pass, 3
+    /// indeterminate, as `Verdict::from_checks` would).
+    fn assert_fails_only_for_missing_gpus(&self, rest: i32) -> &Self {
+        self.assert_code(1);
+        let j = self.json();
+        let checks = j["checks"].as_array().expect("checks");
+        let missing = checks.iter().find(|c| c["id"] == "node.evidence.missing").unwrap_or_else(|| panic!("no node.evidence.missing\n{}", self.context()));
+        assert_eq!(missing["status"], "fail", "{}", self.context());
+        assert_eq!(missing["reason"], "missing: nvidia_payload", "{}", self.context());
+        let others: Vec<&Value> = checks.iter().filter(|c| c["id"] != "node.evidence.missing" && c["required"] != false).collect();
+        assert!(!others.is_empty(), "{}", self.context());
+        let status = |s: &str| others.iter().filter(|c| c["status"] == s).map(|c| c["id"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>();
+        assert!(status("fail").is_empty(), "other failing checks {:?}\n{}", status("fail"), self.context());
+        let undecided = [status("skipped"), status("indeterminate")].concat();
+        match rest {
+            0 => assert!(undecided.is_empty(), "undecided checks {undecided:?}\n{}", self.context()),
+            3 => assert!(!undecided.is_empty(), "no undecided check\n{}", self.context()),
+            other => panic!("rest verdict {other}"),
+        }
         self
     }
     fn status(&self, id: &str) -> String {
@@ -116,11 +145,11 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Mint options whose collateral is valid now: issued yesterday, next update in 29 days.
-fn fresh_options(report_data: [u8; 64]) -> MintOptions {
-    let now = chrono::Utc::now();
-    let issued = rfc3339(now - chrono::Duration::days(1));
-    let next = rfc3339(now + chrono::Duration::days(29));
+/// Mint options whose collateral is valid at `at`: issued the day before, next update 29 days
+/// after.
+fn options_at(report_data: [u8; 64], at: chrono::DateTime<chrono::Utc>) -> MintOptions {
+    let issued = rfc3339(at - chrono::Duration::days(1));
+    let next = rfc3339(at + chrono::Duration::days(29));
     let log = dstack::synthetic(dstack::MOCK_COMPOSE);
     MintOptions {
         report_data,
@@ -142,16 +171,18 @@ fn sha256(b: &[u8]) -> [u8; 32] {
     out
 }
 
-/// NEAR node report for `nonce`, attesting TLS fingerprint `fp`.
-fn near_report(pki: &TestPki, nonce: [u8; 32], fp: [u8; 32]) -> Vec<u8> {
+/// NEAR node report for `nonce`, attesting TLS fingerprint `fp`, its quote's collateral valid
+/// at `at`; with `gpu` as its `nvidia_payload` (none: a GPU-free node, which fails
+/// `node.evidence.missing`).
+fn near_report(pki: &TestPki, nonce: [u8; 32], fp: [u8; 32], at: chrono::DateTime<chrono::Utc>, gpu: Option<&Value>) -> Vec<u8> {
     let mut bound = SIGNING_ADDRESS.to_vec();
     bound.extend_from_slice(&fp);
     let mut rd = [0u8; 64];
     rd[..32].copy_from_slice(&sha256(&bound));
     rd[32..].copy_from_slice(&nonce);
-    let minted = pki.mint(&fresh_options(rd));
+    let minted = pki.mint(&options_at(rd, at));
     let log = dstack::synthetic(dstack::MOCK_COMPOSE);
-    serde_json::to_vec(&json!({
+    let mut report = json!({
         "signing_address": format!("0x{}", hex::encode(SIGNING_ADDRESS)),
         "signing_algo": "ecdsa",
         "intel_quote": hex::encode(&minted.quote),
@@ -159,8 +190,11 @@ fn near_report(pki: &TestPki, nonce: [u8; 32], fp: [u8; 32]) -> Vec<u8> {
         "tls_cert_fingerprint": hex::encode(fp),
         "event_log": log.event_log,
         "info": log.info,
-    }))
-    .expect("json")
+    });
+    if let Some(payload) = gpu {
+        report["nvidia_payload"] = payload.clone();
+    }
+    serde_json::to_vec(&report).expect("json")
 }
 
 fn query_param(target: &str, key: &str) -> Option<String> {
@@ -189,42 +223,76 @@ fn pcs_replies(collateral_json: &str) -> Vec<(&'static str, Reply)> {
     ]
 }
 
+/// A mock node's GPUs: the NEAR capture's payload, the loopback NVIDIA answering for it, and the
+/// policy its scans use.
+struct Gpus {
+    nvidia: Server,
+    policy: PathBuf,
+}
+
+/// The policy of GPU-carrying mocks: the 8 H100s appraised by NRAS (RIM/OCSP waived: the capture
+/// has none).
+const GPU_POLICY: &str = "schema = \"teescan.policy/v1\"\nid = \"live-mock-gpus\"\nexpires = \"2030-01-01T00:00:00Z\"\n\n[gpu]\ncount = 8\narch = { any_of = [\"HOPPER\"] }\nrim = \"waived\"\nocsp = \"waived\"\nnras = \"required\"\n";
+
 struct World {
     provider: Server,
     pcs: Server,
     dir: PathBuf,
     root: PathBuf,
     tls_ca: PathBuf,
+    /// The time the collateral is valid at (now, or the NEAR capture's time with GPUs).
+    at: chrono::DateTime<chrono::Utc>,
+    gpus: Option<Gpus>,
 }
 
 impl World {
+    /// A GPU-free mock, its collateral valid now (plumbing tests).
     fn start(name: &str, behaviour: Behaviour) -> World {
-        World::start_with(name, behaviour, |_, reply, _| reply)
+        World::start_full(name, behaviour, None, |_, _| {}, |_, reply, _| reply)
     }
 
-    /// `pcs_fault(path, reply, nth)` may replace each PCS reply (fault injection).
-    fn start_with(
+    /// A mock node carrying the NEAR capture's GPUs (None without the corpus).
+    fn start_gpu(name: &str, behaviour: Behaviour) -> Option<World> {
+        World::start_gpu_with(name, behaviour, |_, reply, _| reply)
+    }
+
+    /// [`World::start_gpu`]; `pcs_fault(path, reply, nth)` may replace each PCS reply (fault
+    /// injection).
+    fn start_gpu_with(
         name: &str,
         behaviour: Behaviour,
         pcs_fault: impl Fn(&str, Reply, usize) -> Reply + Send + Sync + 'static,
-    ) -> World {
-        World::start_full(name, behaviour, |_| {}, pcs_fault)
+    ) -> Option<World> {
+        let root = corpus::root()?;
+        Some(World::start_full(name, behaviour, Some(&root), |_, _| {}, pcs_fault))
     }
 
-    /// `adjust` changes the mint options of the collateral the PCS serves.
+    /// `gpu_corpus`: carry the NEAR capture's GPUs (from this corpus root). `adjust(options,
+    /// at)` changes the mint options of the collateral the PCS serves.
     fn start_full(
         name: &str,
         behaviour: Behaviour,
-        adjust: impl Fn(&mut MintOptions),
+        gpu_corpus: Option<&Path>,
+        adjust: impl Fn(&mut MintOptions, chrono::DateTime<chrono::Utc>),
         pcs_fault: impl Fn(&str, Reply, usize) -> Reply + Send + Sync + 'static,
     ) -> World {
         let dir = scratch(name);
+        let (at, payload, gpus) = match gpu_corpus {
+            None => (chrono::Utc::now(), None, None),
+            Some(root) => {
+                let capture: Value = serde_json::from_slice(&corpus::read(root, &format!("{NEARDIRECT}/responses/0001_qwen35-122b.completions.near.ai_v1_attestation_report.body"))).expect("report");
+                let policy = dir.join("gpu-policy.toml");
+                std::fs::write(&policy, GPU_POLICY).expect("policy");
+                let at = chrono::DateTime::parse_from_rfc3339(NEAR_AT).expect("time").with_timezone(&chrono::Utc);
+                (at, Some(capture["nvidia_payload"].clone()), Some(Gpus { nvidia: nvidia_replay(root), policy }))
+            }
+        };
         let pki = Arc::new(TestPki::new());
         let tls = TlsIdentity::new();
         let served_fp = sha256(&tls.spki_der);
-        let stale = near_report(&pki, [0x0d; 32], served_fp);
-        let mut collateral_opts = fresh_options([0; 64]);
-        adjust(&mut collateral_opts);
+        let stale = near_report(&pki, [0x0d; 32], served_fp, at, payload.as_ref());
+        let mut collateral_opts = options_at([0; 64], at);
+        adjust(&mut collateral_opts, at);
         let minted = pki.mint(&collateral_opts);
         let replies = pcs_replies(&minted.collateral_json);
         let pcs = Server::start(move |path, nth| match replies.iter().find(|(p, _)| *p == path) {
@@ -238,11 +306,12 @@ impl World {
             }
             let asked: Option<[u8; 32]> = query_param(&req.target, "nonce").and_then(|n| hex::decode(n).ok()).and_then(|n| n.try_into().ok());
             let Some(asked) = asked else { return Reply::status(400) };
+            let gpu = payload.as_ref();
             let body = match behaviour {
-                Behaviour::Honest => near_report(&pki2, asked, served_fp),
+                Behaviour::Honest => near_report(&pki2, asked, served_fp, at, gpu),
                 Behaviour::Replay => stale.clone(),
-                Behaviour::OtherTlsKey => near_report(&pki2, asked, sha256(b"some other key")),
-                Behaviour::IgnoresNonce => near_report(&pki2, sha256(&asked), served_fp),
+                Behaviour::OtherTlsKey => near_report(&pki2, asked, sha256(b"some other key"), at, gpu),
+                Behaviour::IgnoresNonce => near_report(&pki2, sha256(&asked), served_fp, at, gpu),
             };
             Reply::ok(body).header("Content-Type", "application/json")
         });
@@ -250,10 +319,12 @@ impl World {
         std::fs::write(&root, pki.root_der()).expect("root");
         let tls_ca = dir.join("tls-ca.der");
         std::fs::write(&tls_ca, &tls.ca_der).expect("tls ca");
-        World { provider, pcs, dir, root, tls_ca }
+        World { provider, pcs, dir, root, tls_ca, at, gpus }
     }
 
-    /// `teescan scan <provider> --pccs <pcs> --tls-ca … --danger-trust-test-root … --format json EXTRA…`
+    /// `teescan scan <provider> --pccs <pcs> --tls-ca … --danger-trust-test-root … --format json EXTRA…`;
+    /// with GPUs also `--nonce <capture nonce> --at <capture time> --policy <GPU_POLICY>` and the
+    /// loopback NVIDIA's URLs.
     fn scan(&self, extra: &[&OsStr]) -> Run {
         let mut args: Vec<&OsStr> = vec![
             "scan".as_ref(),
@@ -267,8 +338,19 @@ impl World {
             "--format".as_ref(),
             "json".as_ref(),
         ];
+        let gpu_args = self.gpu_args();
+        args.extend(gpu_args.iter().map(OsStr::new));
         args.extend_from_slice(extra);
         teescan(args)
+    }
+
+    /// The flags a scan of this mock's GPUs needs (none without GPUs).
+    fn gpu_args(&self) -> Vec<String> {
+        let Some(g) = &self.gpus else { return Vec::new() };
+        let mut a: Vec<String> = ["--nonce", NEAR_NONCE, "--at", NEAR_AT, "--policy"].iter().map(|s| s.to_string()).collect();
+        a.push(g.policy.to_string_lossy().into_owned());
+        a.extend(nvidia_flags(&g.nvidia));
+        a
     }
 }
 
@@ -299,17 +381,34 @@ fn statuses(j: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn honest_endpoint_passes_with_fresh_nonce_and_tls_binding() {
-    // Each PCS answer takes 300 ms: fetched one after another they would take 1.2 s.
-    let w = World::start_with("honest", Behaviour::Honest, |_, r, _| r.delayed(Duration::from_millis(300)));
+    let Some(w) = World::start_gpu("honest", Behaviour::Honest) else { return };
     let run = w.scan(&[]);
     run.assert_code(0);
     let j = run.json();
     assert_eq!(j["verdict"], "pass", "{}", run.context());
-    assert_eq!(run.status("endpoint.tls"), "pass");
-    assert_eq!(run.status("node.nonce"), "pass");
-    assert_eq!(run.status("node.binding.report_data"), "pass");
-    assert_eq!(run.status("node.tdx.quote.signature"), "pass");
+    for id in ["endpoint.tls", "node.nonce", "node.binding.report_data", "node.tdx.quote.signature", "node.evidence.missing", "node.policy.gpu.present"] {
+        assert_eq!(run.status(id), "pass", "{id}");
+    }
+    // The nonce (the capture's, for its GPUs) went out in the request.
+    assert_eq!(j["claims"]["endpoint"]["nonce"], NEAR_NONCE);
+    let asked: Vec<String> = w.provider.received().iter().filter_map(|r| query_param(&r.target, "nonce")).collect();
+    assert_eq!(asked, [NEAR_NONCE]);
+    eprintln!("live scan against the loopback mock with 8 GPUs: {} ms wall (whole process)", run.wall.as_millis());
+}
+
+/// Plumbing (GPU-free mock): a random nonce per scan, sent in the request; the four PCS
+/// requests concurrent. Every check but the missing GPU evidence passes.
+#[test]
+fn live_scan_draws_a_random_nonce_and_fetches_collateral_concurrently() {
+    // Each PCS answer takes 300 ms: fetched one after another they would take 1.2 s.
+    let w = World::start_full("random_nonce", Behaviour::Honest, None, |_, _| {}, |_, r, _| r.delayed(Duration::from_millis(300)));
+    let run = w.scan(&[]);
+    run.assert_fails_only_for_missing_gpus(0);
+    for id in ["endpoint.tls", "node.nonce", "node.binding.report_data", "node.tdx.quote.signature"] {
+        assert_eq!(run.status(id), "pass", "{id}");
+    }
     // The nonce was ours, random, and went out in the request.
+    let j = run.json();
     let nonce = j["claims"]["endpoint"]["nonce"].as_str().expect("nonce").to_owned();
     assert_eq!(j["claims"]["endpoint"]["nonce_source"], "random");
     let asked: Vec<String> = w.provider.received().iter().filter_map(|r| query_param(&r.target, "nonce")).collect();
@@ -318,22 +417,33 @@ fn honest_endpoint_passes_with_fresh_nonce_and_tls_binding() {
     assert!(target.contains("signing_algo=ecdsa") && target.contains("include_tls_fingerprint=true"), "{target}");
     // A second scan draws another nonce.
     let again = w.scan(&[]);
-    again.assert_code(0);
+    again.assert_fails_only_for_missing_gpus(0);
+    assert_eq!(again.status("node.nonce"), "pass");
     assert_ne!(again.json()["claims"]["endpoint"]["nonce"], nonce.as_str());
     // The PCS was asked for the four pieces of collateral, concurrently.
     assert_eq!(w.pcs.targets().len(), 8);
     assert_eq!(w.pcs.state.max_in_flight.load(Ordering::SeqCst), 4, "the four PCS requests were not concurrent");
     assert!(run.wall < Duration::from_millis(1200), "took {:?}: requests were serialised", run.wall);
     // Without the delay: the wall time of a whole live scan (process start to verdict).
-    let quick = World::start("honest_quick", Behaviour::Honest);
+    let quick = World::start("random_nonce_quick", Behaviour::Honest);
     let run = quick.scan(&[]);
-    run.assert_code(0);
-    eprintln!("live scan against the loopback mock: {} ms wall (whole process)", run.wall.as_millis());
+    run.assert_fails_only_for_missing_gpus(0);
+    eprintln!("live scan against the loopback mock (no GPUs): {} ms wall (whole process)", run.wall.as_millis());
+}
+
+/// A node that does not present its GPU evidence never passes, even with no policy asking for
+/// GPUs: removing evidence must not improve the verdict.
+#[test]
+fn live_node_without_gpu_evidence_fails_without_a_policy() {
+    let w = World::start("no_gpus", Behaviour::Honest);
+    let run = w.scan(&[]);
+    run.assert_fails_only_for_missing_gpus(0);
+    assert_eq!(run.json()["verdict"], "fail");
 }
 
 #[test]
 fn replayed_report_fails_freshness() {
-    let w = World::start("replay", Behaviour::Replay);
+    let Some(w) = World::start_gpu("replay", Behaviour::Replay) else { return };
     let run = w.scan(&[]);
     run.assert_code(1);
     assert_eq!(run.status("node.nonce"), "fail");
@@ -344,7 +454,7 @@ fn replayed_report_fails_freshness() {
 
 #[test]
 fn server_with_another_tls_key_than_attested_fails() {
-    let w = World::start("other_tls_key", Behaviour::OtherTlsKey);
+    let Some(w) = World::start_gpu("other_tls_key", Behaviour::OtherTlsKey) else { return };
     let run = w.scan(&[]);
     run.assert_code(1);
     assert_eq!(run.status("endpoint.tls"), "fail");
@@ -357,7 +467,7 @@ fn server_with_another_tls_key_than_attested_fails() {
 
 #[test]
 fn server_that_ignores_the_nonce_fails() {
-    let w = World::start("ignores_nonce", Behaviour::IgnoresNonce);
+    let Some(w) = World::start_gpu("ignores_nonce", Behaviour::IgnoresNonce) else { return };
     let run = w.scan(&[]);
     run.assert_code(1);
     assert_eq!(run.status("node.nonce"), "fail");
@@ -404,7 +514,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn bundle_round_trip_reaches_the_same_verdict_and_tampering_fails() {
-    let w = World::start("bundle", Behaviour::Honest);
+    let Some(w) = World::start_gpu("bundle", Behaviour::Honest) else { return };
     let dir = w.dir.join("bundle-dir");
     let file = w.dir.join("bundle.json");
     let live = w.scan(&["--save-bundle".as_ref(), dir.as_os_str()]);
@@ -432,7 +542,7 @@ fn bundle_round_trip_reaches_the_same_verdict_and_tampering_fails() {
     run.assert_code(1);
 
     // As of a year later the collateral has expired: not a pass.
-    let later = rescan(&dir, &w.root, &["--at", &rfc3339(chrono::Utc::now() + chrono::Duration::days(365))]);
+    let later = rescan(&dir, &w.root, &["--at", &rfc3339(w.at + chrono::Duration::days(365))]);
     assert_ne!(later.code, 0, "{}", later.context());
 
     // One byte of the saved attestation changed: fails (integrity, and the quote's signature).
@@ -495,7 +605,7 @@ fn bundle_with_unsafe_file_name_is_refused() {
 // Fault injection: every broken dependency gives indeterminate (exit 3), within the timeout.
 
 fn assert_indeterminate(name: &str, fault: impl Fn(&str, Reply, usize) -> Reply + Send + Sync + 'static, extra: &[&str], needle: &str, max: Duration) {
-    let w = World::start_with(name, Behaviour::Honest, fault);
+    let Some(w) = World::start_gpu_with(name, Behaviour::Honest, fault) else { return };
     let mut args: Vec<&OsStr> = extra.iter().map(OsStr::new).collect();
     args.extend([OsStr::new("--retries"), OsStr::new("1")]);
     let run = w.scan(&args);
@@ -552,13 +662,13 @@ fn pcs_garbage_is_indeterminate_with_the_reason() {
 
 #[test]
 fn pcs_unreachable_is_indeterminate() {
-    let w = World::start("pcs_unreachable", Behaviour::Honest);
+    let Some(w) = World::start_gpu("pcs_unreachable", Behaviour::Honest) else { return };
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr").port()
     };
     let dead = format!("http://127.0.0.1:{port}");
-    let run = teescan([
+    let mut args: Vec<String> = [
         "scan",
         &w.provider.base,
         "--pccs",
@@ -571,7 +681,12 @@ fn pcs_unreachable_is_indeterminate() {
         "json",
         "--retries",
         "0",
-    ]);
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(w.gpu_args());
+    let run = teescan(&args);
     run.assert_code(3);
     assert!(run.stdout.contains("cannot connect"), "{}", run.context());
 }
@@ -580,12 +695,14 @@ fn pcs_unreachable_is_indeterminate() {
 fn pcs_serving_expired_collateral_is_indeterminate() {
     // The PCS answers with a TCB Info whose nextUpdate has passed: unusable now, so the quote
     // cannot be appraised (indeterminate), and the reason names the window.
+    let Some(root) = corpus::root() else { return };
     let w = World::start_full(
         "pcs_expired",
         Behaviour::Honest,
-        |o| {
-            o.tcb_info_issue = rfc3339(chrono::Utc::now() - chrono::Duration::days(32));
-            o.tcb_info_next_update = rfc3339(chrono::Utc::now() - chrono::Duration::days(2));
+        Some(&root),
+        |o, at| {
+            o.tcb_info_issue = rfc3339(at - chrono::Duration::days(32));
+            o.tcb_info_next_update = rfc3339(at - chrono::Duration::days(2));
         },
         |_, r, _| r,
     );
@@ -776,13 +893,14 @@ fn cache_serves_collateral_inside_its_window_and_offline() {
     let w = World::start("cache", Behaviour::Honest);
     let cache = w.dir.join("cache");
     let c = ["--cache-dir".as_ref(), cache.as_os_str()];
-    w.scan(&c).assert_code(0);
+    // GPU-free mock (the cache is about collateral): every check but the missing GPU evidence.
+    w.scan(&c).assert_fails_only_for_missing_gpus(0);
     assert_eq!(w.pcs.targets().len(), 4);
     // The second scan takes its collateral from the cache: no PCS request, and the bundle says so.
     let bundle = w.dir.join("cached-bundle.json");
     let mut args = c.to_vec();
     args.extend(["--save-bundle".as_ref(), bundle.as_os_str()]);
-    w.scan(&args).assert_code(0);
+    w.scan(&args).assert_fails_only_for_missing_gpus(0);
     assert_eq!(w.pcs.targets().len(), 4, "collateral was fetched again");
     let b: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
     let origins: Vec<&str> = b["exchanges"].as_array().unwrap().iter().filter(|x| x["role"] == "pcs").map(|x| x["origin"].as_str().unwrap()).collect();
@@ -821,15 +939,19 @@ fn cache_serves_collateral_inside_its_window_and_offline() {
         a.extend(extra.iter().map(OsStr::new));
         teescan(a)
     };
-    offline(&[]).assert_code(0);
+    offline(&[]).assert_fails_only_for_missing_gpus(0);
     // Outside the entries' window the cache offers nothing: indeterminate, not a stale pass.
     let later = rfc3339(chrono::Utc::now() + chrono::Duration::days(60));
-    offline(&["--at", &later]).assert_code(3);
+    let stale = offline(&["--at", &later]);
+    stale.assert_fails_only_for_missing_gpus(3);
+    assert_eq!(stale.status("node.tdx.collateral.available"), "indeterminate");
     // Cleared, offline has nothing either.
     let clear = teescan(["cache".as_ref(), "clear".as_ref(), "--cache-dir".as_ref(), cache.as_os_str()]);
     clear.assert_code(0);
     assert!(clear.stdout.contains("removed 4 entries"), "{}", clear.context());
-    offline(&[]).assert_code(3);
+    let cleared = offline(&[]);
+    cleared.assert_fails_only_for_missing_gpus(3);
+    assert_eq!(cleared.status("node.tdx.collateral.available"), "indeterminate");
     assert_eq!(w.pcs.targets().len(), 4, "offline scans used the network");
 }
 
@@ -839,7 +961,7 @@ fn cache_fetch_prefills_for_offline_use() {
     let cache = w.dir.join("cache");
     // Save a report through a live scan without the cache, then prefill the cache for it.
     let bundle = w.dir.join("b.json");
-    w.scan(&["--no-cache".as_ref(), "--save-bundle".as_ref(), bundle.as_os_str()]).assert_code(0);
+    w.scan(&["--no-cache".as_ref(), "--save-bundle".as_ref(), bundle.as_os_str()]).assert_fails_only_for_missing_gpus(0);
     let b: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
     let att = b["exchanges"].as_array().unwrap().iter().find(|x| x["role"] == "attestation").unwrap();
     let saved = w.dir.join("report.json");

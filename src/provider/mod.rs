@@ -296,9 +296,14 @@ fn gpu_from_payload(v: &Value, format: Format, key: &str) -> Result<Option<Evide
 }
 
 /// The members a NEAR/dstack layer must carry besides its quote and signing address: the event
-/// log (RTMR replay, compose hash, MRCONFIGID) and the compose file it hashes. GPU evidence is
-/// required by a policy's `[gpu]` section, on every workload layer (`<layer>.policy.gpu.present`).
+/// log (RTMR replay, compose hash, MRCONFIGID) and the compose file it hashes.
 const NEAR_REQUIRED: &[&str] = &["event_log", "info", "info.tcb_info", "info.tcb_info.app_compose"];
+
+/// What a NEAR/dstack *workload* layer (node, node[i], model[i]) must carry besides
+/// [`NEAR_REQUIRED`]: its GPU evidence. Without it, removing `nvidia_payload` would drop the
+/// GPU checks (indeterminate offline: RIM/OCSP) and turn the verdict into PASS when no policy
+/// asks for GPUs. A gateway has no GPUs and must carry none (`<layer>.evidence.unexpected`).
+const NEAR_WORKLOAD_REQUIRED: &[&str] = &["event_log", "info", "info.tcb_info", "info.tcb_info.app_compose", "nvidia_payload"];
 
 /// One NEAR/dstack node object: a model node (workload) or a gateway attestation (no GPUs).
 fn near_layer(v: &Value, name: &str, format: Format, role: Role) -> Result<Layer, ProviderError> {
@@ -318,7 +323,7 @@ fn near_layer(v: &Value, name: &str, format: Format, role: Role) -> Result<Layer
     Ok(Layer {
         name: name.to_owned(),
         role,
-        required: required(v, NEAR_REQUIRED),
+        required: required(v, if role == Role::Workload { NEAR_WORKLOAD_REQUIRED } else { NEAR_REQUIRED }),
         unexpected,
         quote,
         scheme,
