@@ -47,12 +47,7 @@ use serde_json::Value;
 /// member) or `swap <kind> <target slot> <- <donor capture> <donor slot>` (substitution).
 /// Remove an entry when its hole is fixed: the tests fail while a listed case still passes.
 const KNOWN_VIOLATIONS: &[(&str, &str)] = &[
-    // Anchors: signature sites without a test proving they refuse a self-made key (no known
-    // hole: the key is the leaf of a chain verified to a pinned root, but no test re-signs a
-    // report or an OCSP response with a self-made key and chain yet).
-    ("anchor", "anchor nvidia.gpu.report.signature"),
-    ("anchor", "anchor nvidia.ocsp.responder"),
-    ("anchor", "anchor nvidia.ocsp.signature"),
+    // Anchors: none left (every site of `SITES` has a self-made-key test).
     // Monotonicity: none left (dropping a workload layer's GPU evidence fails
     // `<layer>.evidence.missing`: NEAR requires `nvidia_payload`, Tinfoil `gpu`).
 ];
@@ -833,13 +828,15 @@ const SITES: &[Site] = &[
     // Certificate paths to a pinned root (GPU device chains, RIM signers, OCSP responders).
     Site { id: "pki.path", file: "src/pki/mod.rs", marker: ".verify_for_usage(", proof: Some(("pki_paths.rs", "root_with_the_right_name_but_another_key_fails")) },
     Site { id: "nvidia.gpu.chain", file: "src/nvidia/chain.rs", marker: "pub fn verify_device_chain(", proof: Some(("nvidia_chain.rs", "wrong_anchor_swapped_root_and_short_chains_fail")) },
-    // The SPDM report signature is checked with the leaf's key; no test yet re-signs a report
-    // with a self-made device key and chain and shows the verdict fails.
-    Site { id: "nvidia.gpu.report.signature", file: "src/nvidia/spdm.rs", marker: "UnparsedPublicKey::new", proof: None },
+    // The SPDM report signature is checked with the leaf's key: a report re-signed under a
+    // self-made chain named like NVIDIA's fails the chain and the signature (also the real
+    // chain with a self-made key: `real_chain_with_a_report_re_signed_by_a_self_made_key_fails_the_signature`).
+    Site { id: "nvidia.gpu.report.signature", file: "src/nvidia/spdm.rs", marker: "UnparsedPublicKey::new", proof: Some(("trust_anchors.rs", "report_re_signed_with_a_self_made_chain_named_like_nvidia_fails_the_anchor")) },
     Site { id: "nvidia.rim.signature", file: "src/nvidia/rim.rs", marker: ".verify_request(", proof: Some(("nvidia_rim.rs", "the_device_identity_ca_is_not_a_rim_anchor")) },
-    // OCSP responder signature and its delegation path: no self-made responder test yet.
-    Site { id: "nvidia.ocsp.signature", file: "src/nvidia/ocsp.rs", marker: "UnparsedPublicKey::new", proof: None },
-    Site { id: "nvidia.ocsp.responder", file: "src/nvidia/ocsp.rs", marker: "ee.verify_for_usage(", proof: None },
+    // OCSP: a self-made delegated responder named like NVIDIA's is not authorised by the real
+    // issuer; a real response re-signed by a self-made key fails the signature.
+    Site { id: "nvidia.ocsp.signature", file: "src/nvidia/ocsp.rs", marker: "UnparsedPublicKey::new", proof: Some(("trust_anchors.rs", "ocsp_response_re_signed_by_a_self_made_key_fails_the_signature")) },
+    Site { id: "nvidia.ocsp.responder", file: "src/nvidia/ocsp.rs", marker: "ee.verify_for_usage(", proof: Some(("trust_anchors.rs", "self_made_ocsp_responder_named_like_nvidia_is_not_authorised")) },
     // NRAS tokens are verified under a JWKS key only once its `x5c` validates to the pinned NRAS
     // intermediate (`src/pki/nras.rs`, `nras.chain`): a self-made key without x5c, or with a
     // self-made chain named like NVIDIA's, fails.
