@@ -183,7 +183,6 @@ fn self_made_ocsp_responder_named_like_nvidia_is_not_authorised() {
 /// The same forged response put in the GPU collateral instead of the real one: supplied
 /// evidence that fails verification must fail the device's OCSP check, not be indeterminate.
 #[test]
-#[ignore = "hole (issue 13, reported): src/nvidia/verify.rs ocsp_check maps a supplied OCSP response that fails verification to indeterminate/skipped"]
 fn self_made_ocsp_responder_in_gpu_collateral_fails_the_ocsp_check() {
     let Some(root) = corpus::root() else { return };
     let s = sample(&root);

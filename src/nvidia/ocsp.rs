@@ -319,6 +319,25 @@ pub enum OcspError {
     },
 }
 
+impl OcspError {
+    /// Whether the response is only unusable here, not shown to be bad: outside its validity
+    /// window at the scan time (stale), its responder certificate out of date, a server-side
+    /// status without a signed answer, or an answer about another certificate (same serial,
+    /// another issuer). Every other error means a supplied response does not verify — a
+    /// failure, never a missing response.
+    pub fn is_unusable_not_bad(&self) -> bool {
+        matches!(
+            self,
+            OcspError::OutsideValidity { .. }
+                | OcspError::MissingNextUpdate { .. }
+                | OcspError::ResponderValidity { .. }
+                | OcspError::ResponseStatus { .. }
+                | OcspError::IssuerMismatch { .. }
+                | OcspError::SerialMismatch { .. }
+        )
+    }
+}
+
 /// The ASN.1 of RFC 6960 §4.2.1, decoded with `der` 0.8 (and encoded, for tests). Fields whose
 /// exact bytes matter (`tbsResponseData`, `certs`) are kept as raw TLVs.
 mod asn1 {

@@ -151,9 +151,18 @@ impl<'a> RimStore<'a> {
 }
 
 /// OCSP responses indexed by the serials they cover; each (response, cert) verified once.
+/// Why no OCSP response could be used for a certificate; `bad`: a supplied response for it does
+/// not verify (forged, malformed, unauthorised responder), which fails the check whatever the
+/// policy requires — as opposed to stale or about another certificate.
+#[derive(Debug, Clone)]
+struct OcspFailure {
+    reason: String,
+    bad: bool,
+}
+
 struct OcspStore<'a> {
     by_serial: HashMap<Vec<u8>, Vec<&'a [u8]>>,
-    results: HashMap<(Vec<u8>, Vec<u8>), Result<ocsp::OcspResult, String>>,
+    results: HashMap<(Vec<u8>, Vec<u8>), Result<ocsp::OcspResult, OcspFailure>>,
 }
 
 impl<'a> OcspStore<'a> {
@@ -168,14 +177,14 @@ impl<'a> OcspStore<'a> {
     }
     /// The verified status of `cert` (issued by `issuer`) at `at`, or `None` if no response
     /// covers it. Several responses for one certificate: the first that verifies wins.
-    fn status(&mut self, cert: &[u8], issuer: &[u8], at: Timestamp, cache: &VerifyCache) -> Option<Result<ocsp::OcspResult, String>> {
+    fn status(&mut self, cert: &[u8], issuer: &[u8], at: Timestamp, cache: &VerifyCache) -> Option<Result<ocsp::OcspResult, OcspFailure>> {
         let serial = ocsp::cert_serial(cert).ok()?;
         let candidates = self.by_serial.get(&serial)?.clone();
         let key = (cert.to_vec(), issuer.to_vec());
         if let Some(r) = self.results.get(&key) {
             return Some(r.clone());
         }
-        let mut last_err = String::from("no response");
+        let mut failure = OcspFailure { reason: String::from("no response"), bad: false };
         let mut result = None;
         for resp in candidates {
             match ocsp::verify_ocsp_cached(resp, cert, issuer, at, cache) {
@@ -183,10 +192,14 @@ impl<'a> OcspStore<'a> {
                     result = Some(Ok(r));
                     break;
                 }
-                Err(e) => last_err = e.to_string(),
+                // A response that does not verify outweighs one that is merely stale.
+                Err(e) if !failure.bad || !e.is_unusable_not_bad() => {
+                    failure = OcspFailure { reason: e.to_string(), bad: !e.is_unusable_not_bad() };
+                }
+                Err(_) => {}
             }
         }
-        let r = result.unwrap_or(Err(last_err));
+        let r = result.unwrap_or(Err(failure));
         self.results.insert(key, r.clone());
         Some(r)
     }
@@ -537,7 +550,8 @@ impl Node<'_> {
                     .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
                 required,
             ),
-            Some(Err(e)) => waivable(Check::new(check_id, &title, not_required).reason(format!("no usable OCSP response: {e}")), required),
+            Some(Err(e)) if e.bad => Check::fail(check_id, &title, format!("a supplied OCSP response does not verify: {}", e.reason)),
+            Some(Err(e)) => waivable(Check::new(check_id, &title, not_required).reason(format!("no usable OCSP response: {}", e.reason)), required),
             Some(Ok(r)) => {
                 self.used_ocsp.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
                     kind: "ocsp".to_owned(),
