@@ -13,12 +13,11 @@ use teescan::pki::TrustAnchor;
 use teescan::report::{ear, json, table, Report};
 use teescan::time::Timestamp;
 use teescan::provider::binding::Scheme;
-use teescan::scan::{read_bounded, Evidence, Flag, GatherOptions, InputKind, Plan, Scanner};
+use teescan::scan::{read_bounded, Flag, GatherOptions, Input, InputKind, Plan, Scanner};
 use teescan::{Error, ScanOptions};
 
 mod batch;
 
-use teescan::scan::files::{read_bounded_max, MAX_FILE};
 
 #[derive(Parser)]
 #[command(
@@ -298,7 +297,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(mut args) => {
-            if batch::is_batch(&args.inputs) {
+            if teescan::scan::batch::is_batch(&args.inputs) {
                 return batch::run(&args);
             }
             args.input = args.inputs.first().cloned().unwrap_or_default();
@@ -376,13 +375,6 @@ fn parse_scheme(s: &str) -> Result<Scheme, String> {
     })
 }
 
-/// A single scan's input, read and recognised (files by the library's [`Evidence::detect`]).
-enum Input {
-    Live,
-    Bundle,
-    Evidence(Evidence),
-}
-
 /// The `teescan scan` flags given on the command line, in [`Flag`] order.
 fn given_flags(args: &ScanArgs) -> Vec<Flag> {
     [
@@ -444,27 +436,6 @@ fn gather_options(args: &ScanArgs) -> GatherOptions {
     }
 }
 
-/// Read and recognise the input (not a live endpoint).
-fn read_input(args: &ScanArgs) -> Result<Input, Error> {
-    if args.input.is_dir() {
-        return Ok(Input::Bundle);
-    }
-    let input = read_bounded_max(&args.input, teescan::bundle::MAX_BUNDLE_LEN)?;
-    if teescan::bundle::Bundle::is_bundle(&input) {
-        return Ok(Input::Bundle);
-    }
-    if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
-        return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", args.input.display())));
-    }
-    if let (true, Some(chain)) = (Evidence::is_raw_gpu_report(&input), &args.cert_chain) {
-        let pem = read_bounded(chain)?;
-        return Evidence::raw_gpu_report(&input, &pem)
-            .map(Input::Evidence)
-            .map_err(|e| input_error(e.code(), format!("{}: {e}", chain.display())));
-    }
-    Evidence::detect(&input).map(Input::Evidence)
-}
-
 /// The verification options (time, anchors, nonce, binding, policy), lowered from the arguments.
 fn scan_options(args: &ScanArgs) -> Result<ScanOptions, Error> {
     let at = match &args.at {
@@ -501,12 +472,7 @@ fn scan_options(args: &ScanArgs) -> Result<ScanOptions, Error> {
 fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
     let opts = scan_options(args)?;
     let gather = gather_options(args);
-    let input_text = args.input.to_string_lossy();
-    let input = if input_text.starts_with("https://") || input_text.starts_with("http://") {
-        Input::Live
-    } else {
-        read_input(args)?
-    };
+    let input = Input::read(&args.input, args.cert_chain.as_deref())?;
     let kind = match &input {
         Input::Live => InputKind::Live,
         Input::Bundle => InputKind::Bundle,

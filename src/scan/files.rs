@@ -123,6 +123,46 @@ pub fn read_bounded_max(path: &Path, max: usize) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
+/// One scan's input, recognised before any flag is judged.
+#[derive(Debug)]
+pub enum Input {
+    /// A live endpoint (`https://…`, or `http://` on loopback).
+    Live,
+    /// A saved bundle (a directory, or a file that is one).
+    Bundle,
+    /// Evidence read from a file or stdin.
+    Evidence(Evidence),
+}
+
+impl Input {
+    /// Recognise `path`: a URL is a live endpoint; a directory, or a file that is a bundle, is
+    /// a bundle; any other file (at most [`MAX_FILE`] bytes; a bundle may be larger) is
+    /// evidence ([`Evidence::detect`]), a raw GPU report with its `cert_chain` (PEM).
+    pub fn read(path: &Path, cert_chain: Option<&Path>) -> Result<Input, Error> {
+        let text = path.to_string_lossy();
+        if text.starts_with("https://") || text.starts_with("http://") {
+            return Ok(Input::Live);
+        }
+        if path.is_dir() {
+            return Ok(Input::Bundle);
+        }
+        let input = read_bounded_max(path, crate::bundle::MAX_BUNDLE_LEN)?;
+        if crate::bundle::Bundle::is_bundle(&input) {
+            return Ok(Input::Bundle);
+        }
+        if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
+            return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", path.display())));
+        }
+        if let (true, Some(chain)) = (Evidence::is_raw_gpu_report(&input), cert_chain) {
+            let pem = read_bounded(chain)?;
+            return Evidence::raw_gpu_report(&input, &pem)
+                .map(Input::Evidence)
+                .map_err(|e| input_error(e.code(), format!("{}: {e}", chain.display())));
+        }
+        Evidence::detect(&input).map(Input::Evidence)
+    }
+}
+
 /// The regular files of `dir`, sorted; more than [`MAX_DIR_FILES`] is an input error.
 pub fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

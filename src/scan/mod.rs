@@ -28,10 +28,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
+pub mod batch;
 pub mod files;
 pub mod plan;
 
-pub use files::{read_bounded, GatherOptions};
+pub use files::{read_bounded, GatherOptions, Input};
 pub use plan::{Flag, InputKind, Plan};
 
 use crate::nvidia::evidence::{decode_report, parse_evidence_list, EvidenceList, GpuEvidence};
