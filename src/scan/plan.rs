@@ -294,3 +294,34 @@ impl Plan {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    fn plan(kind: InputKind, gather: &GatherOptions) -> Plan {
+        Plan::new(kind, gather, &ScanOptions::new(Timestamp::from_unix(0)), false)
+    }
+
+    #[test]
+    fn refusals_name_the_flag_and_the_reason() {
+        let g = GatherOptions { no_cache: true, ..GatherOptions::default() };
+        let e = plan(InputKind::GpuList, &g).validate(&[Flag::Collateral, Flag::EarKey]).unwrap_err();
+        assert_eq!(e.code(), "input.usage");
+        assert_eq!(
+            e.to_string(),
+            "--collateral cannot apply: the input is GPU evidence: DCAP collateral belongs to a TDX quote; --ear-key cannot apply: signs an EAR: add --format ear"
+        );
+        assert!(plan(InputKind::Live, &g).validate(&[Flag::Model, Flag::TlsCa, Flag::Jobs]).is_ok());
+        let offline = GatherOptions { offline: true, no_cache: true, ..GatherOptions::default() };
+        assert_eq!(plan(InputKind::Quote, &offline).refuse(Flag::Pccs).as_deref(), Some("--pccs cannot apply: --offline --no-cache: nothing is fetched"));
+    }
+
+    #[test]
+    fn a_quote_with_gpu_evidence_is_a_node() {
+        assert_eq!(InputKind::of(Kind::Quote, true), InputKind::Node);
+        assert_eq!(InputKind::of(Kind::Quote, false), InputKind::Quote);
+        assert_eq!(InputKind::of(Kind::Provider { gpu: true }, false), InputKind::Provider { gpu: true });
+    }
+}
