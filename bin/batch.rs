@@ -7,94 +7,21 @@
 //! verified once per batch (inside its validity window). Lines are printed in input order as
 //! soon as every earlier input is done.
 //!
-//! Aggregate exit code: 1 if any input failed verification or policy; else 2 if any input was
-//! unreadable or malformed; else 3 if any was indeterminate; else 0. An empty batch (a directory
-//! without files) is a usage error (2): nothing verified is never a pass.
+//! Which inputs, their summary lines and the aggregate exit code: [`teescan::scan::batch`].
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use teescan::cache::VerifyCache;
-use teescan::report::{ear, json, Report, Verdict};
+use teescan::report::{ear, json, Report};
+use teescan::scan::batch::{error_document, expand, table_line, Tally};
 use teescan::Error;
 
 use super::{input_error, scan_inner, Format, ScanArgs};
-
-/// Most inputs one batch takes (after directory expansion).
-const MAX_INPUTS: usize = 1_000_000;
-/// Deepest directory nesting followed when expanding a directory.
-const MAX_DEPTH: usize = 16;
-
-/// True when the command line asks for a batch: several inputs, or a directory that is not a
-/// saved bundle.
-pub(super) fn is_batch(inputs: &[PathBuf]) -> bool {
-    inputs.len() > 1 || inputs.iter().any(|p| p.is_dir() && !is_bundle_dir(p))
-}
-
-fn is_bundle_dir(dir: &Path) -> bool {
-    dir.join("bundle.json").is_file()
-}
-
-/// The inputs of a batch: files as given; a bundle directory as one input; any other directory
-/// as every regular file under it (recursively, sorted, hidden entries skipped, bundle
-/// directories inside it taken whole). URLs are inputs too.
-pub(super) fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
-    for p in inputs {
-        let text = p.to_string_lossy();
-        if text == "-" {
-            return Err(input_error("input.usage", "stdin (-) cannot be one of several inputs"));
-        }
-        if text.starts_with("https://") || text.starts_with("http://") || !p.is_dir() || is_bundle_dir(p) {
-            out.push(p.clone());
-        } else {
-            walk(p, 0, &mut out)?;
-        }
-        if out.len() > MAX_INPUTS {
-            return Err(input_error("input.usage", format!("more than {MAX_INPUTS} inputs")));
-        }
-    }
-    if out.is_empty() {
-        return Err(input_error("input.usage", "no files to scan in the directories given"));
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    if depth > MAX_DEPTH {
-        return Err(input_error("input.usage", format!("{}: directories nested deeper than {MAX_DEPTH}", dir.display())));
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| input_error("input.read", format!("cannot read {}: {e}", dir.display())))?
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        // `symlink_metadata`: a symlinked directory is not followed (no cycles); a symlinked
-        // file is read like any file.
-        let meta = std::fs::symlink_metadata(&p).map_err(|e| input_error("input.read", format!("cannot read {}: {e}", p.display())))?;
-        if meta.is_dir() {
-            if is_bundle_dir(&p) {
-                out.push(p);
-            } else {
-                walk(&p, depth.saturating_add(1), out)?;
-            }
-        } else if meta.is_file() || (meta.file_type().is_symlink() && p.is_file()) {
-            out.push(p);
-        }
-        if out.len() > MAX_INPUTS {
-            return Err(input_error("input.usage", format!("more than {MAX_INPUTS} inputs")));
-        }
-    }
-    Ok(())
-}
 
 /// Flags that belong to one input and make no sense for many.
 fn refuse_single_input_flags(args: &ScanArgs) -> Result<(), Error> {
@@ -106,29 +33,6 @@ fn refuse_single_input_flags(args: &ScanArgs) -> Result<(), Error> {
     match single.iter().find(|(given, _)| *given) {
         Some((_, flag)) => Err(input_error("input.usage", format!("{flag} applies to one input, not to a batch"))),
         None => Ok(()),
-    }
-}
-
-/// Counts per outcome.
-#[derive(Default)]
-struct Tally {
-    pass: usize,
-    fail: usize,
-    indeterminate: usize,
-    error: usize,
-}
-
-impl Tally {
-    fn exit_code(&self) -> u8 {
-        if self.fail > 0 {
-            1
-        } else if self.error > 0 {
-            2
-        } else if self.indeterminate > 0 {
-            3
-        } else {
-            0
-        }
     }
 }
 
@@ -194,14 +98,7 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
             pending.insert(i, result);
             while let Some(result) = pending.remove(&printed) {
                 let path = inputs.get(printed).map(|p| p.display().to_string()).unwrap_or_default();
-                match &result {
-                    Ok(r) => match r.verdict {
-                        Verdict::Pass => tally.pass = tally.pass.saturating_add(1),
-                        Verdict::Fail => tally.fail = tally.fail.saturating_add(1),
-                        Verdict::Indeterminate => tally.indeterminate = tally.indeterminate.saturating_add(1),
-                    },
-                    Err(_) => tally.error = tally.error.saturating_add(1),
-                }
+                tally.add(&result);
                 if !args.quiet {
                     let line = render_line(args.format, ear_key.as_ref(), &path, &result, width);
                     // A closed pipe is not a verification result; the exit code still is.
@@ -213,18 +110,7 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
         let _ = stdout.flush();
     });
     if !args.quiet {
-        let total = inputs.len();
-        let secs = started.elapsed().as_secs_f64();
-        let summary = format!(
-            "{total} input{}: {} passed, {} failed, {} indeterminate, {} unreadable or malformed ({:.2} s, {jobs} worker{})",
-            if total == 1 { "" } else { "s" },
-            tally.pass,
-            tally.fail,
-            tally.indeterminate,
-            tally.error,
-            secs,
-            if jobs == 1 { "" } else { "s" },
-        );
+        let summary = tally.summary(started.elapsed().as_secs_f64(), jobs);
         if matches!(args.format, Format::Table) {
             println!("\n{summary}");
         } else {
@@ -238,25 +124,7 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
 /// One input's line: a summary (table) or one compact JSON document (json, ear).
 fn render_line(format: Format, ear_key: Option<&ear::EarKey>, path: &str, result: &Result<Report, Error>, width: usize) -> String {
     match (format, result) {
-        (Format::Table, Ok(r)) => {
-            let detail = match r.verdict {
-                Verdict::Pass => format!("{}, {} checks", r.input.format, r.checks.len()),
-                Verdict::Fail | Verdict::Indeterminate => {
-                    let status = if r.verdict == Verdict::Fail { teescan::report::Status::Fail } else { teescan::report::Status::Indeterminate };
-                    let first = r
-                        .checks
-                        .iter()
-                        .find(|c| c.status == status)
-                        .or_else(|| r.checks.iter().find(|c| c.required && c.status != teescan::report::Status::Pass));
-                    match first {
-                        Some(c) => format!("{}: {}", c.id, one_line(c.reason.as_deref().unwrap_or(&c.title))),
-                        None => r.input.format.clone(),
-                    }
-                }
-            };
-            format!("{:<13} {path:<width$}  {detail}\n", r.verdict.label())
-        }
-        (Format::Table, Err(e)) => format!("{:<13} {path:<width$}  error[{}]: {}\n", "ERROR", e.code(), one_line(&e.to_string())),
+        (Format::Table, _) => table_line(path, result, width),
         (Format::Json, Ok(r)) => json::render_line(r),
         (Format::Ear, Ok(r)) => match ear_key {
             Some(k) => match ear::render_jwt(r, k) {
@@ -266,29 +134,5 @@ fn render_line(format: Format, ear_key: Option<&ear::EarKey>, path: &str, result
             None => ear::render_line(r),
         },
         (Format::Json | Format::Ear, Err(e)) => error_document(path, e.code(), &e.to_string()),
-    }
-}
-
-/// The JSON Lines document of an input that could not be scanned.
-fn error_document(path: &str, code: &str, message: &str) -> String {
-    let doc = serde_json::json!({
-        "schema": teescan::report::REPORT_SCHEMA,
-        "input": { "source": path },
-        "error": { "code": code, "message": message },
-        "exit_code": 2,
-    });
-    let mut s = doc.to_string();
-    s.push('\n');
-    s
-}
-
-fn one_line(s: &str) -> String {
-    let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if flat.chars().count() > 160 {
-        let mut cut: String = flat.chars().take(157).collect();
-        cut.push_str("...");
-        cut
-    } else {
-        flat
     }
 }

@@ -3,24 +3,21 @@
 //! 0 pass / 1 fail / 2 bad input or usage / 3 indeterminate.
 #![forbid(unsafe_code)]
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use teescan::pki::TrustAnchor;
 use teescan::report::{ear, json, table, Report};
-use teescan::tdx::collateral::{Collateral, HttpExchange};
 use teescan::time::Timestamp;
 use teescan::provider::binding::Scheme;
-use teescan::scan::{Evidence, Kind as EvidenceKind, Scanner};
+use teescan::scan::{read_bounded, Flag, GatherOptions, Input, InputKind, Plan, Scanner};
 use teescan::{Error, ScanOptions};
 
 mod batch;
 
-/// Largest file the CLI reads (evidence, collateral, roots); larger files are refused unread.
-const MAX_FILE: u64 = 4 * 1024 * 1024;
 
 #[derive(Parser)]
 #[command(
@@ -300,7 +297,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(mut args) => {
-            if batch::is_batch(&args.inputs) {
+            if teescan::scan::batch::is_batch(&args.inputs) {
                 return batch::run(&args);
             }
             args.input = args.inputs.first().cloned().unwrap_or_default();
@@ -365,39 +362,6 @@ fn input_error(code: &'static str, message: impl Into<String>) -> Error {
     }
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
-    read_bounded_max(path, usize::try_from(MAX_FILE).unwrap_or(usize::MAX))
-}
-
-/// Read at most `max` bytes of `path` (or stdin for `-`); a larger file is an input error.
-fn read_bounded_max(path: &Path, max: usize) -> Result<Vec<u8>, Error> {
-    let max = u64::try_from(max).unwrap_or(u64::MAX);
-    let mut buf = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(max.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| input_error("input.read", format!("cannot read stdin: {e}")))?;
-    } else {
-        let file = std::fs::File::open(path).map_err(|e| {
-            input_error("input.read", format!("cannot read {}: {e}", path.display()))
-        })?;
-        file.take(max.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| {
-                input_error("input.read", format!("cannot read {}: {e}", path.display()))
-            })?;
-    }
-    if u64::try_from(buf.len()).unwrap_or(u64::MAX) > max {
-        return Err(input_error(
-            "input.too_large",
-            format!("{} is larger than {max} bytes", path.display()),
-        ));
-    }
-    Ok(buf)
-}
-
 fn scan(args: &ScanArgs) -> Outcome {
     match scan_inner(args) {
         Ok(r) => Outcome::Report(Box::new(r)),
@@ -411,345 +375,75 @@ fn parse_scheme(s: &str) -> Result<Scheme, String> {
     })
 }
 
-/// The kind of one scan's input, decided before any flag is judged.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    /// A bare TDX quote.
-    Quote,
-    /// A TDX quote with `--gpu-evidence`: one node.
-    Node,
-    /// A GPU/NVSwitch evidence list (JSON).
-    GpuList,
-    /// A raw GPU report (with `--cert-chain`).
-    GpuRaw,
-    /// A provider report; `gpu`: it carries GPU evidence.
-    Provider { gpu: bool },
-    /// A saved bundle (file or directory).
-    Bundle,
-    /// A live endpoint.
-    Live,
+/// The `teescan scan` flags given on the command line, in [`Flag`] order.
+fn given_flags(args: &ScanArgs) -> Vec<Flag> {
+    [
+        (!args.collateral.is_empty(), Flag::Collateral),
+        (args.offline, Flag::Offline),
+        (args.pccs.is_some(), Flag::Pccs),
+        (args.allow_debug, Flag::AllowDebug),
+        (args.allow_service_td, Flag::AllowServiceTd),
+        (args.danger_trust_test_root.is_some(), Flag::TestRoot),
+        (args.nonce.is_some(), Flag::Nonce),
+        (args.binding.is_some(), Flag::Binding),
+        (!args.gpu_evidence.is_empty(), Flag::GpuEvidence),
+        (args.cert_chain.is_some(), Flag::CertChain),
+        (args.rims.is_some(), Flag::Rims),
+        (args.ocsp.is_some(), Flag::Ocsp),
+        (args.nras.is_some(), Flag::Nras),
+        (args.jwks.is_some(), Flag::Jwks),
+        (args.signature.is_some(), Flag::Signature),
+        (args.request.is_some(), Flag::Request),
+        (args.response.is_some(), Flag::Response),
+        (args.model.is_some(), Flag::Model),
+        (args.provider.is_some(), Flag::Provider),
+        (args.save_bundle.is_some(), Flag::SaveBundle),
+        (!args.tls_ca.is_empty(), Flag::TlsCa),
+        (args.nvidia_rim_url.is_some(), Flag::NvidiaRimUrl),
+        (args.nvidia_ocsp_url.is_some(), Flag::NvidiaOcspUrl),
+        (args.nras_url.is_some(), Flag::NrasUrl),
+        (args.timeout.is_some(), Flag::Timeout),
+        (args.retries.is_some(), Flag::Retries),
+        (args.cache_dir.is_some(), Flag::CacheDir),
+        (args.ear_key.is_some(), Flag::EarKey),
+        (args.jobs.is_some(), Flag::Jobs),
+    ]
+    .into_iter()
+    .filter_map(|(given, f)| given.then_some(f))
+    .collect()
 }
 
-/// A single scan's input, read and recognised (files by the library's [`Evidence::detect`]).
-enum Input {
-    Live,
-    Bundle,
-    Evidence(Evidence),
-}
-
-/// `teescan scan` flags that name evidence, collateral, a source, a destination or a mode: each
-/// applies to some kinds of input only. (`--at`, `--policy`, `--format`, `--no-cache`, `--quiet`
-/// apply to every input.)
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Flag {
-    Collateral,
-    Offline,
-    Pccs,
-    AllowDebug,
-    AllowServiceTd,
-    TestRoot,
-    Nonce,
-    Binding,
-    GpuEvidence,
-    CertChain,
-    Rims,
-    Ocsp,
-    Nras,
-    Jwks,
-    Signature,
-    Request,
-    Response,
-    Model,
-    Provider,
-    SaveBundle,
-    TlsCa,
-    NvidiaRimUrl,
-    NvidiaOcspUrl,
-    NrasUrl,
-    Timeout,
-    Retries,
-    CacheDir,
-    EarKey,
-    Jobs,
-}
-
-impl Flag {
-    fn name(self) -> &'static str {
-        match self {
-            Flag::Collateral => "--collateral",
-            Flag::Offline => "--offline",
-            Flag::Pccs => "--pccs",
-            Flag::AllowDebug => "--allow-debug",
-            Flag::AllowServiceTd => "--allow-service-td",
-            Flag::TestRoot => "--danger-trust-test-root",
-            Flag::Nonce => "--nonce",
-            Flag::Binding => "--binding",
-            Flag::GpuEvidence => "--gpu-evidence",
-            Flag::CertChain => "--cert-chain",
-            Flag::Rims => "--rims",
-            Flag::Ocsp => "--ocsp",
-            Flag::Nras => "--nras",
-            Flag::Jwks => "--jwks",
-            Flag::Signature => "--signature",
-            Flag::Request => "--request",
-            Flag::Response => "--response",
-            Flag::Model => "--model",
-            Flag::Provider => "--provider",
-            Flag::SaveBundle => "--save-bundle",
-            Flag::TlsCa => "--tls-ca",
-            Flag::NvidiaRimUrl => "--nvidia-rim-url",
-            Flag::NvidiaOcspUrl => "--nvidia-ocsp-url",
-            Flag::NrasUrl => "--nras-url",
-            Flag::Timeout => "--timeout",
-            Flag::Retries => "--retries",
-            Flag::CacheDir => "--cache-dir",
-            Flag::EarKey => "--ear-key",
-            Flag::Jobs => "--jobs",
-        }
-    }
-
-    /// The flags given on the command line, in a fixed order.
-    fn given(args: &ScanArgs) -> Vec<Flag> {
-        [
-            (!args.collateral.is_empty(), Flag::Collateral),
-            (args.offline, Flag::Offline),
-            (args.pccs.is_some(), Flag::Pccs),
-            (args.allow_debug, Flag::AllowDebug),
-            (args.allow_service_td, Flag::AllowServiceTd),
-            (args.danger_trust_test_root.is_some(), Flag::TestRoot),
-            (args.nonce.is_some(), Flag::Nonce),
-            (args.binding.is_some(), Flag::Binding),
-            (!args.gpu_evidence.is_empty(), Flag::GpuEvidence),
-            (args.cert_chain.is_some(), Flag::CertChain),
-            (args.rims.is_some(), Flag::Rims),
-            (args.ocsp.is_some(), Flag::Ocsp),
-            (args.nras.is_some(), Flag::Nras),
-            (args.jwks.is_some(), Flag::Jwks),
-            (args.signature.is_some(), Flag::Signature),
-            (args.request.is_some(), Flag::Request),
-            (args.response.is_some(), Flag::Response),
-            (args.model.is_some(), Flag::Model),
-            (args.provider.is_some(), Flag::Provider),
-            (args.save_bundle.is_some(), Flag::SaveBundle),
-            (!args.tls_ca.is_empty(), Flag::TlsCa),
-            (args.nvidia_rim_url.is_some(), Flag::NvidiaRimUrl),
-            (args.nvidia_ocsp_url.is_some(), Flag::NvidiaOcspUrl),
-            (args.nras_url.is_some(), Flag::NrasUrl),
-            (args.timeout.is_some(), Flag::Timeout),
-            (args.retries.is_some(), Flag::Retries),
-            (args.cache_dir.is_some(), Flag::CacheDir),
-            (args.ear_key.is_some(), Flag::EarKey),
-            (args.jobs.is_some(), Flag::Jobs),
-        ]
-        .into_iter()
-        .filter_map(|(given, f)| given.then_some(f))
-        .collect()
+/// Where the collateral comes from, lowered once from the arguments.
+fn gather_options(args: &ScanArgs) -> GatherOptions {
+    GatherOptions {
+        collateral: args.collateral.clone(),
+        rims: args.rims.clone(),
+        ocsp: args.ocsp.clone(),
+        nras: args.nras.clone(),
+        jwks: args.jwks.clone(),
+        signature: args.signature.clone(),
+        request: args.request.clone(),
+        response: args.response.clone(),
+        offline: args.offline,
+        cache_dir: args.cache_dir.clone(),
+        no_cache: args.no_cache,
+        pccs: args.pccs.clone(),
+        nvidia_rim_url: args.nvidia_rim_url.clone(),
+        nvidia_ocsp_url: args.nvidia_ocsp_url.clone(),
+        nras_url: args.nras_url.clone(),
+        timeout: args.timeout,
+        retries: args.retries,
     }
 }
 
-/// Everything the flag/input decision depends on, lowered from the arguments once.
-struct Plan {
-    kind: Kind,
-    offline: bool,
-    /// The collateral cache is in use (not `--no-cache`, and a directory exists).
-    cache: bool,
-    collateral: bool,
-    /// `--rims` or `--ocsp`: the GPU collateral comes from files, nothing is fetched from NVIDIA.
-    gpu_files: bool,
-    nras_file: bool,
-    /// The policy requires an NRAS result (`[gpu] nras = "required"`).
-    nras_required: bool,
-    /// A binding scheme applies (`--binding`, or the policy's `report_data = { scheme }`).
-    scheme: bool,
-    nonce: bool,
-    ear: bool,
-}
-
-impl Plan {
-    fn new(args: &ScanArgs, kind: Kind, opts: &ScanOptions) -> Plan {
-        let policy = opts.policy.as_ref().map(|p| &p.policy);
-        Plan {
-            kind,
-            offline: args.offline,
-            cache: cache_for(args, opts.at).is_some(),
-            collateral: !args.collateral.is_empty(),
-            gpu_files: args.rims.is_some() || args.ocsp.is_some(),
-            nras_file: args.nras.is_some(),
-            nras_required: policy
-                .and_then(|p| p.gpu.as_ref())
-                .is_some_and(|g| g.nras == teescan::policy::Requirement::Required),
-            scheme: args.binding.is_some()
-                || policy.and_then(|p| p.tdx.as_ref()).and_then(|t| t.td.as_ref()).is_some_and(|td| {
-                    matches!(td.report_data, Some(teescan::policy::ReportDataRule::Scheme(_)))
-                }),
-            nonce: args.nonce.is_some(),
-            ear: args.format == Format::Ear,
-        }
-    }
-
-    /// Whether the input has a TDX quote / GPU evidence the scan verifies.
-    fn tdx(&self) -> bool {
-        !matches!(self.kind, Kind::GpuList | Kind::GpuRaw)
-    }
-    fn gpu(&self) -> bool {
-        matches!(self.kind, Kind::Node | Kind::GpuList | Kind::GpuRaw | Kind::Provider { gpu: true } | Kind::Live)
-    }
-
-    /// What the scan may fetch (from the network, or with `--offline` from the cache):
-    /// DCAP collateral, NVIDIA RIMs and OCSP, an NRAS appraisal. `net`: the network only.
-    fn fetches(&self, net: bool) -> (bool, bool, bool) {
-        let can = !self.offline || (!net && self.cache);
-        let saved = !matches!(self.kind, Kind::Bundle | Kind::Live);
-        let gpu = saved && self.gpu();
-        let tdx = saved && self.tdx() && can && !self.collateral;
-        let rims = gpu && can && !self.gpu_files;
-        // A node's or GPU input's fetch is skipped entirely with --rims/--ocsp; a provider
-        // report's NRAS is fetched regardless.
-        let nras_path = matches!(self.kind, Kind::Provider { .. }) || !self.gpu_files;
-        let nras = gpu && can && nras_path && !self.nras_file && self.nras_required;
-        (tdx, rims, nras)
-    }
-
-    /// Why `flag` cannot apply to this input, or `None` when its check runs.
-    fn refuse(&self, flag: Flag) -> Option<String> {
-        use Kind::*;
-        let k = self.kind;
-        let live_only = "applies to a live scan (https://…)";
-        let no_quote = "the input is GPU evidence, without a TDX quote";
-        let no_gpu = match k {
-            Quote => "the input is a bare TDX quote, without GPU evidence (add --gpu-evidence)",
-            Provider { .. } => "the provider report carries no GPU evidence",
-            _ => "the input has no GPU evidence",
-        };
-        let own_evidence = match k {
-            Bundle => Some("a bundle is re-verified from the evidence and collateral it saved"),
-            Live => Some("a live scan fetches its own evidence and collateral"),
-            _ => None,
-        };
-        let (fetch_tdx, fetch_rims, fetch_nras) = self.fetches(false);
-        let (net_tdx, net_rims, net_nras) = self.fetches(true);
-        let r: Option<&str> = match flag {
-            Flag::Collateral => own_evidence.or(match k {
-                GpuList | GpuRaw => Some("the input is GPU evidence: DCAP collateral belongs to a TDX quote"),
-                _ => None,
-            }),
-            Flag::Offline => (k == Live).then_some("cannot scan a live endpoint; scan a saved bundle instead"),
-            Flag::Pccs => match k {
-                Live => None,
-                Bundle => own_evidence,
-                GpuList | GpuRaw => Some(no_quote),
-                _ if self.collateral => Some("--collateral supplies the DCAP collateral: nothing is fetched"),
-                _ if !fetch_tdx => Some("--offline --no-cache: nothing is fetched"),
-                _ => None,
-            },
-            Flag::AllowDebug | Flag::AllowServiceTd | Flag::TestRoot => (!self.tdx()).then_some(no_quote),
-            Flag::Nonce => match k {
-                Bundle => Some("a bundle records the nonce its scan used"),
-                Quote if !self.scheme => Some(
-                    "--nonce needs a binding scheme to check a bare quote: give --binding SCHEME or a policy with [tdx.td] report_data = { scheme = \"…\" }",
-                ),
-                _ => None,
-            },
-            Flag::Binding => match k {
-                Quote if !self.nonce => Some("the binding is checked against the nonce: give --nonce"),
-                Quote | Node => None,
-                GpuList | GpuRaw => Some(no_quote),
-                Provider { .. } | Bundle | Live => Some("a provider report's format names its own binding scheme"),
-            },
-            Flag::GpuEvidence => own_evidence.or(match k {
-                Provider { .. } => Some("a provider report carries its own GPU evidence"),
-                _ => None,
-            }),
-            Flag::CertChain => match k {
-                GpuRaw => None,
-                GpuList => Some("a GPU evidence list carries its own certificate chains"),
-                _ => Some("belongs to a raw GPU report given as the input"),
-            },
-            Flag::Rims | Flag::Ocsp | Flag::Nras | Flag::Jwks => own_evidence.or((!self.gpu()).then_some(no_gpu)),
-            Flag::Signature | Flag::Request | Flag::Response => match k {
-                Provider { .. } => None,
-                _ => Some("verifies a response signature against a provider report's attested key: the input is not a provider report"),
-            },
-            Flag::Model | Flag::Provider | Flag::SaveBundle | Flag::TlsCa => (k != Live).then_some(live_only),
-            Flag::NvidiaRimUrl | Flag::NvidiaOcspUrl => match k {
-                Live => None,
-                Bundle => own_evidence,
-                _ if !self.gpu() => Some(no_gpu),
-                _ if self.gpu_files => Some("--rims/--ocsp supply the GPU collateral: nothing is fetched from NVIDIA"),
-                _ if !fetch_rims => Some("--offline --no-cache: nothing is fetched"),
-                _ => None,
-            },
-            Flag::NrasUrl => match k {
-                Live => None,
-                Bundle => own_evidence,
-                _ if !self.gpu() => Some(no_gpu),
-                _ if self.nras_file => Some("--nras supplies the NRAS result: nothing is fetched"),
-                _ if !self.nras_required => Some("NRAS is asked only when the policy requires it ([gpu] nras = \"required\")"),
-                _ if !fetch_nras => Some("nothing is fetched (--rims/--ocsp given, or --offline --no-cache)"),
-                _ => None,
-            },
-            Flag::Timeout | Flag::Retries => match k {
-                Live => None,
-                Bundle => own_evidence,
-                _ if self.offline => Some("--offline: nothing is fetched from the network"),
-                _ if !(net_tdx || net_rims || net_nras) => Some("the files given supply all collateral: nothing is fetched"),
-                _ => None,
-            },
-            Flag::CacheDir => match k {
-                Live => None,
-                Bundle => own_evidence,
-                _ if !(fetch_tdx || fetch_rims || fetch_nras) => Some("the files given supply all collateral: nothing is fetched or cached"),
-                _ => None,
-            },
-            Flag::EarKey => (!self.ear).then_some("signs an EAR: add --format ear"),
-            // Parallelism, not a check: a batch of one is still a batch (scripts pass -j always).
-            Flag::Jobs => None,
-        };
-        r.map(|why| if why.starts_with(flag.name()) { why.to_owned() } else { format!("{} cannot apply: {why}", flag.name()) })
-    }
-
-    /// Every given flag that cannot apply, as one usage error (one line naming each).
-    fn validate(&self, args: &ScanArgs) -> Result<(), Error> {
-        let refused: Vec<String> = Flag::given(args).into_iter().filter_map(|f| self.refuse(f)).collect();
-        if refused.is_empty() {
-            Ok(())
-        } else {
-            Err(input_error("input.usage", refused.join("; ")))
-        }
-    }
-}
-
-/// Read and recognise the input (not a live endpoint).
-fn read_input(args: &ScanArgs) -> Result<Input, Error> {
-    if args.input.is_dir() {
-        return Ok(Input::Bundle);
-    }
-    let input = read_bounded_max(&args.input, teescan::bundle::MAX_BUNDLE_LEN)?;
-    if teescan::bundle::Bundle::is_bundle(&input) {
-        return Ok(Input::Bundle);
-    }
-    if u64::try_from(input.len()).unwrap_or(u64::MAX) > MAX_FILE {
-        return Err(input_error("input.too_large", format!("{} is larger than {MAX_FILE} bytes", args.input.display())));
-    }
-    if let (true, Some(chain)) = (Evidence::is_raw_gpu_report(&input), &args.cert_chain) {
-        let pem = read_bounded(chain)?;
-        return Evidence::raw_gpu_report(&input, &pem)
-            .map(Input::Evidence)
-            .map_err(|e| input_error(e.code(), format!("{}: {e}", chain.display())));
-    }
-    Evidence::detect(&input).map(Input::Evidence)
-}
-
-fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
+/// The verification options (time, anchors, nonce, binding, policy), lowered from the arguments.
+fn scan_options(args: &ScanArgs) -> Result<ScanOptions, Error> {
     let at = match &args.at {
         Some(s) => Timestamp::parse_rfc3339(s)?,
         None => Timestamp::now(),
     };
     // An unusable --pccs URL is a usage error whatever else is given (--offline, --collateral).
-    if let Some(url) = &args.pccs {
-        teescan::fetch::pcs::PcsClient::pccs(url, teescan::fetch::FetchOptions::default())
-            .map_err(|e| input_error("input.url", e.to_string()))?;
-    }
+    teescan::fetch::gather::check_urls(&gather_options(args))?;
     let mut opts = ScanOptions::new(at);
     opts.cache.clone_from(&args.batch_cache);
     opts.parallel = args.batch_cache.is_none();
@@ -772,281 +466,41 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
             .map_err(|b: Vec<u8>| input_error("input.nonce", format!("--nonce must be 32 bytes (64 hex digits), got {}", b.len())))?;
         opts.nonce = Some(arr);
     }
-    let input_text = args.input.to_string_lossy();
-    let input = if input_text.starts_with("https://") || input_text.starts_with("http://") {
-        Input::Live
-    } else {
-        read_input(args)?
-    };
+    Ok(opts)
+}
+
+fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
+    let opts = scan_options(args)?;
+    let gather = gather_options(args);
+    let input = Input::read(&args.input, args.cert_chain.as_deref())?;
     let kind = match &input {
-        Input::Live => Kind::Live,
-        Input::Bundle => Kind::Bundle,
-        Input::Evidence(e) => match e.kind() {
-            EvidenceKind::Quote if args.gpu_evidence.is_empty() => Kind::Quote,
-            EvidenceKind::Quote | EvidenceKind::Node => Kind::Node,
-            EvidenceKind::GpuList => Kind::GpuList,
-            EvidenceKind::GpuRaw => Kind::GpuRaw,
-            EvidenceKind::Provider { gpu } => Kind::Provider { gpu },
-        },
+        Input::Live => InputKind::Live,
+        Input::Bundle => InputKind::Bundle,
+        Input::Evidence(e) => InputKind::of(e.kind(), !args.gpu_evidence.is_empty()),
     };
-    Plan::new(args, kind, &opts).validate(args)?;
+    Plan::new(kind, &gather, &opts, args.format == Format::Ear).validate(&given_flags(args))?;
     if let (Some(root), false) = (&args.danger_trust_test_root, args.quiet) {
         eprintln!("teescan: warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display());
     }
     let mut evidence = match input {
-        Input::Live => return scan_live(args, opts),
-        Input::Bundle => return scan_saved_bundle(args, opts),
+        Input::Live => return scan_live(args, &gather, opts),
+        Input::Bundle => return teescan::bundle::scan_saved(&args.input, opts, args.at.is_some()),
         Input::Evidence(e) => e,
     };
-    for extra in extra_gpu_evidence(args)? {
+    for path in &args.gpu_evidence {
+        let extra = teescan::nvidia::evidence::parse_evidence_list(&read_bounded(path)?)
+            .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))?;
         evidence = evidence.with_gpu(extra)?;
     }
-    let collateral = match &evidence {
-        Evidence::Quote(_) | Evidence::Node { .. } => node_collateral(args, &evidence, &opts)?,
-        Evidence::Gpu { list, .. } => {
-            teescan::scan::Collateral { gpu: gpu_collateral_online(args, list, &opts)?, ..Default::default() }
+    let gathered = teescan::fetch::gather::gather(&evidence, &gather, &opts)?;
+    if !args.quiet {
+        for w in &gathered.operator_warnings {
+            eprintln!("teescan: warning: {w}");
         }
-        Evidence::Provider(report) => provider_collateral(args, report, &evidence, &opts)?,
-        _ => teescan::scan::Collateral::default(),
-    };
-    let scanner = Scanner::from_options(opts);
-    let mut report = scanner.scan(&evidence, &collateral)?;
+    }
+    let mut report = Scanner::from_options(opts).scan(&evidence, &gathered.collateral)?;
     report.input.source = Some(args.input.display().to_string());
     Ok(report)
-}
-
-/// DCAP collateral for a bare quote or a node (files, a capture directory, the cache or Intel
-/// PCS), and, for a node whose quote has collateral, the GPU collateral.
-fn node_collateral(args: &ScanArgs, evidence: &Evidence, opts: &ScanOptions) -> Result<teescan::scan::Collateral, Error> {
-    let mut coll = teescan::scan::Collateral::default();
-    match args.collateral.first() {
-        Some(path) if path.is_dir() => coll.add_capture_dir(path, evidence)?,
-        Some(path) => coll.add_dcap_json(&read_bounded(path)?)?,
-        None if args.offline && cache_for(args, opts.at).is_none() => {
-            coll.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned());
-        }
-        None => {
-            let (Evidence::Quote(q) | Evidence::Node { quote: q, .. }) = evidence else { return Ok(coll) };
-            let (_, quote, _) = teescan::parse_tdx_quote(q)?;
-            match fetch_collateral(&quote, args, opts.at) {
-                Ok(c) => coll.dcap.push(c),
-                Err(FetchFailure::Unavailable(reason)) => coll.dcap_unavailable = Some(reason),
-                Err(FetchFailure::Input(e)) => return Err(e),
-            }
-        }
-    }
-    if let (Evidence::Node { gpu, .. }, false) = (evidence, coll.dcap.is_empty()) {
-        coll.gpu = gpu_collateral_online(args, gpu, opts)?;
-    }
-    Ok(coll)
-}
-
-/// The collateral for a provider report: for every FMSPC its quotes need (files, capture
-/// directories, then the cache or the network for what they lack), the GPU collateral, and the
-/// response signature.
-fn provider_collateral(
-    args: &ScanArgs,
-    report: &teescan::provider::ProviderReport,
-    evidence: &Evidence,
-    opts: &ScanOptions,
-) -> Result<teescan::scan::Collateral, Error> {
-    let hints = evidence.pck_hints();
-    let mut out = teescan::scan::Collateral::default();
-    for path in &args.collateral {
-        if path.is_dir() {
-            out.add_capture_dir(path, evidence)?;
-        } else {
-            out.add_dcap_json(&read_bounded(path)?)?;
-        }
-    }
-    // A provider layer without collateral says so in its own check.
-    out.dcap_unavailable = None;
-    let mut collaterals = std::mem::take(&mut out.dcap);
-    let mut coll = gpu_collateral(args)?;
-    let mut fetch_warnings = Vec::new();
-    let cache = cache_for(args, opts.at);
-    if !args.offline || cache.is_some() {
-        // Fetch, all at once, what the files did not supply: DCAP collateral for FMSPCs without
-        // any (only when no --collateral was given), NVIDIA RIMs and OCSP (unless --rims/--ocsp),
-        // and NRAS when the policy requires it (unless --nras).
-        use teescan::fetch::live::{fetch_dependencies, Needs};
-        let have: Vec<[u8; 6]> = if args.collateral.is_empty() {
-            Vec::new()
-        } else {
-            hints.iter().map(|h| h.fmspc).collect()
-        };
-        let needs = Needs {
-            skip_fmspcs: have,
-            gpu: args.rims.is_none() && args.ocsp.is_none(),
-            nras: coll.nras.is_none()
-                && opts.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == teescan::policy::Requirement::Required),
-        };
-        let (pcs, nvidia) = clients(args, cache)?;
-        let (exchanges, mut failures) = runtime()?.block_on(fetch_dependencies(report, &pcs, &nvidia, opts.nonce.as_ref(), &needs));
-        if args.offline {
-            // Offline, a cache miss is expected, not news.
-            failures.retain(|(_, e)| !e.ends_with("(offline)"));
-        }
-        let pcs_exchanges: Vec<HttpExchange> = exchanges
-            .iter()
-            .filter(|x| x.role == teescan::bundle::Role::Pcs)
-            .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
-            .collect();
-        let (fetched, missing) = teescan::bundle::collaterals_from_pcs(report, &pcs_exchanges, opts.at);
-        collaterals.extend(fetched);
-        let (gpu, warnings) = teescan::bundle::gpu_collateral_from(&exchanges);
-        coll.rims.extend(gpu.rims);
-        coll.ocsp.extend(gpu.ocsp);
-        if coll.nras.is_none() {
-            coll.nras = gpu.nras;
-        }
-        fetch_warnings.extend(warnings);
-        fetch_warnings.extend(failures.into_iter().map(|(what, e)| format!("could not fetch {what}: {e}")));
-        if !exchanges.is_empty() || !pcs_exchanges.is_empty() {
-            fetch_warnings.extend(missing.into_iter().filter(|(f, _)| !needs.skip_fmspcs.iter().any(|s| hex::encode(s) == *f)).map(|(_, why)| why));
-        }
-    }
-    let signed = match &args.signature {
-        None => None,
-        Some(path) => Some(teescan::provider::scan::SignedResponse {
-            payload: teescan::provider::signature::parse_signature_payload(&read_bounded(path)?)
-                .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))?,
-            request: args.request.as_deref().map(read_bounded).transpose()?,
-            response: args.response.as_deref().map(read_bounded).transpose()?,
-        }),
-    };
-    out.dcap = collaterals;
-    out.gpu = coll;
-    out.signature = signed;
-    out.notes = fetch_warnings;
-    Ok(out)
-}
-
-fn extra_gpu_evidence(args: &ScanArgs) -> Result<Vec<teescan::nvidia::evidence::EvidenceList>, Error> {
-    args.gpu_evidence
-        .iter()
-        .map(|path| {
-            teescan::nvidia::evidence::parse_evidence_list(&read_bounded(path)?)
-                .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))
-        })
-        .collect()
-}
-
-/// GPU collateral from files, completed online (NVIDIA RIM service, OCSP, and NRAS when the
-/// policy requires it) when neither `--rims` nor `--ocsp` is given and `--offline` is not set.
-/// Fetch failures are warnings: the checks they leave open are indeterminate, never passed.
-fn gpu_collateral_online(
-    args: &ScanArgs,
-    list: &teescan::nvidia::evidence::EvidenceList,
-    opts: &ScanOptions,
-) -> Result<teescan::nvidia::verify::GpuCollateral, Error> {
-    let mut coll = gpu_collateral(args)?;
-    let cache = cache_for(args, opts.at);
-    if (args.offline && cache.is_none()) || args.rims.is_some() || args.ocsp.is_some() {
-        return Ok(coll);
-    }
-    let want_nras = coll.nras.is_none()
-        && opts.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == teescan::policy::Requirement::Required);
-    let (_, client) = clients(args, cache)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| input_error("input.runtime", format!("cannot start the network runtime: {e}")))?;
-    let (fetched, errors, _log) = rt.block_on(client.gpu_collateral(list, opts.nonce.as_ref(), want_nras));
-    if !args.quiet {
-        for (what, e) in &errors {
-            if !matches!(e, teescan::fetch::FetchError::Offline { .. }) {
-                eprintln!("teescan: warning: could not fetch {what}: {e}");
-            }
-        }
-    }
-    coll.rims.extend(fetched.rims);
-    coll.ocsp.extend(fetched.ocsp);
-    if coll.nras.is_none() {
-        coll.nras = fetched.nras;
-    }
-    Ok(coll)
-}
-
-/// RIMs, OCSP responses and the NRAS result from files.
-fn gpu_collateral(args: &ScanArgs) -> Result<teescan::nvidia::verify::GpuCollateral, Error> {
-    use base64::Engine as _;
-    let mut coll = teescan::nvidia::verify::GpuCollateral::default();
-    if let Some(dir) = &args.rims {
-        for path in dir_files(dir)? {
-            let bytes = read_bounded(&path)?;
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-                // The RIM service's JSON: {"id": "...", "rim": base64(XML), ...}
-                let v: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| input_error("input.rim", format!("{}: {e}", path.display())))?;
-                let id = v.get("id").and_then(|x| x.as_str()).unwrap_or(&stem).to_owned();
-                let xml = v
-                    .get("rim")
-                    .and_then(|x| x.as_str())
-                    .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-                    .ok_or_else(|| input_error("input.rim", format!("{}: no base64 `rim`", path.display())))?;
-                coll.rims.push((id, xml));
-            } else {
-                coll.rims.push((stem, bytes));
-            }
-        }
-    }
-    if let Some(dir) = &args.ocsp {
-        for path in dir_files(dir)? {
-            coll.ocsp.push(read_bounded(&path)?);
-        }
-    }
-    if let (Some(nras), Some(jwks)) = (&args.nras, &args.jwks) {
-        coll.nras = Some(teescan::nvidia::verify::NrasInput { body: read_bounded(nras)?, jwks: read_bounded(jwks)? });
-    }
-    Ok(coll)
-}
-
-fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| input_error("input.read", format!("cannot read {}: {e}", dir.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    if files.len() > 4096 {
-        return Err(input_error("input.too_large", format!("{} has more than 4096 files", dir.display())));
-    }
-    Ok(files)
-}
-
-enum FetchFailure {
-    Unavailable(String),
-    Input(Error),
-}
-
-/// The quote's DCAP collateral from the cache or the network (only the cache with --offline).
-fn fetch_collateral(quote: &teescan::tdx::Quote, args: &ScanArgs, at: Timestamp) -> Result<Collateral, FetchFailure> {
-    use teescan::fetch::pcs::PckCa;
-    let hint = quote.pck_hint().map_err(|e| FetchFailure::Input(e.into()))?;
-    let ca = if hint.ca == "platform" {
-        PckCa::Platform
-    } else {
-        PckCa::Processor
-    };
-    let (client, _) = clients(args, cache_for(args, at)).map_err(FetchFailure::Input)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| FetchFailure::Unavailable(format!("cannot start the network runtime: {e}")))?;
-    let pcs = rt.block_on(client.tdx_collateral(hint.fmspc, ca)).map_err(|e| match e {
-        teescan::fetch::FetchError::Offline { .. } => FetchFailure::Unavailable(
-            "no --collateral given, none valid in the cache, and --offline forbids fetching it".to_owned(),
-        ),
-        e => FetchFailure::Unavailable(format!("collateral fetch failed: {e}")),
-    })?;
-    let c = Collateral::from_pcs(&pcs)
-        .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))?;
-    match teescan::bundle::outside_window(&c, at) {
-        None => Ok(c),
-        Some(why) => Err(FetchFailure::Unavailable(format!("fetched collateral is unusable: {why}"))),
-    }
 }
 
 fn run_policy(command: PolicyCommand) -> ExitCode {
@@ -1126,43 +580,9 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
 // ---------------------------------------------------------------------------------------------
 // Live endpoints and evidence bundles.
 
-/// Transport settings from `--timeout` and `--retries`.
-fn fetch_options(args: &ScanArgs) -> teescan::fetch::FetchOptions {
-    let mut o = teescan::fetch::FetchOptions::default();
-    if let Some(t) = args.timeout {
-        o.timeout = std::time::Duration::from_secs(t.max(1));
-    }
-    if let Some(r) = args.retries {
-        o.retries = r;
-    }
-    o
-}
-
-/// NVIDIA endpoints from `--nvidia-rim-url`, `--nvidia-ocsp-url`, `--nras-url`.
-fn nvidia_endpoints(args: &ScanArgs) -> teescan::fetch::nvidia::NvidiaEndpoints {
-    let mut e = teescan::fetch::nvidia::NvidiaEndpoints::default();
-    if let Some(u) = &args.nvidia_rim_url {
-        e.rim_service.clone_from(u);
-    }
-    if let Some(u) = &args.nvidia_ocsp_url {
-        e.ocsp.clone_from(u);
-    }
-    if let Some(u) = &args.nras_url {
-        e.nras.clone_from(u);
-    }
-    e
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| input_error("input.runtime", format!("cannot start the network runtime: {e}")))
-}
-
 /// `teescan scan https://…`: fresh nonce, TLS binding, concurrent collateral, optional bundle.
-fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
-    use teescan::fetch::live::{scan_endpoint, Endpoint, LiveOptions, Progress, Provider};
+fn scan_live(args: &ScanArgs, gather: &GatherOptions, opts: ScanOptions) -> Result<Report, Error> {
+    use teescan::fetch::live::{Endpoint, Progress, Provider};
     let provider = match args.provider.unwrap_or_default() {
         ProviderArg::Auto => Provider::Auto,
         ProviderArg::Near => Provider::Near,
@@ -1170,21 +590,9 @@ fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
         ProviderArg::Tinfoil => Provider::Tinfoil,
     };
     let endpoint = Endpoint { url: args.input.to_string_lossy().into_owned(), provider, model: args.model.clone() };
-    let mut live = LiveOptions {
-        fetch: fetch_options(args),
-        pccs: args.pccs.clone(),
-        nvidia: nvidia_endpoints(args),
-        nonce: opts.nonce,
-        cache: cache_for(args, opts.at),
-        ..LiveOptions::default()
-    };
+    let mut live = teescan::fetch::gather::live_options(gather, &opts);
     for path in &args.tls_ca {
-        let bytes = read_bounded(path)?;
-        let der = match pem::parse(&bytes) {
-            Ok(p) => p.into_contents(),
-            Err(_) => bytes,
-        };
-        live.extra_tls_roots.push(der);
+        live.add_tls_root(read_bounded(path)?);
     }
     if let Some(path) = &args.policy {
         live.policy_text = Some(read_bounded(path)?);
@@ -1194,18 +602,17 @@ fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
         live.progress = Some(Progress(std::sync::Arc::new(|line: &str| eprintln!("teescan: {line}…"))));
     }
     let started = std::time::Instant::now();
-    let scan = runtime()?
-        .block_on(scan_endpoint(&endpoint, &live, &opts))
-        .map_err(|e| input_error("input.url", e.to_string()))?;
+    let scan = teescan::fetch::gather::scan_live_blocking(&endpoint, &live, &opts)?;
     if show_progress {
+        let s = &scan.stats;
         eprintln!(
             "teescan: {} requests ({} failed) in {} ms (attestation {} ms, collateral {} ms, verification {} ms)",
-            scan.stats.requests,
-            scan.stats.failures,
+            s.requests,
+            s.failures,
             started.elapsed().as_millis(),
-            scan.stats.attestation.as_millis(),
-            scan.stats.collateral.as_millis(),
-            scan.stats.verification.as_millis()
+            s.attestation.as_millis(),
+            s.collateral.as_millis(),
+            s.verification.as_millis()
         );
     }
     let mut report = scan.report;
@@ -1217,68 +624,6 @@ fn scan_live(args: &ScanArgs, opts: ScanOptions) -> Result<Report, Error> {
     Ok(report)
 }
 
-/// `teescan scan BUNDLE`: re-verify a saved live scan offline, as of its recorded time unless
-/// `--at` says otherwise, against `--policy` or else the policy recorded in it.
-fn scan_saved_bundle(args: &ScanArgs, mut opts: ScanOptions) -> Result<Report, Error> {
-    let (bundle, mismatched) = teescan::bundle::load(&args.input)?;
-    if args.at.is_none() {
-        opts.at = bundle.scanned_at;
-    }
-    let mut notes = Vec::new();
-    if opts.policy.is_none() {
-        if let Some(text) = &bundle.policy {
-            let loaded = teescan::policy::Policy::load(text)
-                .map_err(|e| input_error("input.policy", format!("the policy recorded in the bundle: {e}")))?;
-            notes.push(format!(
-                "held against the policy recorded in the bundle ({}, sha256:{}); pass --policy to use your own",
-                loaded.policy.id, loaded.sha256
-            ));
-            opts.policy = Some(loaded);
-        }
-    }
-    if bundle.test_root && opts.intel_root.is_production() {
-        notes.push("the bundle was made with a TEST root; it is now checked against the Intel SGX Root CA".to_owned());
-    }
-    let mut report = teescan::bundle::scan_bundle(&bundle, &mismatched, &opts)?;
-    report.input.source = Some(format!("{} (bundle of {})", args.input.display(), bundle.url));
-    report.warnings.extend(notes);
-    Ok(report)
-}
-
-/// The collateral cache for this scan: `--cache-dir`, else the default directory; none with
-/// `--no-cache`. Offline scans use it without the network.
-fn cache_for(args: &ScanArgs, at: teescan::time::Timestamp) -> Option<teescan::fetch::cache::Cache> {
-    use teescan::fetch::cache::{default_dir, Cache};
-    if args.no_cache {
-        return None;
-    }
-    let (dir, explicit) = match &args.cache_dir {
-        Some(d) => (d.clone(), true),
-        None => (default_dir()?, false),
-    };
-    let cache = Cache::new(dir, at, explicit);
-    Some(if args.offline { cache.offline() } else { cache })
-}
-
-/// PCS and NVIDIA clients from the endpoint flags, with `cache`.
-fn clients(
-    args: &ScanArgs,
-    cache: Option<teescan::fetch::cache::Cache>,
-) -> Result<(teescan::fetch::pcs::PcsClient, teescan::fetch::nvidia::NvidiaClient), Error> {
-    let mut pcs = match &args.pccs {
-        Some(url) => teescan::fetch::pcs::PcsClient::pccs(url, fetch_options(args)),
-        None => teescan::fetch::pcs::PcsClient::intel(fetch_options(args)),
-    }
-    .map_err(|e| input_error("input.url", e.to_string()))?;
-    let mut nvidia = teescan::fetch::nvidia::NvidiaClient::new(nvidia_endpoints(args), fetch_options(args))
-        .map_err(|e| input_error("input.url", e.to_string()))?;
-    if let Some(c) = cache {
-        pcs = pcs.with_cache(c.clone());
-        nvidia = nvidia.with_cache(c);
-    }
-    Ok((pcs, nvidia))
-}
-
 fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
     let explicit = cache_dir.is_some();
     let Some(dir) = cache_dir.or_else(teescan::fetch::cache::default_dir) else {
@@ -1287,25 +632,9 @@ fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
     };
     match command {
         CacheCommand::Status => {
-            let now = Timestamp::now();
-            let entries = teescan::fetch::cache::entries(&dir);
-            let (mut fresh, mut bytes) = (0usize, 0u64);
-            for (_, e, size) in &entries {
-                let ok = e.not_before <= now && now <= e.not_after;
-                fresh += usize::from(ok);
-                bytes += size;
-                println!(
-                    "{:<5} {:<11} {} .. {}  {:>8} B  {} {}",
-                    if ok { "fresh" } else { "stale" },
-                    e.kind,
-                    e.not_before,
-                    e.not_after,
-                    size,
-                    e.method,
-                    e.url
-                );
+            for line in teescan::fetch::cache::status_lines(&dir, Timestamp::now()) {
+                println!("{line}");
             }
-            println!("{}: {} entries ({fresh} fresh), {bytes} bytes", dir.display(), entries.len());
             ExitCode::SUCCESS
         }
         CacheCommand::Clear => match teescan::fetch::cache::clear(&dir) {
@@ -1319,53 +648,35 @@ fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
             }
         },
         CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url } => {
-            let args = ScanArgs { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..ScanArgs::default() };
+            let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
             let cache = teescan::fetch::cache::Cache::new(dir.clone(), Timestamp::now(), explicit);
-            let (pcs, nvidia) = match clients(&args, Some(cache)) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("teescan: error[{}]: {e}", e.code());
-                    return ExitCode::from(2);
-                }
-            };
-            let rt = match runtime() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("teescan: error[{}]: {e}", e.code());
-                    return ExitCode::from(2);
-                }
+            let prefetch = match teescan::fetch::gather::Prefetch::new(&g, cache) {
+                Ok(p) => p,
+                Err(e) => return error_exit(&e),
             };
             let mut worst = 0u8;
             for file in files {
-                let bytes = match read_bounded(&file) {
-                    Ok(b) => b,
+                match prefetch.file(&file) {
+                    Ok((answers, failures)) => {
+                        println!("{}: {answers} answers cached or already fresh, {} failed", file.display(), failures.len());
+                        for (what, e) in &failures {
+                            eprintln!("teescan: warning: could not fetch {what}: {e}");
+                            worst = worst.max(3);
+                        }
+                    }
                     Err(e) => {
                         eprintln!("teescan: error[{}]: {e}", e.code());
                         worst = 2;
-                        continue;
                     }
-                };
-                let report = match teescan::provider::parse(&bytes) {
-                    Ok(r) => r,
-                    Err(_) => match teescan::parse_tdx_quote(&bytes) {
-                        // A bare quote: one layer, so the same fetcher applies.
-                        Ok((raw, _, _)) => teescan::provider::ProviderReport::single_quote(raw),
-                        Err(e) => {
-                            eprintln!("teescan: error[input.format]: {}: neither a provider report nor a TDX quote: {e}", file.display());
-                            worst = 2;
-                            continue;
-                        }
-                    },
-                };
-                let needs = teescan::fetch::live::Needs { skip_fmspcs: Vec::new(), gpu: true, nras: false };
-                let (exchanges, failures) = rt.block_on(teescan::fetch::live::fetch_dependencies(&report, &pcs, &nvidia, None, &needs));
-                println!("{}: {} answers cached or already fresh, {} failed", file.display(), exchanges.len(), failures.len());
-                for (what, e) in &failures {
-                    eprintln!("teescan: warning: could not fetch {what}: {e}");
-                    worst = worst.max(3);
                 }
             }
             ExitCode::from(worst)
         }
     }
+}
+
+/// Print `e` and exit 2 (bad input or usage).
+fn error_exit(e: &Error) -> ExitCode {
+    eprintln!("teescan: error[{}]: {e}", e.code());
+    ExitCode::from(2)
 }

@@ -465,6 +465,37 @@ fn read_error(message: impl Into<String>) -> Error {
     Error::Input { code: "input.read", message: message.into() }
 }
 
+/// Re-verify the bundle saved at `path` (file or directory) offline: as of its recorded time
+/// unless `keep_at` (the caller chose the time), against `opts.policy` or else the policy
+/// recorded in it (a note says which). The report's source names the path and the endpoint.
+pub fn scan_saved(path: &Path, mut opts: ScanOptions, keep_at: bool) -> Result<Report, Error> {
+    let (bundle, mismatched) = load(path)?;
+    if !keep_at {
+        opts.at = bundle.scanned_at;
+    }
+    let mut notes = Vec::new();
+    if opts.policy.is_none() {
+        if let Some(text) = &bundle.policy {
+            let loaded = crate::policy::Policy::load(text).map_err(|e| Error::Input {
+                code: "input.policy",
+                message: format!("the policy recorded in the bundle: {e}"),
+            })?;
+            notes.push(format!(
+                "held against the policy recorded in the bundle ({}, sha256:{}); pass --policy to use your own",
+                loaded.policy.id, loaded.sha256
+            ));
+            opts.policy = Some(loaded);
+        }
+    }
+    if bundle.test_root && opts.intel_root.is_production() {
+        notes.push("the bundle was made with a TEST root; it is now checked against the Intel SGX Root CA".to_owned());
+    }
+    let mut report = scan_bundle(&bundle, &mismatched, &opts)?;
+    report.input.source = Some(format!("{} (bundle of {})", path.display(), bundle.url));
+    report.warnings.extend(notes);
+    Ok(report)
+}
+
 /// Read `path`, which must be a regular file of at most `max` bytes. With `within`, the file
 /// must also resolve inside that directory (a symlink leading out of it is refused). Anything
 /// but a regular file — a FIFO, a socket, a device, a directory — is refused from its metadata,

@@ -69,11 +69,7 @@ pub struct Entry {
 
 /// The default cache directory: `$XDG_CACHE_HOME/teescan`, else `$HOME/.cache/teescan`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("teescan"))
+    crate::scan::files::default_cache_dir()
 }
 
 fn key(method: &str, url: &str, body: Option<&[u8]>) -> String {
@@ -241,6 +237,31 @@ pub fn entries(dir: &Path) -> Vec<(PathBuf, Entry, u64)> {
         .collect();
     out.sort_by(|a, b| a.1.url.cmp(&b.1.url));
     out
+}
+
+/// `teescan cache status`: one line per entry (fresh = offered at `now`, its kind, validity
+/// window, size, method and URL), then a summary line.
+pub fn status_lines(dir: &Path, now: Timestamp) -> Vec<String> {
+    let entries = entries(dir);
+    let (mut fresh, mut bytes) = (0usize, 0u64);
+    let mut lines = Vec::with_capacity(entries.len().saturating_add(1));
+    for (_, e, size) in &entries {
+        let ok = e.not_before <= now && now <= e.not_after;
+        fresh = fresh.saturating_add(usize::from(ok));
+        bytes = bytes.saturating_add(*size);
+        lines.push(format!(
+            "{:<5} {:<11} {} .. {}  {:>8} B  {} {}",
+            if ok { "fresh" } else { "stale" },
+            e.kind,
+            e.not_before,
+            e.not_after,
+            size,
+            e.method,
+            e.url
+        ));
+    }
+    lines.push(format!("{}: {} entries ({fresh} fresh), {bytes} bytes", dir.display(), entries.len()));
+    lines
 }
 
 /// Remove every entry in `dir`; returns how many were removed.

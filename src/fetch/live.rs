@@ -115,6 +115,17 @@ pub struct LiveOptions {
     pub cache: Option<super::cache::Cache>,
 }
 
+impl LiveOptions {
+    /// Also trust `root` (PEM or DER) for the endpoint's TLS certificate.
+    pub fn add_tls_root(&mut self, root: Vec<u8>) {
+        let der = match pem::parse(&root) {
+            Ok(p) => p.into_contents(),
+            Err(_) => root,
+        };
+        self.extra_tls_roots.push(der);
+    }
+}
+
 /// A progress callback: called with a short line as each stage of a live scan starts.
 #[derive(Clone)]
 pub struct Progress(pub Arc<dyn Fn(&str) + Send + Sync>);

@@ -22,6 +22,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 pub mod cache;
+pub mod gather;
 pub mod live;
 pub mod nvidia;
 pub mod pcs;

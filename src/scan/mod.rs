@@ -3,8 +3,10 @@
 //!
 //! Every entry point — the CLI, a batch, a saved bundle, a live scan, an embedder — reads its
 //! input into an [`Evidence`], gathers a [`Collateral`] (files, a capture directory, a cache or a
-//! fetch), and calls [`Scanner::scan`]. Nothing here does I/O except [`Collateral::add_capture_dir`],
-//! which reads a directory of saved HTTP exchanges with the bundle reader's limits.
+//! fetch), and calls [`Scanner::scan`]. Nothing here does I/O except reading the files the caller
+//! names: [`Collateral::add_capture_dir`] (a directory of saved HTTP exchanges, with the bundle
+//! reader's limits) and the bounded readers of [`files`] (`--collateral`, `--rims`, `--ocsp`,
+//! `--nras`, `--signature`). [`plan`] decides which flags apply to which input.
 //!
 //! ```no_run
 //! use teescan::scan::{Collateral, Evidence, Scanner};
@@ -25,6 +27,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
+
+pub mod batch;
+pub mod files;
+pub mod plan;
+
+pub use files::{read_bounded, GatherOptions, Input};
+pub use plan::{Flag, InputKind, Plan};
 
 use crate::nvidia::evidence::{decode_report, parse_evidence_list, EvidenceList, GpuEvidence};
 use crate::nvidia::verify::GpuCollateral;

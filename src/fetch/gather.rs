@@ -1,0 +1,349 @@
+//! Gathering a scan's collateral: the files named in [`GatherOptions`] first, then the
+//! collateral cache and the network for what they lack. One Tokio runtime per scan, created only
+//! when something is actually fetched ([`Fetcher`]).
+//!
+//! Order, per evidence kind (the same as `teescan scan` has always used):
+//! - a bare quote or a node: the first `--collateral` path (file or capture directory), else the
+//!   cache / Intel PCS (or the PCCS) for its FMSPC, else the reason it is unavailable; then, for a
+//!   node whose quote has collateral, the GPU collateral as for GPU evidence;
+//! - GPU evidence: `--rims`, `--ocsp`, `--nras`/`--jwks`; unless `--rims`/`--ocsp` or offline
+//!   without a cache, the RIMs and OCSP responses (and NRAS when the policy requires it) from
+//!   the cache or NVIDIA; failures are warnings for the operator, never passes;
+//! - a provider report: every `--collateral` path, the GPU files, then everything they lack for
+//!   every FMSPC and GPU layer at once ([`super::live::fetch_dependencies`]), then the response
+//!   signature; failures become [`Collateral::notes`] (report warnings).
+
+use std::cell::OnceCell;
+use std::path::Path;
+
+use super::cache::Cache;
+use super::live::{fetch_dependencies, LiveOptions, LiveScan, Needs};
+use super::nvidia::{NvidiaClient, NvidiaEndpoints};
+use super::pcs::{PckCa, PcsClient};
+use super::{FetchError, FetchOptions};
+use crate::nvidia::evidence::EvidenceList;
+use crate::provider::ProviderReport;
+use crate::scan::files::nras_required;
+use crate::scan::{Collateral, Evidence, GatherOptions};
+use crate::tdx::collateral::HttpExchange;
+use crate::time::Timestamp;
+use crate::{Error, ScanOptions};
+
+fn input_error(code: &'static str, message: impl Into<String>) -> Error {
+    Error::Input { code, message: message.into() }
+}
+
+/// Transport settings from `timeout` and `retries`.
+pub fn fetch_options(g: &GatherOptions) -> FetchOptions {
+    let mut o = FetchOptions::default();
+    if let Some(t) = g.timeout {
+        o.timeout = std::time::Duration::from_secs(t.max(1));
+    }
+    if let Some(r) = g.retries {
+        o.retries = r;
+    }
+    o
+}
+
+/// NVIDIA endpoints from `nvidia_rim_url`, `nvidia_ocsp_url`, `nras_url`.
+pub fn nvidia_endpoints(g: &GatherOptions) -> NvidiaEndpoints {
+    let mut e = NvidiaEndpoints::default();
+    if let Some(u) = &g.nvidia_rim_url {
+        e.rim_service.clone_from(u);
+    }
+    if let Some(u) = &g.nvidia_ocsp_url {
+        e.ocsp.clone_from(u);
+    }
+    if let Some(u) = &g.nras_url {
+        e.nras.clone_from(u);
+    }
+    e
+}
+
+/// The collateral cache for a scan as of `at` (none with `no_cache`); offline when `offline`.
+pub fn cache_for(g: &GatherOptions, at: Timestamp) -> Option<Cache> {
+    let (dir, explicit) = g.cache_location()?;
+    let cache = Cache::new(dir, at, explicit);
+    Some(if g.offline { cache.offline() } else { cache })
+}
+
+/// PCS and NVIDIA clients from the endpoint settings, with `cache`.
+pub fn clients(g: &GatherOptions, cache: Option<Cache>) -> Result<(PcsClient, NvidiaClient), Error> {
+    let mut pcs = match &g.pccs {
+        Some(url) => PcsClient::pccs(url, fetch_options(g)),
+        None => PcsClient::intel(fetch_options(g)),
+    }
+    .map_err(|e| input_error("input.url", e.to_string()))?;
+    let mut nvidia = NvidiaClient::new(nvidia_endpoints(g), fetch_options(g)).map_err(|e| input_error("input.url", e.to_string()))?;
+    if let Some(c) = cache {
+        pcs = pcs.with_cache(c.clone());
+        nvidia = nvidia.with_cache(c);
+    }
+    Ok((pcs, nvidia))
+}
+
+/// An unusable `pccs` URL is a usage error whatever else is given (offline, collateral files).
+pub fn check_urls(g: &GatherOptions) -> Result<(), Error> {
+    if let Some(url) = &g.pccs {
+        PcsClient::pccs(url, FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// A current-thread Tokio runtime, started on first use.
+#[derive(Debug, Default)]
+pub struct LazyRuntime(OnceCell<tokio::runtime::Runtime>);
+
+impl LazyRuntime {
+    /// The runtime, started now if it was not yet.
+    pub fn get(&self) -> Result<&tokio::runtime::Runtime, String> {
+        if let Some(rt) = self.0.get() {
+            return Ok(rt);
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        Ok(self.0.get_or_init(|| rt))
+    }
+
+    /// The runtime, or an `input.runtime` error.
+    pub fn get_or_input_error(&self) -> Result<&tokio::runtime::Runtime, Error> {
+        self.get().map_err(|e| input_error("input.runtime", e))
+    }
+}
+
+/// What a scan needs to fetch with: the options, the cache (built once), one lazy runtime.
+#[derive(Debug)]
+pub struct Fetcher<'a> {
+    opts: &'a GatherOptions,
+    cache: Option<Cache>,
+    runtime: LazyRuntime,
+}
+
+/// A gathered collateral, with the warnings meant for the operator (stderr), not the report.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    /// The collateral.
+    pub collateral: Collateral,
+    /// Fetch failures of a node's or GPU input's NVIDIA collateral (the checks they leave open
+    /// are indeterminate in the report).
+    pub operator_warnings: Vec<String>,
+}
+
+enum FetchFailure {
+    Unavailable(String),
+    Input(Error),
+}
+
+/// Gather the collateral of `evidence` as `g` says, for a scan under `scan`.
+pub fn gather(evidence: &Evidence, g: &GatherOptions, scan: &ScanOptions) -> Result<Gathered, Error> {
+    let f = Fetcher::new(g, scan.at);
+    let mut out = Gathered::default();
+    out.collateral = match evidence {
+        Evidence::Quote(_) | Evidence::Node { .. } => f.node(evidence, scan, &mut out.operator_warnings)?,
+        Evidence::Gpu { list, .. } => {
+            let mut c = Collateral::default();
+            f.gpu_online(&mut c, list, scan, &mut out.operator_warnings)?;
+            c
+        }
+        Evidence::Provider(report) => f.provider(report, evidence, scan)?,
+        _ => Collateral::default(),
+    };
+    Ok(out)
+}
+
+impl<'a> Fetcher<'a> {
+    /// A fetcher for a scan as of `at`: the cache opened once, no runtime yet.
+    pub fn new(opts: &'a GatherOptions, at: Timestamp) -> Fetcher<'a> {
+        Fetcher { opts, cache: cache_for(opts, at), runtime: LazyRuntime::default() }
+    }
+
+    /// DCAP collateral for a bare quote or a node, and, for a node whose quote has collateral,
+    /// the GPU collateral.
+    fn node(&self, evidence: &Evidence, scan: &ScanOptions, warnings: &mut Vec<String>) -> Result<Collateral, Error> {
+        let g = self.opts;
+        let mut coll = Collateral::default();
+        match g.collateral.first() {
+            Some(path) => coll.add_collateral_path(path, evidence)?,
+            None if g.offline && self.cache.is_none() => {
+                coll.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned());
+            }
+            None => {
+                let (Evidence::Quote(q) | Evidence::Node { quote: q, .. }) = evidence else { return Ok(coll) };
+                let (_, quote, _) = crate::parse_tdx_quote(q)?;
+                match self.dcap(&quote, scan.at) {
+                    Ok(c) => coll.dcap.push(c),
+                    Err(FetchFailure::Unavailable(reason)) => coll.dcap_unavailable = Some(reason),
+                    Err(FetchFailure::Input(e)) => return Err(e),
+                }
+            }
+        }
+        if let (Evidence::Node { gpu, .. }, false) = (evidence, coll.dcap.is_empty()) {
+            self.gpu_online(&mut coll, gpu, scan, warnings)?;
+        }
+        Ok(coll)
+    }
+
+    /// The quote's DCAP collateral from the cache or the network (only the cache offline).
+    fn dcap(&self, quote: &crate::tdx::Quote, at: Timestamp) -> Result<crate::tdx::Collateral, FetchFailure> {
+        let hint = quote.pck_hint().map_err(|e| FetchFailure::Input(e.into()))?;
+        let ca = if hint.ca == "platform" { PckCa::Platform } else { PckCa::Processor };
+        let (client, _) = clients(self.opts, self.cache.clone()).map_err(FetchFailure::Input)?;
+        let rt = self.runtime.get().map_err(FetchFailure::Unavailable)?;
+        let pcs = rt.block_on(client.tdx_collateral(hint.fmspc, ca)).map_err(|e| match e {
+            FetchError::Offline { .. } => FetchFailure::Unavailable(
+                "no --collateral given, none valid in the cache, and --offline forbids fetching it".to_owned(),
+            ),
+            e => FetchFailure::Unavailable(format!("collateral fetch failed: {e}")),
+        })?;
+        let c = crate::tdx::Collateral::from_pcs(&pcs)
+            .map_err(|e| FetchFailure::Unavailable(format!("fetched collateral is malformed: {e}")))?;
+        match crate::bundle::outside_window(&c, at) {
+            None => Ok(c),
+            Some(why) => Err(FetchFailure::Unavailable(format!("fetched collateral is unusable: {why}"))),
+        }
+    }
+
+    /// GPU collateral from files, completed online (RIMs, OCSP, and NRAS when the policy
+    /// requires it) unless `--rims`/`--ocsp` is given or the scan is offline without a cache.
+    fn gpu_online(&self, coll: &mut Collateral, list: &EvidenceList, scan: &ScanOptions, warnings: &mut Vec<String>) -> Result<(), Error> {
+        let g = self.opts;
+        coll.add_gpu_files(g)?;
+        if (g.offline && self.cache.is_none()) || g.gpu_files() {
+            return Ok(());
+        }
+        let want_nras = coll.gpu.nras.is_none() && nras_required(scan.policy.as_ref());
+        let (_, client) = clients(g, self.cache.clone())?;
+        let rt = self.runtime.get_or_input_error()?;
+        let (fetched, errors, _log) = rt.block_on(client.gpu_collateral(list, scan.nonce.as_ref(), want_nras));
+        for (what, e) in &errors {
+            if !matches!(e, FetchError::Offline { .. }) {
+                warnings.push(format!("could not fetch {what}: {e}"));
+            }
+        }
+        coll.gpu.rims.extend(fetched.rims);
+        coll.gpu.ocsp.extend(fetched.ocsp);
+        if coll.gpu.nras.is_none() {
+            coll.gpu.nras = fetched.nras;
+        }
+        Ok(())
+    }
+
+    /// The collateral for a provider report: for every FMSPC its quotes need (files, capture
+    /// directories, then the cache or the network for what they lack), the GPU collateral, and
+    /// the response signature.
+    fn provider(&self, report: &ProviderReport, evidence: &Evidence, scan: &ScanOptions) -> Result<Collateral, Error> {
+        let g = self.opts;
+        let hints = evidence.pck_hints();
+        let mut out = Collateral::default();
+        for path in &g.collateral {
+            out.add_collateral_path(path, evidence)?;
+        }
+        // A provider layer without collateral says so in its own check.
+        out.dcap_unavailable = None;
+        out.add_gpu_files(g)?;
+        if !g.offline || self.cache.is_some() {
+            // Fetch, all at once, what the files did not supply: DCAP collateral for FMSPCs
+            // without any (only when no --collateral was given), NVIDIA RIMs and OCSP (unless
+            // --rims/--ocsp), and NRAS when the policy requires it (unless --nras).
+            let have: Vec<[u8; 6]> = if g.collateral.is_empty() { Vec::new() } else { hints.iter().map(|h| h.fmspc).collect() };
+            let needs = Needs {
+                skip_fmspcs: have,
+                gpu: !g.gpu_files(),
+                nras: out.gpu.nras.is_none() && nras_required(scan.policy.as_ref()),
+            };
+            let (pcs, nvidia) = clients(g, self.cache.clone())?;
+            let rt = self.runtime.get_or_input_error()?;
+            let (exchanges, mut failures) = rt.block_on(fetch_dependencies(report, &pcs, &nvidia, scan.nonce.as_ref(), &needs));
+            if g.offline {
+                // Offline, a cache miss is expected, not news.
+                failures.retain(|(_, e)| !e.ends_with("(offline)"));
+            }
+            let pcs_exchanges: Vec<HttpExchange> = exchanges
+                .iter()
+                .filter(|x| x.role == crate::bundle::Role::Pcs)
+                .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
+                .collect();
+            let (fetched, missing) = crate::bundle::collaterals_from_pcs(report, &pcs_exchanges, scan.at);
+            out.dcap.extend(fetched);
+            let (gpu, warnings) = crate::bundle::gpu_collateral_from(&exchanges);
+            out.gpu.rims.extend(gpu.rims);
+            out.gpu.ocsp.extend(gpu.ocsp);
+            if out.gpu.nras.is_none() {
+                out.gpu.nras = gpu.nras;
+            }
+            out.notes.extend(warnings);
+            out.notes.extend(failures.into_iter().map(|(what, e)| format!("could not fetch {what}: {e}")));
+            if !exchanges.is_empty() || !pcs_exchanges.is_empty() {
+                out.notes.extend(
+                    missing.into_iter().filter(|(f, _)| !needs.skip_fmspcs.iter().any(|s| hex::encode(s) == *f)).map(|(_, why)| why),
+                );
+            }
+        }
+        out.add_signature_files(g)?;
+        Ok(out)
+    }
+}
+
+/// The live-scan options `g` and `scan` say: transport, PCCS, NVIDIA endpoints, nonce, cache.
+/// The caller adds TLS roots, the policy text and a progress display.
+pub fn live_options(g: &GatherOptions, scan: &ScanOptions) -> LiveOptions {
+    LiveOptions {
+        fetch: fetch_options(g),
+        pccs: g.pccs.clone(),
+        nvidia: nvidia_endpoints(g),
+        nonce: scan.nonce,
+        cache: cache_for(g, scan.at),
+        ..LiveOptions::default()
+    }
+}
+
+/// Run a live scan to completion on a runtime of its own.
+pub fn scan_live_blocking(endpoint: &super::live::Endpoint, live: &LiveOptions, scan: &ScanOptions) -> Result<LiveScan, Error> {
+    let runtime = LazyRuntime::default();
+    runtime
+        .get_or_input_error()?
+        .block_on(super::live::scan_endpoint(endpoint, live, scan))
+        .map_err(|e| input_error("input.url", e.to_string()))
+}
+
+/// `teescan cache fetch`: fetches the collateral of saved evidence into a cache.
+#[derive(Debug)]
+pub struct Prefetch {
+    pcs: PcsClient,
+    nvidia: NvidiaClient,
+    runtime: LazyRuntime,
+}
+
+impl Prefetch {
+    /// Clients for `g`'s endpoints writing into `cache`.
+    pub fn new(g: &GatherOptions, cache: Cache) -> Result<Prefetch, Error> {
+        let (pcs, nvidia) = clients(g, Some(cache))?;
+        Ok(Prefetch { pcs, nvidia, runtime: LazyRuntime::default() })
+    }
+
+    /// Fetch (or find fresh in the cache) the collateral of the saved evidence in `file` (a
+    /// provider report or a bare TDX quote). Returns how many answers are cached and the
+    /// failures `(what, why)`.
+    pub fn file(&self, file: &Path) -> Result<(usize, Vec<(String, String)>), Error> {
+        let bytes = crate::scan::read_bounded(file)?;
+        let report = match crate::provider::parse(&bytes) {
+            Ok(r) => r,
+            Err(_) => match crate::parse_tdx_quote(&bytes) {
+                // A bare quote: one layer, so the same fetcher applies.
+                Ok((raw, _, _)) => ProviderReport::single_quote(raw),
+                Err(e) => {
+                    return Err(input_error(
+                        "input.format",
+                        format!("{}: neither a provider report nor a TDX quote: {e}", file.display()),
+                    ))
+                }
+            },
+        };
+        let needs = Needs { skip_fmspcs: Vec::new(), gpu: true, nras: false };
+        let rt = self.runtime.get_or_input_error()?;
+        let (exchanges, failures) = rt.block_on(fetch_dependencies(&report, &self.pcs, &self.nvidia, None, &needs));
+        Ok((exchanges.len(), failures))
+    }
+}
