@@ -2,13 +2,11 @@
 //!
 //! The reader is generic over the error type of the format being parsed: every failed read
 //! produces a [`Truncated`] (field, offset, bytes needed, bytes left), converted with `From`.
-//! `Reader::new` makes a reader for TDX quotes ([`QuoteError`], the default);
-//! `Reader::with_error` makes one for any other format whose error implements
-//! `From<Truncated>`.
+//! `Reader::with_error` makes one for any format whose error implements `From<Truncated>` (the
+//! TDX quote parser's `QuoteReader`, the SPDM and opaque-data parsers). This module depends on
+//! no format.
 
 use std::marker::PhantomData;
-
-use crate::tdx::quote::QuoteError;
 
 /// A read that ran past the end of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,29 +21,11 @@ pub(crate) struct Truncated {
     pub(crate) available: usize,
 }
 
-impl From<Truncated> for QuoteError {
-    fn from(t: Truncated) -> Self {
-        QuoteError::Truncated {
-            field: t.field,
-            offset: t.offset,
-            needed: t.needed,
-            available: t.available,
-        }
-    }
-}
-
 /// Reads fields from a byte slice; every read is bounds-checked and reports the field name.
-pub(crate) struct Reader<'a, E = QuoteError> {
+pub(crate) struct Reader<'a, E> {
     data: &'a [u8],
     offset: usize,
     _error: PhantomData<fn() -> E>,
-}
-
-impl<'a> Reader<'a, QuoteError> {
-    /// A reader whose errors are [`QuoteError`]s.
-    pub(crate) fn new(data: &'a [u8]) -> Self {
-        Reader::with_error(data)
-    }
 }
 
 #[allow(dead_code)] // not every format uses every read
@@ -124,23 +104,32 @@ impl<'a, E: From<Truncated>> Reader<'a, E> {
 mod tests {
     use super::*;
 
+    #[derive(Debug, PartialEq)]
+    struct TestError(Truncated);
+
+    impl From<Truncated> for TestError {
+        fn from(t: Truncated) -> Self {
+            TestError(t)
+        }
+    }
+
     #[test]
     fn reads_are_bounds_checked() {
         let data = [1u8, 2, 3, 4, 5, 6];
-        let mut r = Reader::new(&data);
+        let mut r: Reader<'_, TestError> = Reader::with_error(&data);
         assert_eq!(r.u8("a").unwrap(), 1);
         assert_eq!(r.u24("b").unwrap(), 0x04_0302);
         assert_eq!(r.u16("c").unwrap(), 0x0605);
         assert_eq!(
             r.u8("d").unwrap_err(),
-            QuoteError::Truncated {
+            TestError(Truncated {
                 field: "d",
                 offset: 6,
                 needed: 1,
                 available: 0
-            }
+            })
         );
-        let mut r: Reader<'_, QuoteError> = Reader::with_error(&data);
+        let mut r: Reader<'_, TestError> = Reader::with_error(&data);
         assert!(r.take("huge", usize::MAX).is_err());
         assert_eq!(r.offset(), 0);
         assert_eq!(r.rest(), &data);

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::pcs::Fetched;
+use super::Fetched;
 use super::FetchError;
 use crate::time::Timestamp;
 

@@ -229,7 +229,7 @@ pub(crate) fn is_loopback_host(url: &Url) -> bool {
 
 /// Check the status and read the body of `response` to at most `limit` bytes (refused early
 /// when `Content-Length` says more), keeping the headers for the record.
-pub(crate) async fn read_response(url: &str, mut response: reqwest::Response, limit: usize) -> Result<pcs::Fetched, FetchError> {
+pub(crate) async fn read_response(url: &str, mut response: reqwest::Response, limit: usize) -> Result<Fetched, FetchError> {
     let status = response.status();
     if !status.is_success() {
         return Err(FetchError::Status { url: url.to_owned(), status: status.as_u16() });
@@ -255,7 +255,7 @@ pub(crate) async fn read_response(url: &str, mut response: reqwest::Response, li
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(pcs::Fetched { url: final_url, status: status.as_u16(), headers, body })
+    Ok(Fetched { url: final_url, status: status.as_u16(), headers, body })
 }
 
 /// Run `attempt` under the per-attempt timeout, retrying timeouts, connection errors, 5xx and 429
@@ -282,5 +282,29 @@ where
         }
         tokio::time::sleep(opts.backoff.saturating_mul(2u32.saturating_pow(tries))).await;
         tries = tries.saturating_add(1);
+    }
+}
+
+/// One successful HTTP exchange, recorded for provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The URL the body came from (the requested one, or the last hop if redirects were followed).
+    pub url: String,
+    /// HTTP status code of the response (2xx).
+    pub status: u16,
+    /// Response headers in received order; names lowercase, values as received (non-UTF-8 bytes
+    /// replaced by U+FFFD). A repeated header appears once per value.
+    pub headers: Vec<(String, String)>,
+    /// The response body, byte for byte.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The first value of header `name` (compared case-insensitively), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }

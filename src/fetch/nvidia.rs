@@ -28,7 +28,7 @@ use base64::Engine as _;
 use reqwest::{Client, Method};
 use serde::Deserialize;
 
-use super::pcs::Fetched;
+use super::Fetched;
 use super::{check_scheme, checked_base, classify, error_chain, read_response, with_retries, FetchError, FetchOptions};
 use crate::nvidia::chain::DeviceKind;
 use crate::nvidia::evidence::EvidenceList;

@@ -75,29 +75,8 @@ impl TcbUpdate {
     }
 }
 
-/// One successful HTTP exchange, recorded for provenance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fetched {
-    /// The URL the body came from (the requested one, or the last hop if redirects were followed).
-    pub url: String,
-    /// HTTP status code of the response (2xx).
-    pub status: u16,
-    /// Response headers in received order; names lowercase, values as received (non-UTF-8 bytes
-    /// replaced by U+FFFD). A repeated header appears once per value.
-    pub headers: Vec<(String, String)>,
-    /// The response body, byte for byte.
-    pub body: Vec<u8>,
-}
-
-impl Fetched {
-    /// The first value of header `name` (compared case-insensitively), if present.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+/// One successful HTTP exchange (defined in [`crate::fetch`], shared by every client and the cache).
+pub use super::Fetched;
 
 /// A client for Intel PCS or a PCS-compatible service (PCCS).
 ///

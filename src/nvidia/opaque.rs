@@ -6,15 +6,67 @@
 //! authenticated once [`super::spdm::SpdmReport::verify_signature`] succeeds (and only then).
 //!
 //! Parsing is strict: the TLVs must tile the opaque area exactly (no overrun, no trailing
-//! partial header), a type may appear at most once ([`SpdmError::DuplicateOpaqueField`]), and
+//! partial header), a type may appear at most once ([`OpaqueError::DuplicateOpaqueField`]), and
 //! the fields whose meaning this module defines must have the length that meaning requires
-//! ([`SpdmError::OpaqueFieldLength`]). Types this module does not know are kept and listed by
+//! ([`OpaqueError::OpaqueFieldLength`]). Types this module does not know are kept and listed by
 //! [`OpaqueData::unknown_types`]; they are not an error.
 //!
 //! Field numbers: NVIDIA `nv_local_gpu_verifier` `OpaqueData.OPAQUE_DATA_TYPES` and the NVAT
 //! GPU/switch opaque-data parsers (see `shared/notes/nvidia.md` §1).
 
-use super::spdm::SpdmError;
+
+/// Why an opaque area does not parse (the SPDM parser reports it as the same-named
+/// `SpdmError` variant).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpaqueError {
+    /// The opaque area is longer than [`MAX_OPAQUE_LEN`].
+    #[error("opaque data is {len} bytes, more than {max}")]
+    LengthTooLarge {
+        /// Length.
+        len: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// An opaque TLV runs past the opaque area (or a partial TLV header at its end).
+    #[error("opaque field {field_type:?} at opaque offset {offset} declares {declared} bytes, {available} left")]
+    OpaqueOverrun {
+        /// Field type, if its header could be read.
+        field_type: Option<u16>,
+        /// Offset of the TLV in the opaque area.
+        offset: usize,
+        /// Bytes needed (the 4-byte header, or the declared data length).
+        declared: usize,
+        /// Bytes left.
+        available: usize,
+    },
+    /// An opaque field type appears twice.
+    #[error("opaque field {field} ({}) appears more than once", name.unwrap_or("unknown type"))]
+    DuplicateOpaqueField {
+        /// Field type.
+        field: u16,
+        /// NVIDIA's name for it, if known.
+        name: Option<&'static str>,
+    },
+    /// A known opaque field with a length its meaning does not allow.
+    #[error("opaque field {field} ({name}) is {len} bytes, expected {expected}")]
+    OpaqueFieldLength {
+        /// Field type.
+        field: u16,
+        /// NVIDIA's name for it.
+        name: &'static str,
+        /// Length found.
+        len: usize,
+        /// Lengths allowed.
+        expected: &'static str,
+    },
+}
+
+impl From<crate::bytes::Truncated> for OpaqueError {
+    fn from(t: crate::bytes::Truncated) -> Self {
+        OpaqueError::OpaqueOverrun { field_type: None, offset: t.offset, declared: t.needed, available: t.available }
+    }
+}
 use crate::bytes::Reader;
 
 /// Largest opaque area accepted (SPDM 1.1 caps `OpaqueLength` at 1024 bytes; the corpus has
@@ -203,15 +255,11 @@ fn length_rule(field_type: u16) -> Option<LengthRule> {
 
 impl OpaqueData {
     /// Parse the opaque area (the bytes after `OpaqueLength`).
-    pub fn parse(data: &[u8]) -> Result<OpaqueData, SpdmError> {
+    pub fn parse(data: &[u8]) -> Result<OpaqueData, OpaqueError> {
         if data.len() > MAX_OPAQUE_LEN {
-            return Err(SpdmError::LengthTooLarge {
-                field: "opaque data",
-                len: data.len(),
-                max: MAX_OPAQUE_LEN,
-            });
+            return Err(OpaqueError::LengthTooLarge { len: data.len(), max: MAX_OPAQUE_LEN });
         }
-        let mut r: Reader<'_, SpdmError> = Reader::with_error(data);
+        let mut r: Reader<'_, OpaqueError> = Reader::with_error(data);
         let mut fields: Vec<OpaqueField> = Vec::new();
         while r.remaining() > 0 {
             let offset = r.offset();
@@ -219,7 +267,7 @@ impl OpaqueData {
             {
                 (Ok(t), Ok(l)) => (t, usize::from(l)),
                 _ => {
-                    return Err(SpdmError::OpaqueOverrun {
+                    return Err(OpaqueError::OpaqueOverrun {
                         field_type: None,
                         offset,
                         declared: 4,
@@ -230,21 +278,21 @@ impl OpaqueData {
             let available = r.remaining();
             let value = r
                 .take("opaque field data", len)
-                .map_err(|_| SpdmError::OpaqueOverrun {
+                .map_err(|_| OpaqueError::OpaqueOverrun {
                     field_type: Some(field_type),
                     offset,
                     declared: len,
                     available,
                 })?;
             if fields.iter().any(|f| f.field_type == field_type) {
-                return Err(SpdmError::DuplicateOpaqueField {
+                return Err(OpaqueError::DuplicateOpaqueField {
                     field: field_type,
                     name: field_name(field_type),
                 });
             }
             if let Some((expected, ok)) = length_rule(field_type) {
                 if !ok(len) {
-                    return Err(SpdmError::OpaqueFieldLength {
+                    return Err(OpaqueError::OpaqueFieldLength {
                         field: field_type,
                         name: field_name(field_type).unwrap_or("?"),
                         len,
@@ -487,13 +535,13 @@ mod tests {
         d.extend(tlv(3, b"2\0"));
         assert!(matches!(
             OpaqueData::parse(&d),
-            Err(SpdmError::DuplicateOpaqueField { field: 3, .. })
+            Err(OpaqueError::DuplicateOpaqueField { field: 3, .. })
         ));
         let mut d = tlv(3, b"1\0");
         d.push(0);
         assert!(matches!(
             OpaqueData::parse(&d),
-            Err(SpdmError::OpaqueOverrun {
+            Err(OpaqueError::OpaqueOverrun {
                 field_type: None,
                 ..
             })
@@ -502,14 +550,14 @@ mod tests {
         d.pop();
         assert!(matches!(
             OpaqueData::parse(&d),
-            Err(SpdmError::OpaqueOverrun {
+            Err(OpaqueError::OpaqueOverrun {
                 field_type: Some(3),
                 ..
             })
         ));
         assert!(matches!(
             OpaqueData::parse(&tlv(FWID, &[0; 47])),
-            Err(SpdmError::OpaqueFieldLength { field: FWID, .. })
+            Err(OpaqueError::OpaqueFieldLength { field: FWID, .. })
         ));
         assert!(OpaqueData::parse(&[]).unwrap().all().is_empty());
         assert!(OpaqueData::parse(&vec![0; MAX_OPAQUE_LEN + 1]).is_err());

@@ -19,7 +19,20 @@
 //! opaque area that does not tile into unique TLVs, a short signature and any byte after the
 //! signature are all errors. It never panics, and allocates at most about the input size.
 
-use super::opaque::OpaqueData;
+use super::opaque::{OpaqueData, OpaqueError};
+
+impl From<OpaqueError> for SpdmError {
+    fn from(e: OpaqueError) -> Self {
+        match e {
+            OpaqueError::LengthTooLarge { len, max } => SpdmError::LengthTooLarge { field: "opaque data", len, max },
+            OpaqueError::OpaqueOverrun { field_type, offset, declared, available } => {
+                SpdmError::OpaqueOverrun { field_type, offset, declared, available }
+            }
+            OpaqueError::DuplicateOpaqueField { field, name } => SpdmError::DuplicateOpaqueField { field, name },
+            OpaqueError::OpaqueFieldLength { field, name, len, expected } => SpdmError::OpaqueFieldLength { field, name, len, expected },
+        }
+    }
+}
 use crate::bytes::{Reader, Truncated};
 use crate::pki::PkiError;
 

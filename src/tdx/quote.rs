@@ -8,7 +8,16 @@
 //! non-zero, so the report can show them.
 
 use super::attributes::TdAttributes;
-use crate::bytes::Reader;
+use crate::bytes::{Reader, Truncated};
+
+/// The bounds-checked reader of TDX quotes: its failed reads are [`QuoteError::Truncated`].
+type QuoteReader<'a> = Reader<'a, QuoteError>;
+
+impl From<Truncated> for QuoteError {
+    fn from(t: Truncated) -> Self {
+        QuoteError::Truncated { field: t.field, offset: t.offset, needed: t.needed, available: t.available }
+    }
+}
 
 /// Largest quote accepted (real quotes are ~5 KiB, some are padded to 8 KiB).
 pub const MAX_QUOTE_LEN: usize = 64 * 1024;
@@ -270,7 +279,7 @@ impl Quote {
                 max: MAX_QUOTE_LEN,
             });
         }
-        let mut r = Reader::new(bytes);
+        let mut r = QuoteReader::with_error(bytes);
         let header = parse_header(&mut r)?;
         let body_type = match header.version {
             VERSION_4 => BodyType::Td10,
@@ -299,7 +308,7 @@ impl Quote {
         let sig_len = r.u32("signature data length")?;
         let sig_len = usize::try_from(sig_len).unwrap_or(usize::MAX);
         let sig_bytes = r.take("signature data", sig_len)?;
-        let mut s = Reader::new(sig_bytes);
+        let mut s = QuoteReader::with_error(sig_bytes);
         let signature = parse_signature_data(&mut s)?;
         if s.remaining() != 0 {
             return Err(QuoteError::SignatureDataLength {
@@ -372,7 +381,7 @@ impl Quote {
     }
 }
 
-fn parse_header(r: &mut Reader<'_>) -> Result<Header, QuoteError> {
+fn parse_header(r: &mut QuoteReader<'_>) -> Result<Header, QuoteError> {
     if r.remaining() < HEADER_LEN {
         return Err(r.truncated("header", HEADER_LEN));
     }
@@ -401,7 +410,7 @@ fn parse_header(r: &mut Reader<'_>) -> Result<Header, QuoteError> {
     })
 }
 
-fn parse_td_report(r: &mut Reader<'_>, body_type: BodyType) -> Result<TdReport, QuoteError> {
+fn parse_td_report(r: &mut QuoteReader<'_>, body_type: BodyType) -> Result<TdReport, QuoteError> {
     if r.remaining() < body_type.size() {
         return Err(r.truncated("TD report body", body_type.size()));
     }
@@ -456,7 +465,7 @@ fn parse_td_report(r: &mut Reader<'_>, body_type: BodyType) -> Result<TdReport, 
     })
 }
 
-fn parse_signature_data(r: &mut Reader<'_>) -> Result<SignatureData, QuoteError> {
+fn parse_signature_data(r: &mut QuoteReader<'_>) -> Result<SignatureData, QuoteError> {
     let quote_signature = r.array::<64>("quote signature")?;
     let attestation_key = r.array::<64>("attestation key")?;
     let outer_cert_type = r.u16("certification data type")?;
@@ -466,7 +475,7 @@ fn parse_signature_data(r: &mut Reader<'_>) -> Result<SignatureData, QuoteError>
         MAX_CERT_DATA_LEN,
     )?;
     let outer = r.take("certification data", outer_len)?;
-    let mut c = Reader::new(outer);
+    let mut c = QuoteReader::with_error(outer);
     let qe_raw = c.take("QE report", QE_REPORT_LEN)?;
     let qe_report = parse_qe_report(qe_raw)?;
     let qe_report_signature = c.array::<64>("QE report signature")?;
@@ -498,7 +507,7 @@ fn parse_signature_data(r: &mut Reader<'_>) -> Result<SignatureData, QuoteError>
 }
 
 fn parse_qe_report(raw: &[u8]) -> Result<QeReport, QuoteError> {
-    let mut r = Reader::new(raw);
+    let mut r = QuoteReader::with_error(raw);
     let cpu_svn = r.array::<16>("QE CPUSVN")?;
     let misc_select = r.u32("QE MISCSELECT")?;
     r.take("QE reserved", 28)?;
