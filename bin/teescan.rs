@@ -649,7 +649,7 @@ fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
         },
         CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url } => {
             let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
-            let cache = teescan::fetch::cache::Cache::new(dir.clone(), Timestamp::now(), explicit);
+            let cache = teescan::fetch::cache::DiskStore::new(dir.clone(), Timestamp::now(), explicit);
             let prefetch = match teescan::fetch::gather::Prefetch::new(&g, cache) {
                 Ok(p) => p,
                 Err(e) => return error_exit(&e),

@@ -33,9 +33,11 @@ pub const MAX_ENTRIES: usize = 4096;
 /// Largest entry file read.
 const MAX_ENTRY_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A cache directory, consulted as of a scan time.
+/// The on-disk store of fetched collateral (`teescan cache …`), consulted as of a scan time.
+/// Named apart from the in-memory verify-once [`crate::cache::VerifyCache`]: this one keeps HTTP
+/// answers between runs; that one remembers verifications within a run.
 #[derive(Debug, Clone)]
-pub struct Cache {
+pub struct DiskStore {
     dir: PathBuf,
     at: Timestamp,
     explicit: bool,
@@ -116,15 +118,15 @@ fn window(method: &str, url: &str, body: &[u8], now: Timestamp) -> Option<(Strin
     None
 }
 
-impl Cache {
+impl DiskStore {
     /// A cache in `dir`, offering entries valid at `at`. `explicit`: the directory was named by
     /// the user (then loopback answers are cached too).
-    pub fn new(dir: PathBuf, at: Timestamp, explicit: bool) -> Cache {
-        Cache { dir, at, explicit, offline: false, hits: std::sync::Arc::default() }
+    pub fn new(dir: PathBuf, at: Timestamp, explicit: bool) -> DiskStore {
+        DiskStore { dir, at, explicit, offline: false, hits: std::sync::Arc::default() }
     }
 
     /// Never use the network: a miss is [`FetchError::Offline`].
-    pub fn offline(mut self) -> Cache {
+    pub fn offline(mut self) -> DiskStore {
         self.offline = true;
         self
     }
@@ -195,7 +197,7 @@ impl Cache {
     }
 
     /// The answer from the cache, or from `fetch` (then cached), or, offline, a miss error.
-    pub(crate) async fn through<F, Fut>(cache: Option<&Cache>, method: &str, url: &str, body: Option<&[u8]>, fetch: F) -> Result<Fetched, FetchError>
+    pub(crate) async fn through<F, Fut>(cache: Option<&DiskStore>, method: &str, url: &str, body: Option<&[u8]>, fetch: F) -> Result<Fetched, FetchError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Fetched, FetchError>>,

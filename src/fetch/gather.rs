@@ -16,7 +16,7 @@
 use std::cell::OnceCell;
 use std::path::Path;
 
-use super::cache::Cache;
+use super::cache::DiskStore;
 use super::live::{fetch_dependencies, LiveOptions, LiveScan, Needs};
 use super::nvidia::{NvidiaClient, NvidiaEndpoints};
 use super::pcs::{PckCa, PcsClient};
@@ -61,14 +61,14 @@ pub fn nvidia_endpoints(g: &GatherOptions) -> NvidiaEndpoints {
 }
 
 /// The collateral cache for a scan as of `at` (none with `no_cache`); offline when `offline`.
-pub fn cache_for(g: &GatherOptions, at: Timestamp) -> Option<Cache> {
+pub fn cache_for(g: &GatherOptions, at: Timestamp) -> Option<DiskStore> {
     let (dir, explicit) = g.cache_location()?;
-    let cache = Cache::new(dir, at, explicit);
+    let cache = DiskStore::new(dir, at, explicit);
     Some(if g.offline { cache.offline() } else { cache })
 }
 
 /// PCS and NVIDIA clients from the endpoint settings, with `cache`.
-pub fn clients(g: &GatherOptions, cache: Option<Cache>) -> Result<(PcsClient, NvidiaClient), Error> {
+pub fn clients(g: &GatherOptions, cache: Option<DiskStore>) -> Result<(PcsClient, NvidiaClient), Error> {
     let mut pcs = match &g.pccs {
         Some(url) => PcsClient::pccs(url, fetch_options(g)),
         None => PcsClient::intel(fetch_options(g)),
@@ -117,7 +117,7 @@ impl LazyRuntime {
 #[derive(Debug)]
 pub struct Fetcher<'a> {
     opts: &'a GatherOptions,
-    cache: Option<Cache>,
+    cache: Option<DiskStore>,
     runtime: LazyRuntime,
 }
 
@@ -318,7 +318,7 @@ pub struct Prefetch {
 
 impl Prefetch {
     /// Clients for `g`'s endpoints writing into `cache`.
-    pub fn new(g: &GatherOptions, cache: Cache) -> Result<Prefetch, Error> {
+    pub fn new(g: &GatherOptions, cache: DiskStore) -> Result<Prefetch, Error> {
         let (pcs, nvidia) = clients(g, Some(cache))?;
         Ok(Prefetch { pcs, nvidia, runtime: LazyRuntime::default() })
     }

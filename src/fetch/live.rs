@@ -112,7 +112,7 @@ pub struct LiveOptions {
     /// Called with a short line as each stage starts (progress display); `None` is silent.
     pub progress: Option<Progress>,
     /// Collateral cache to consult and fill (the attestation itself is never cached).
-    pub cache: Option<super::cache::Cache>,
+    pub cache: Option<super::cache::DiskStore>,
 }
 
 impl LiveOptions {
@@ -330,7 +330,7 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
         let needs = Needs { skip_fmspcs: Vec::new(), gpu: !live.skip_gpu_collateral, nras: want_nras };
         let (exchanges, failures) = fetch_dependencies(report, &pcs, &nvidia, Some(&nonce), &needs).await;
         stats.collateral = started.elapsed();
-        let hits = live.cache.as_ref().map(super::cache::Cache::hits).unwrap_or_default();
+        let hits = live.cache.as_ref().map(super::cache::DiskStore::hits).unwrap_or_default();
         bundle.exchanges.extend(exchanges.into_iter().map(|mut x| {
             if hits.contains(&x.url) {
                 // POSTs to one URL (OCSP) are told apart by body, which the record lacks.

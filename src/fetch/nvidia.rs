@@ -99,7 +99,7 @@ pub struct NvidiaClient {
     /// The endpoints, checked, without trailing slash.
     endpoints: NvidiaEndpoints,
     opts: FetchOptions,
-    cache: Option<super::cache::Cache>,
+    cache: Option<super::cache::DiskStore>,
 }
 
 /// The RIM service's answer; other fields (`request_id`, `rim_format`, …) are ignored.
@@ -534,14 +534,14 @@ impl NvidiaClient {
         accept: &'static str,
     ) -> Result<Fetched, FetchError> {
         let request_body = body.as_ref().map(|(_, b)| b.clone());
-        super::cache::Cache::through(self.cache.as_ref(), method.as_str(), url, request_body.as_deref(), || {
+        super::cache::DiskStore::through(self.cache.as_ref(), method.as_str(), url, request_body.as_deref(), || {
             with_retries(&self.opts, url, || self.send_once(method.clone(), url, body.clone(), accept))
         })
         .await
     }
 
     /// Consult and fill `cache` (and, if it is offline, never use the network).
-    pub fn with_cache(mut self, cache: super::cache::Cache) -> Self {
+    pub fn with_cache(mut self, cache: super::cache::DiskStore) -> Self {
         self.cache = Some(cache);
         self
     }

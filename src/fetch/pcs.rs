@@ -90,7 +90,7 @@ pub struct PcsClient {
     root_crl_url: String,
     update: TcbUpdate,
     opts: FetchOptions,
-    cache: Option<super::cache::Cache>,
+    cache: Option<super::cache::DiskStore>,
 }
 
 impl PcsClient {
@@ -238,11 +238,11 @@ impl PcsClient {
 
     /// GET `url` with timeout, retries and the body limit; `Ok` only for a 2xx answer.
     async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
-        super::cache::Cache::through(self.cache.as_ref(), "GET", url, None, || with_retries(&self.opts, url, || self.get_once(url))).await
+        super::cache::DiskStore::through(self.cache.as_ref(), "GET", url, None, || with_retries(&self.opts, url, || self.get_once(url))).await
     }
 
     /// Consult and fill `cache` (and, if it is offline, never use the network).
-    pub fn with_cache(mut self, cache: super::cache::Cache) -> Self {
+    pub fn with_cache(mut self, cache: super::cache::DiskStore) -> Self {
         self.cache = Some(cache);
         self
     }
