@@ -185,11 +185,15 @@ impl<T: Clone> Map<T> {
     }
 }
 
+/// A verified result of one of the kinds the cache keeps, type-erased so this module depends on
+/// none of the verifiers that use it (they read their own type back with [`VerifyCache::get`]).
+type Entry = Arc<dyn std::any::Any + Send + Sync>;
+
 struct Inner {
     tick: u64,
-    chains: Map<crate::nvidia::chain::VerifiedDeviceChain>,
-    rims: Map<Arc<crate::nvidia::rim::VerifiedRim>>,
-    ocsp: Map<crate::nvidia::ocsp::OcspResult>,
+    chains: Map<Entry>,
+    rims: Map<Entry>,
+    ocsp: Map<Entry>,
     /// Signature entries hold the exact message: the key hashes only the (small) algorithm ids,
     /// key and signature, and a hit requires the message to be byte-for-byte equal.
     sigs: Map<Arc<[u8]>>,
@@ -197,6 +201,15 @@ struct Inner {
 }
 
 impl Inner {
+    /// The map of a verifier's result kind (signatures and PEM chains have maps of their own).
+    fn map(&mut self, kind: Kind) -> Option<&mut Map<Entry>> {
+        match kind {
+            Kind::DeviceChain => Some(&mut self.chains),
+            Kind::Rim => Some(&mut self.rims),
+            Kind::Ocsp => Some(&mut self.ocsp),
+            Kind::Signature | Kind::PckChainPem => None,
+        }
+    }
     fn next(&mut self) -> u64 {
         self.tick = self.tick.wrapping_add(1);
         self.tick
@@ -274,26 +287,21 @@ impl VerifyCache {
         with_inner!(self, i => CacheStats { device_chain: i.chains.stats, rim: i.rims.stats, ocsp: i.ocsp.stats, signature: i.sigs.stats, pck_chain_pem: i.pem_chains.stats }, CacheStats::default())
     }
 
-    pub(crate) fn get_chain(&self, key: &Key, at: Timestamp) -> Option<crate::nvidia::chain::VerifiedDeviceChain> {
-        with_inner!(self, i => { let t = i.next(); i.chains.get(key, at, t) }, None)
+    /// The result of `kind` cached under `key`, if it is valid at `at` and of type `T`.
+    pub(crate) fn get<T: Clone + Send + Sync + 'static>(&self, kind: Kind, key: &Key, at: Timestamp) -> Option<T> {
+        let entry = with_inner!(self, i => { let t = i.next(); i.map(kind).and_then(|m| m.get(key, at, t)) }, None)?;
+        entry.downcast_ref::<T>().cloned()
     }
-    pub(crate) fn put_chain(&self, key: Key, v: crate::nvidia::chain::VerifiedDeviceChain, w: Window) {
+    /// Remember a verified result of `kind`, reusable inside `w`.
+    pub(crate) fn put<T: Send + Sync + 'static>(&self, kind: Kind, key: Key, v: T, w: Window) {
         let cap = self.capacity;
-        with_inner!(self, i => { let t = i.next(); i.chains.put(key, v, w, cap, t) }, ())
-    }
-    pub(crate) fn get_rim(&self, key: &Key, at: Timestamp) -> Option<Arc<crate::nvidia::rim::VerifiedRim>> {
-        with_inner!(self, i => { let t = i.next(); i.rims.get(key, at, t) }, None)
-    }
-    pub(crate) fn put_rim(&self, key: Key, v: Arc<crate::nvidia::rim::VerifiedRim>, w: Window) {
-        let cap = self.capacity;
-        with_inner!(self, i => { let t = i.next(); i.rims.put(key, v, w, cap, t) }, ())
-    }
-    pub(crate) fn get_ocsp(&self, key: &Key, at: Timestamp) -> Option<crate::nvidia::ocsp::OcspResult> {
-        with_inner!(self, i => { let t = i.next(); i.ocsp.get(key, at, t) }, None)
-    }
-    pub(crate) fn put_ocsp(&self, key: Key, v: crate::nvidia::ocsp::OcspResult, w: Window) {
-        let cap = self.capacity;
-        with_inner!(self, i => { let t = i.next(); i.ocsp.put(key, v, w, cap, t) }, ())
+        let entry: Entry = Arc::new(v);
+        with_inner!(self, i => {
+            let t = i.next();
+            if let Some(m) = i.map(kind) {
+                m.put(key, entry, w, cap, t);
+            }
+        }, ())
     }
     fn has_signature(&self, key: &Key, message: &[u8]) -> bool {
         with_inner!(self, i => {

@@ -134,13 +134,13 @@ pub fn verify_device_chain_cached(
 ) -> Result<VerifiedDeviceChain, ChainError> {
     let parts: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
     let key = Key::anchored("teescan.device-chain.v1", anchor, &parts);
-    if let Some(hit) = cache.get_chain(&key, at) {
+    if let Some(hit) = cache.get(crate::cache::Kind::DeviceChain, &key, at) {
         return Ok(hit);
     }
     let verified = validate_device_chain(certs, anchor, at, Some(cache))?;
     if let Some(w) = certs_window(verified.path.iter().map(Vec::as_slice)) {
         if w.contains(at) {
-            cache.put_chain(key, verified.clone(), w);
+            cache.put(crate::cache::Kind::DeviceChain, key, verified.clone(), w);
         }
     }
     Ok(verified)

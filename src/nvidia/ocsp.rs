@@ -924,7 +924,7 @@ pub fn verify_ocsp_cached(
     cache: &VerifyCache,
 ) -> Result<OcspResult, OcspError> {
     let key = Key::new("teescan.ocsp.v1", &[response, cert_der, issuer_der]);
-    if let Some(hit) = cache.get_ocsp(&key, at) {
+    if let Some(hit) = cache.get(crate::cache::Kind::Ocsp, &key, at) {
         return Ok(hit);
     }
     let r = verify_ocsp(response, cert_der, issuer_der, at)?;
@@ -942,7 +942,7 @@ pub fn verify_ocsp_cached(
             window = None;
         }
         if let Some(w) = window.filter(|w| w.contains(at)) {
-            cache.put_ocsp(key, r.clone(), w);
+            cache.put(crate::cache::Kind::Ocsp, key, r.clone(), w);
         }
     }
     Ok(r)

@@ -405,14 +405,14 @@ pub fn verify_rim(xml: &[u8], anchor: &TrustAnchor, at: Timestamp) -> Result<Ver
 /// which covers the signer and the validated path). Results are identical to [`verify_rim`]'s.
 pub fn verify_rim_cached(xml: &[u8], anchor: &TrustAnchor, at: Timestamp, cache: &VerifyCache) -> Result<Arc<VerifiedRim>, RimError> {
     let key = Key::anchored("teescan.rim.v1", anchor, &[xml]);
-    if let Some(hit) = cache.get_rim(&key, at) {
+    if let Some(hit) = cache.get(crate::cache::Kind::Rim, &key, at) {
         return Ok(hit);
     }
     let r = Arc::new(verify_rim_inner(xml, anchor, at, Some(cache))?);
     let window = certs_window(r.signer_chain.iter().map(Vec::as_slice).filter(|c| !is_self_issued(c)));
     if let Some(w) = window {
         if w.contains(at) {
-            cache.put_rim(key, Arc::clone(&r), w);
+            cache.put(crate::cache::Kind::Rim, key, Arc::clone(&r), w);
         }
     }
     Ok(r)
