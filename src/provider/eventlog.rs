@@ -557,8 +557,49 @@ pub fn eventlog_checks(
     let mut checks = Vec::new();
     let r = replay(events);
     let rt = check_runtime_events(events);
+    checks.push(parse_check(prefix, events, &r, &rt));
+    let rtmr3_ok = rtmr_checks(prefix, &r, &rt, quote_rtmr, &mut checks);
+    checks.push(digests_check(prefix, &rt));
+    checks.push(named_check(prefix, &rt));
+    let trust = Trust { events, rt: &rt, rtmr3_ok };
 
-    // Parse.
+    let info_obj = info.and_then(object_or_string);
+    let tcb_info = info_obj.as_ref().and_then(|i| i.get("tcb_info")).and_then(object_or_string);
+    let app_compose = tcb_info.as_ref().and_then(|t| t.get("app_compose")).and_then(Value::as_str);
+    let (compose, compose_bound) = compose_hash_check(prefix, &trust, app_compose, info_obj.as_ref(), tcb_info.as_ref());
+    checks.extend(compose);
+    let (mrconfig, mrconfig_version) = mrconfigid_check(prefix, &trust, mr_config_id);
+    checks.extend(mrconfig);
+    checks.push(info_check(prefix, info, info_obj.as_ref(), tcb_info.as_ref(), events, quote_rtmr, &rt, rtmr3_ok));
+    let mut claims = trusted_claims(&trust, compose_bound, app_compose);
+    claims.insert("mr_config_id".to_owned(), mrconfig_version);
+    (checks, Value::Object(claims))
+}
+
+/// Which runtime events are trusted: recomputed, unique, in IMR 3, and RTMR3 replays.
+struct Trust<'a> {
+    events: &'a [Event],
+    rt: &'a RuntimeEvents,
+    rtmr3_ok: bool,
+}
+
+impl Trust<'_> {
+    fn payload(&self, name: &str) -> Option<&[u8]> {
+        trusted_payload(self.rt, self.rtmr3_ok, name)
+    }
+    fn why_not(&self, name: &str) -> String {
+        if !self.rtmr3_ok {
+            format!("the {name} event is not trusted: RTMR3 does not replay to the quote")
+        } else if self.events.iter().any(|e| e.name == name) {
+            format!("the {name} event is not trusted: duplicated, outside IMR 3, emitted after boot, or its digest does not recompute")
+        } else {
+            format!("the log has no {name} event")
+        }
+    }
+}
+
+/// `eventlog.parse`.
+fn parse_check(prefix: &str, events: &[Event], r: &Replay, rt: &RuntimeEvents) -> Check {
     let mut parse = Check::pass(&id(prefix, "eventlog.parse"), T_PARSE).actual(format!(
         "{} events (IMR0 {}, IMR1 {}, IMR2 {}, IMR3 {})",
         events.len(),
@@ -575,9 +616,12 @@ pub fn eventlog_checks(
             rt.stripped
         ));
     }
-    checks.push(parse);
+    parse
 
-    // RTMR replay.
+}
+
+/// `eventlog.rtmr0`–`rtmr3`; whether RTMR3 replays.
+fn rtmr_checks(prefix: &str, r: &Replay, rt: &RuntimeEvents, quote_rtmr: &[[u8; 48]; 4], checks: &mut Vec<Check>) -> bool {
     let mut rtmr_ok = [false; 4];
     for (i, ((replayed, quoted), title)) in r.rtmr.iter().zip(quote_rtmr.iter()).zip(T_RTMR.iter()).enumerate() {
         let cid = id(prefix, &format!("eventlog.rtmr{i}"));
@@ -605,9 +649,12 @@ pub fn eventlog_checks(
         c = c.expected(crate::bytes::to_hex(quoted)).actual(crate::bytes::to_hex(replayed));
         checks.push(c);
     }
-    let rtmr3_ok = rtmr_ok[3];
+    rtmr_ok[3]
 
-    // Runtime digests.
+}
+
+/// `eventlog.runtime_digests`.
+fn digests_check(prefix: &str, rt: &RuntimeEvents) -> Check {
     let cid = id(prefix, "eventlog.runtime_digests");
     if rt.digests_ok() {
         let mut note = format!("{} runtime events recomputed", rt.recomputed);
@@ -620,7 +667,7 @@ pub fn eventlog_checks(
         if rt.recomputed == 0 {
             note.push_str(": the log has no runtime events");
         }
-        checks.push(Check::pass(&cid, T_DIGESTS).reason(note));
+        Check::pass(&cid, T_DIGESTS).reason(note)
     } else {
         let mut why: Vec<String> = rt.mismatches.iter().map(|m| format!("{:?} (#{}, IMR {}): {}", m.name, m.index, m.imr, m.reason)).collect();
         why.extend(
@@ -628,37 +675,29 @@ pub fn eventlog_checks(
                 .iter()
                 .map(|(i, t)| format!("event #{i} in IMR 3 has type 0x{t:08x}, not a runtime event: its digest cannot be recomputed")),
         );
-        checks.push(Check::fail(&cid, T_DIGESTS, why.join("; ")));
+        Check::fail(&cid, T_DIGESTS, why.join("; "))
     }
 
-    // Named events.
+}
+
+/// `eventlog.named_events`.
+fn named_check(prefix: &str, rt: &RuntimeEvents) -> Check {
     let cid = id(prefix, "eventlog.named_events");
     let order = rt.imr3_order.join(", ");
     if rt.named_ok() {
-        checks.push(Check::pass(&cid, T_NAMED).actual(order));
+        Check::pass(&cid, T_NAMED).actual(order)
     } else {
-        checks.push(Check::fail(&cid, T_NAMED, rt.named_problems.join("; ")).actual(order));
+        Check::fail(&cid, T_NAMED, rt.named_problems.join("; ")).actual(order)
     }
+}
 
-    // Trusted payload lookup: recomputed, unique, IMR 3, and RTMR3 replays.
-    let untrusted_why = |name: &str| -> String {
-        if !rtmr3_ok {
-            format!("the {name} event is not trusted: RTMR3 does not replay to the quote")
-        } else if events.iter().any(|e| e.name == name) {
-            format!("the {name} event is not trusted: duplicated, outside IMR 3, emitted after boot, or its digest does not recompute")
-        } else {
-            format!("the log has no {name} event")
-        }
-    };
-    let trusted = |name: &str| trusted_payload(&rt, rtmr3_ok, name);
-
-    let info_obj = info.and_then(object_or_string);
-    let tcb_info = info_obj.as_ref().and_then(|i| i.get("tcb_info")).and_then(object_or_string);
-    let app_compose = tcb_info.as_ref().and_then(|t| t.get("app_compose")).and_then(Value::as_str);
-
+/// `compose.hash`; whether the compose file is bound.
+fn compose_hash_check(prefix: &str, trust: &Trust<'_>, app_compose: Option<&str>, info_obj: Option<&Value>, tcb_info: Option<&Value>) -> (Vec<Check>, bool) {
+    let mut checks = Vec::new();
+    let untrusted_why = |name: &str| trust.why_not(name);
     // compose.hash
     let cid = id(prefix, "compose.hash");
-    let compose_event = trusted("compose-hash");
+    let compose_event = trust.payload("compose-hash");
     let mut compose_bound = false;
     match (compose_event, app_compose) {
         (None, _) => checks.push(Check::fail(&cid, T_COMPOSE, untrusted_why("compose-hash"))),
@@ -680,8 +719,8 @@ pub fn eventlog_checks(
                 problems.push(format!("SHA-256(app_compose) = {} but the compose-hash event says {}", crate::bytes::to_hex(computed), crate::bytes::to_hex(ev)));
             }
             for (label, v) in [
-                ("info.compose_hash", info_obj.as_ref().and_then(|i| i.get("compose_hash"))),
-                ("info.tcb_info.compose_hash", tcb_info.as_ref().and_then(|t| t.get("compose_hash"))),
+                ("info.compose_hash", info_obj.and_then(|i| i.get("compose_hash"))),
+                ("info.tcb_info.compose_hash", tcb_info.and_then(|t| t.get("compose_hash"))),
             ] {
                 match v {
                     None => {}
@@ -699,6 +738,14 @@ pub fn eventlog_checks(
         }
     }
 
+    (checks, compose_bound)
+}
+
+/// `compose.mrconfigid`, and the MRCONFIGID version claim.
+fn mrconfigid_check(prefix: &str, trust: &Trust<'_>, mr_config_id: &[u8; 48]) -> (Vec<Check>, Value) {
+    let mut checks = Vec::new();
+    let untrusted_why = |name: &str| trust.why_not(name);
+    let compose_event = trust.payload("compose-hash");
     // compose.mrconfigid
     let cid = id(prefix, "compose.mrconfigid");
     let mut mrconfig_version = Value::Null;
@@ -735,9 +782,13 @@ pub fn eventlog_checks(
         None => checks.push(Check::fail(&cid, T_MRCONFIG, "empty MRCONFIGID").actual(actual)),
     }
 
-    // info.consistent
-    checks.push(info_check(prefix, info, info_obj.as_ref(), tcb_info.as_ref(), events, quote_rtmr, &rt, rtmr3_ok));
+    (checks, mrconfig_version)
+}
 
+/// The claims of a log, read from trusted events only.
+fn trusted_claims(trust: &Trust<'_>, compose_bound: bool, app_compose: Option<&str>) -> Map<String, Value> {
+    let (rt, rtmr3_ok) = (trust.rt, trust.rtmr3_ok);
+    let trusted = |name: &str| trust.payload(name);
     // Claims, from trusted events only.
     let mut claims = Map::new();
     claims.insert("rtmr3_replayed".to_owned(), json!(rtmr3_ok));
@@ -772,8 +823,7 @@ pub fn eventlog_checks(
     } else {
         claims.insert("note".to_owned(), json!("RTMR3 does not replay to the quote: no claim is read from the event log"));
     }
-    claims.insert("mr_config_id".to_owned(), mrconfig_version);
-    (checks, Value::Object(claims))
+    claims
 }
 
 fn trusted_payload<'a>(rt: &'a RuntimeEvents, rtmr3_ok: bool, name: &str) -> Option<&'a [u8]> {
