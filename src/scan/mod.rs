@@ -11,12 +11,12 @@
 //! ```no_run
 //! use teescan::scan::{Collateral, Evidence, Scanner};
 //! use teescan::time::Timestamp;
-//! # fn main() -> Result<(), teescan::Error> {
-//! let body = std::fs::read("report.json").unwrap();
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let body = std::fs::read("report.json")?;
 //! let evidence = Evidence::detect(&body)?;
 //! let mut collateral = Collateral::default();
 //! collateral.add_capture_dir(std::path::Path::new("capture/"), &evidence)?;
-//! let policy = teescan::policy::Policy::load(&std::fs::read("policies/nearai.toml").unwrap()).unwrap();
+//! let policy = teescan::policy::Policy::load(&std::fs::read("policies/nearai.toml")?)?;
 //! let scanner = Scanner::new(Timestamp::parse_rfc3339("2026-06-29T02:06:40Z")?)
 //!     .with_policy(policy)
 //!     .with_nonce([0u8; 32]);
