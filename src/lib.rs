@@ -42,6 +42,7 @@
 pub mod bundle;
 mod bytes;
 pub mod cache;
+pub mod crypto;
 pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
