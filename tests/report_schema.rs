@@ -11,13 +11,17 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/captures.rs"]
+mod captures;
+
+use captures::{collaterals, Capture};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use teescan::nvidia::evidence::{parse_evidence_list, EvidenceList, GpuEvidence};
-use teescan::nvidia::verify::{verify_gpus, GpuCollateral, GpuOptions, NrasInput};
+use teescan::nvidia::verify::{verify_gpus, GpuCollateral, GpuOptions};
 use teescan::pki::TrustAnchor;
 use teescan::policy::{LoadedPolicy, Policy};
 use teescan::provider;
@@ -281,53 +285,7 @@ fn scan_gpus(root: &Path, seen: &mut Seen) {
 
 // ---- Provider captures ------------------------------------------------------------------------
 
-struct Capture {
-    dir: PathBuf,
-}
 
-impl Capture {
-    fn open(root: &Path, prefix: &str) -> Capture {
-        let base = root.join("providers/teep-captures");
-        let dir = std::fs::read_dir(&base)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-            .unwrap_or_else(|| panic!("capture {prefix}"));
-        Capture { dir }
-    }
-    fn file(&self, contains: &str) -> PathBuf {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.join("responses"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "body") && p.file_name().unwrap().to_string_lossy().contains(contains))
-            .collect();
-        files.sort();
-        files.into_iter().next().unwrap_or_else(|| panic!("{contains} in {}", self.dir.display()))
-    }
-    fn response(&self, contains: &str) -> Vec<u8> {
-        std::fs::read(self.file(contains)).unwrap()
-    }
-    fn json(&self, contains: &str) -> Value {
-        serde_json::from_slice(&self.response(contains)).unwrap()
-    }
-    fn nonce(&self) -> [u8; 32] {
-        let m: Value = serde_json::from_slice(&std::fs::read(self.dir.join("manifest.json")).unwrap()).unwrap();
-        hex::decode(m["nonce_hex"].as_str().unwrap()).unwrap().try_into().unwrap()
-    }
-    fn nras(&self) -> GpuCollateral {
-        GpuCollateral {
-            nras: Some(NrasInput { body: self.response("nras.attestation.nvidia.com_v3_attest_gpu"), jwks: self.response("jwks") }),
-            ..GpuCollateral::default()
-        }
-    }
-}
-
-fn collaterals(root: &Path) -> Vec<Collateral> {
-    std::fs::read_dir(root.join("tdx/derived/teep"))
-        .unwrap()
-        .map(|d| Collateral::from_dcap_json(&std::fs::read(d.unwrap().path().join("collateral.json")).unwrap()).unwrap())
-        .collect()
-}
 
 fn policy_text(rel: &str) -> String {
     std::fs::read_to_string(manifest_dir().join(rel)).unwrap()

@@ -4,66 +4,22 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/captures.rs"]
+mod captures;
 
-use std::path::{Path, PathBuf};
+use captures::{collaterals, policy, Capture};
+
+use std::path::Path;
 
 use serde_json::{json, Value};
-use teescan::nvidia::verify::{GpuCollateral, NrasInput};
-use teescan::policy::{LoadedPolicy, Policy};
+use teescan::nvidia::verify::GpuCollateral;
 use teescan::provider;
 use teescan::report::{Report, Status, Verdict};
-use teescan::tdx::Collateral;
 use teescan::time::Timestamp;
 use teescan::ScanOptions;
 
-struct Capture {
-    dir: PathBuf,
-}
 
-impl Capture {
-    fn open(root: &Path, prefix: &str) -> Capture {
-        let base = root.join("providers/teep-captures");
-        let dir = std::fs::read_dir(&base)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-            .unwrap_or_else(|| panic!("capture {prefix}"));
-        Capture { dir }
-    }
-    fn response(&self, contains: &str) -> Vec<u8> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.join("responses"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "body") && p.file_name().unwrap().to_string_lossy().contains(contains))
-            .collect();
-        files.sort();
-        std::fs::read(files.first().unwrap_or_else(|| panic!("{contains} in {}", self.dir.display()))).unwrap()
-    }
-    fn json(&self, contains: &str) -> Value {
-        serde_json::from_slice(&self.response(contains)).unwrap()
-    }
-    fn nonce(&self) -> [u8; 32] {
-        let m: Value = serde_json::from_slice(&std::fs::read(self.dir.join("manifest.json")).unwrap()).unwrap();
-        hex::decode(m["nonce_hex"].as_str().unwrap()).unwrap().try_into().unwrap()
-    }
-    fn nras(&self) -> GpuCollateral {
-        GpuCollateral {
-            nras: Some(NrasInput { body: self.response("nras.attestation.nvidia.com_v3_attest_gpu"), jwks: self.response("jwks") }),
-            ..GpuCollateral::default()
-        }
-    }
-}
 
-fn collaterals(root: &Path) -> Vec<Collateral> {
-    std::fs::read_dir(root.join("tdx/derived/teep"))
-        .unwrap()
-        .map(|d| Collateral::from_dcap_json(&std::fs::read(d.unwrap().path().join("collateral.json")).unwrap()).unwrap())
-        .collect()
-}
-
-fn policy(rel: &str) -> LoadedPolicy {
-    Policy::load(&std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()).unwrap()
-}
 
 fn scan_with(body: &[u8], root: &Path, gpu: &GpuCollateral, at: &str, nonce: [u8; 32], pol: Option<&str>) -> Report {
     let report = provider::parse(body).unwrap_or_else(|e| panic!("parse: {e}"));
