@@ -717,7 +717,6 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         )
     });
     let attestations: Vec<&Exchange> = bundle.exchanges.iter().filter(|x| x.role == Role::Attestation).collect();
-    let source = Some(bundle.url.clone());
     let Some(att) = attestations.first().filter(|_| attestations.len() == 1) else {
         if attestations.is_empty() {
             checks.push(
@@ -762,64 +761,57 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         notes: gpu_warnings,
     };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
-    let context = crate::scan::Context {
-        checks,
-        warnings,
-        source,
-        format_prefix: Some("evidence bundle: ".to_owned()),
-    };
+    let context = bundle_context(bundle, checks, warnings);
     let evidence = crate::scan::Evidence::Provider(Box::new(report));
-    let r = crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)?;
-    Ok(with_bundle_context(r, bundle))
+    crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
 }
 
 /// The report of a bundle whose evidence could not be verified at all.
 fn unverified(bundle: &Bundle, opts: &ScanOptions, format: String, sha256: String, checks: Vec<Check>, warnings: Vec<String>) -> Report {
     let input = InputInfo { format, sha256, source: Some(bundle.url.clone()) };
-    with_bundle_context(Report::new(opts.at, input, policy_info(opts), checks, serde_json::Value::Null, Vec::new(), warnings), bundle)
+    let context = bundle_context(bundle, Vec::new(), Vec::new());
+    context.complete(Report::new(opts.at, input, policy_info(opts), checks, serde_json::Value::Null, Vec::new(), warnings))
 }
 
 fn policy_info(opts: &ScanOptions) -> PolicyInfo {
     PolicyInfo::of(opts.policy.as_ref())
 }
 
-/// Warnings and claims every bundle report carries.
-fn with_bundle_context(mut r: Report, bundle: &Bundle) -> Report {
+/// What every bundle report carries beside its evidence: the leading checks, the `endpoint`
+/// claims, the warnings of the recording and the verdict recorded with it.
+fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>) -> crate::scan::Context {
+    let mut trailing = Vec::new();
     if bundle.nonce_source == NonceSource::Caller {
-        r.warnings.push("the nonce was chosen by the caller, not drawn at random for this scan: freshness is only as good as that choice".to_owned());
+        trailing.push("the nonce was chosen by the caller, not drawn at random for this scan: freshness is only as good as that choice".to_owned());
     }
     if bundle.test_root {
-        r.warnings.push("the live scan trusted a TEST root instead of the Intel SGX Root CA".to_owned());
+        trailing.push("the live scan trusted a TEST root instead of the Intel SGX Root CA".to_owned());
     }
     for (what, error) in &bundle.failures {
-        r.warnings.push(format!("could not fetch {what}: {error}"));
+        trailing.push(format!("could not fetch {what}: {error}"));
     }
-    if let Some(recorded) = bundle.verdict {
-        if recorded != r.verdict {
-            r.warnings.push(format!(
-                "the bundle records verdict {} at {}; this verification gives {} as of {}",
-                recorded.label(),
-                bundle.scanned_at,
-                r.verdict.label(),
-                r.verified_at
-            ));
-        }
+    let mut claims = serde_json::Map::new();
+    claims.insert(
+        "endpoint".to_owned(),
+        json!({
+            "url": bundle.url,
+            "provider": bundle.provider,
+            "model": bundle.model,
+            "nonce": crate::bytes::to_hex(bundle.nonce),
+            "nonce_source": bundle.nonce_source,
+            "scanned_at": bundle.scanned_at,
+            "tls_spki_sha256": bundle.tls_leaf.as_deref().and_then(|c| spki_sha256(c).ok()).map(hex::encode),
+        }),
+    );
+    crate::scan::Context {
+        checks,
+        warnings,
+        source: Some(bundle.url.clone()),
+        format_prefix: Some("evidence bundle: ".to_owned()),
+        claims,
+        trailing_warnings: trailing,
+        recorded_verdict: bundle.verdict.map(|v| (v, bundle.scanned_at)),
     }
-    if let Some(obj) = r.claims.as_object_mut() {
-        obj.insert(
-            "endpoint".to_owned(),
-            json!({
-                "url": bundle.url,
-                "provider": bundle.provider,
-                "model": bundle.model,
-                "nonce": crate::bytes::to_hex(bundle.nonce),
-                "nonce_source": bundle.nonce_source,
-                "scanned_at": bundle.scanned_at,
-                "tls_spki_sha256": bundle.tls_leaf.as_deref().and_then(|c| spki_sha256(c).ok()).map(hex::encode),
-            }),
-        );
-    }
-    r
 }
 
 /// `endpoint.tls`: the outermost layer attests (through a binding that holds on its verified

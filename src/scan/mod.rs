@@ -284,6 +284,13 @@ pub struct Context {
     pub source: Option<String>,
     /// Prefix of the input's format (`evidence bundle: `).
     pub format_prefix: Option<String>,
+    /// Claims placed beside the evidence's own (a bundle's `endpoint`).
+    pub claims: serde_json::Map<String, serde_json::Value>,
+    /// Warnings placed after the scan's own (what the recording of the evidence noted).
+    pub trailing_warnings: Vec<String>,
+    /// A verdict recorded earlier for the same evidence, and when: a differing verdict now is
+    /// said in a warning.
+    pub recorded_verdict: Option<(crate::report::Verdict, crate::time::Timestamp)>,
 }
 
 impl Context {
@@ -293,6 +300,29 @@ impl Context {
             Some(p) => format!("{p}{format}"),
             None => format,
         }
+    }
+
+    /// Complete the report the scan built: this context's claims and trailing warnings, and the
+    /// comparison with a recorded verdict. The verdict itself is the report's, derived from its
+    /// checks when it was built.
+    pub(crate) fn complete(&self, mut report: Report) -> Report {
+        // A report without claims (nothing was verified) gets none from the context either.
+        if let Some(obj) = report.claims.as_object_mut() {
+            obj.extend(self.claims.clone());
+        }
+        report.warnings.extend(self.trailing_warnings.iter().cloned());
+        if let Some((recorded, when)) = self.recorded_verdict {
+            if recorded != report.verdict {
+                report.warnings.push(format!(
+                    "the bundle records verdict {} at {}; this verification gives {} as of {}",
+                    recorded.label(),
+                    when,
+                    report.verdict.label(),
+                    report.verified_at
+                ));
+            }
+        }
+        report
     }
 }
 
@@ -351,13 +381,14 @@ impl Scanner {
                 None => crate::collateral_unavailable_report_in(quote, &self.unavailable_reason(collateral), opts, ctx),
             }
         };
-        match evidence {
+        let report = match evidence {
             Evidence::Quote(quote) => node(quote, None),
             Evidence::Node { quote, gpu } => node(quote, Some(gpu)),
             Evidence::Gpu { list, .. } => crate::scan_in(crate::Evidence { tdx: None, gpu: Some((list, &collateral.gpu)) }, opts, ctx),
             Evidence::Provider(report) => Ok(crate::provider::scan::scan_provider_in(report, collateral, opts, ctx)),
             Evidence::Unsupported { reason, sha256 } => Ok(unsupported_report(reason, sha256, opts, ctx)),
-        }
+        }?;
+        Ok(ctx.complete(report))
     }
 
     /// The DCAP collateral for `quote`: the one whose TCB Info names its FMSPC; a single
