@@ -544,6 +544,12 @@ fn bundle_round_trip_reaches_the_same_verdict_and_tampering_fails() {
     // As of a year later the collateral has expired: not a pass.
     let later = rescan(&dir, &w.root, &["--at", &rfc3339(w.at + chrono::Duration::days(365))]);
     assert_ne!(later.code, 0, "{}", later.context());
+    // The report says that the recorded verdict differs from this one (and the same-time
+    // re-scans above, which agree with it, say nothing of the kind).
+    let warned = |r: &Run| r.json()["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().starts_with("the bundle records verdict PASS"));
+    assert!(warned(&later), "{}", later.context());
+    assert!(!warned(&rescan(&dir, &w.root, &[])));
+    assert_eq!(later.json()["claims"]["endpoint"]["url"], live.json()["claims"]["endpoint"]["url"]);
 
     // One byte of the saved attestation changed: fails (integrity, and the quote's signature).
     let att = std::fs::read_dir(dir.join("exchanges"))
