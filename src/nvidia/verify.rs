@@ -328,7 +328,10 @@ impl Node<'_> {
         const TITLE: &str = "SPDM measurement report parses (strict)";
         match report {
             Ok(r) => {
-                self.checks.push(Check::pass(&device_id(i, "report.parse"), TITLE).actual(format!("{} blocks, {} bytes", r.blocks().len(), r.raw().len())));
+                self.checks.push(Check::pass(&device_id(i, "report.parse"), TITLE).actual(match r.padding() {
+                    0 => format!("{} blocks, {} bytes", r.blocks().len(), r.raw().len()),
+                    n => format!("{} blocks, {} bytes + {n} zero padding bytes after the signature (unsigned, ignored)", r.blocks().len(), r.raw().len().saturating_sub(n)),
+                }));
                 Some(r)
             }
             Err(e) => {

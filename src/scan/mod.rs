@@ -149,6 +149,9 @@ impl Evidence {
             .map(|(b, _)| b)
             .filter(|b| b.starts_with(&[0x11, 0xE0]))
             .ok_or_else(|| input_error("input.format", "not a raw NVIDIA SPDM report"))?;
+        // The scan input itself is malformed: a usage error (exit 2), whatever its kind.
+        crate::nvidia::spdm::SpdmReport::parse(&report)
+            .map_err(|e| input_error("input.format", format!("the raw NVIDIA SPDM report given as input is malformed: {e}")))?;
         let cert_chain: Vec<Vec<u8>> = pem::parse_many(chain_pem)
             .map_err(|e| input_error("input.cert_chain", e.to_string()))?
             .into_iter()
