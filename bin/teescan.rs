@@ -285,6 +285,9 @@ struct ScanArgs {
     /// Print nothing; only set the exit code.
     #[arg(short, long)]
     quiet: bool,
+    /// Table: every check on its own line (no folding of identical per-GPU passes).
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 /// A CLI failure: input error (exit 2) or a report to print.
@@ -336,7 +339,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
                     Format::Table => {
                         let color = std::io::stdout().is_terminal()
                             && std::env::var_os("NO_COLOR").is_none();
-                        table::render(&report, color)
+                        table::render_with(&report, table::Options { color, verbose: args.verbose })
                     }
                 };
                 let mut stdout = std::io::stdout().lock();
@@ -349,6 +352,10 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Outcome::Error(e) => {
             if !args.quiet {
                 eprintln!("teescan: error[{}]: {e}", e.code());
+                if args.format != Format::Table {
+                    // As the batch does: a JSON consumer gets a document, not an empty stdout.
+                    print!("{}", teescan::scan::batch::error_document(&args.input.display().to_string(), e.code(), &e.to_string()));
+                }
             }
             ExitCode::from(2)
         }
@@ -470,6 +477,12 @@ fn scan_options(args: &ScanArgs) -> Result<ScanOptions, Error> {
 }
 
 fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
+    let mut report = scan_evidence(args)?;
+    report.policy.file = args.policy.as_ref().map(|p| p.display().to_string());
+    Ok(report)
+}
+
+fn scan_evidence(args: &ScanArgs) -> Result<Report, Error> {
     let opts = scan_options(args)?;
     let gather = gather_options(args);
     let input = Input::read(&args.input, args.cert_chain.as_deref())?;
@@ -559,7 +572,7 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
                     ExitCode::from(2)
                 }
                 Outcome::Report(report) => {
-                    match teescan::policy::init::starting_policy(&report, &id, valid_days) {
+                    match teescan::policy::init::starting_policy(&report, &id, valid_days, Timestamp::now()) {
                         Ok(text) => {
                             print!("{text}");
                             ExitCode::SUCCESS
