@@ -300,7 +300,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(mut args) => {
-            if teescan::scan::batch::is_batch(&args.inputs) {
+            if teescan::scan::batch::is_batch(&args.inputs) && !Input::is_pair(&args.inputs) {
                 return batch::run(&args);
             }
             args.input = args.inputs.first().cloned().unwrap_or_default();
@@ -485,7 +485,10 @@ fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
 fn scan_evidence(args: &ScanArgs) -> Result<Report, Error> {
     let opts = scan_options(args)?;
     let gather = gather_options(args);
-    let input = Input::read(&args.input, args.cert_chain.as_deref())?;
+    let input = match Input::read_pair(&args.inputs, opts.nonce.as_ref())? {
+        Some(pair) => pair,
+        None => Input::read(&args.input, args.cert_chain.as_deref())?,
+    };
     let kind = match &input {
         Input::Live => InputKind::Live,
         Input::Bundle => InputKind::Bundle,
