@@ -341,6 +341,31 @@ impl Report {
     }
 }
 
+/// How to render a report (the CLI's `--format`).
+#[derive(Clone, Copy)]
+#[allow(missing_debug_implementations)]
+pub enum Output<'k> {
+    /// The human table.
+    Table(table::Options),
+    /// The JSON report (pretty; one line in a batch).
+    Json,
+    /// An EAR: JSON, or a signed JWT with a key.
+    Ear(Option<&'k ear::EarKey>),
+}
+
+/// Render `report` as `how` says; `line`: one line per report (a batch's JSON Lines; the
+/// table gives its summary line elsewhere). Only signing an EAR can fail.
+pub fn render(report: &Report, how: Output<'_>, line: bool) -> Result<String, ear::EarKeyError> {
+    Ok(match (how, line) {
+        (Output::Table(o), _) => table::render_with(report, o),
+        (Output::Json, false) => json::render(report),
+        (Output::Json, true) => json::render_line(report),
+        (Output::Ear(None), false) => ear::render_json(report),
+        (Output::Ear(None), true) => ear::render_line(report),
+        (Output::Ear(Some(k)), _) => format!("{}{}", ear::render_jwt(report, k)?, if line { "\n" } else { "" }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

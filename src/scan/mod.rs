@@ -31,6 +31,8 @@ use std::sync::Arc;
 pub mod batch;
 pub mod files;
 pub mod plan;
+#[cfg(feature = "fetch")]
+pub mod run;
 
 pub use files::{read_bounded, GatherOptions, Input};
 pub use plan::{Flag, InputKind, Plan};
