@@ -24,7 +24,7 @@ mod batch;
 #[command(
     name = "teescan",
     version,
-    about = "Verify confidential-computing attestation evidence, offline and fail-closed"
+    about = "Verify confidential-computing attestation evidence, fail-closed (network only for collateral not given; never with --offline)"
 )]
 struct Cli {
     #[command(subcommand)]

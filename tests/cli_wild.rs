@@ -5,6 +5,10 @@
 #[path = "support/corpus.rs"]
 mod corpus;
 
+#[path = "../examples/verify_quote.rs"]
+#[allow(dead_code)]
+mod verify_quote;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -303,4 +307,62 @@ fn a_dcap_library_error_comes_after_a_teescan_sentence() {
     let c = doc["checks"].as_array().unwrap().iter().find(|c| c["id"] == "tdx.collateral.root_crl").unwrap();
     let why = c["reason"].as_str().unwrap();
     assert!(why.starts_with("Root CA CRL signed by the root, current, root not revoked: does NOT hold, so the quote cannot be trusted (dcap-qvl: "), "{why}");
+}
+
+#[test]
+fn verify_quote_example_passes_on_the_repository_evidence_with_the_test_root() {
+    let read = |p: &str| std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(p)).unwrap();
+    let (quote, coll, policy, root) = (read("fixtures/testpki/quote.bin"), read("fixtures/testpki/collateral.json"), read("fixtures/testpki/policy.toml"), read("fixtures/testpki/root.der"));
+    let r = verify_quote::verify(&quote, &coll, TESTPKI_AT, Some(&policy), Some(&root)).unwrap();
+    assert_eq!(r.verdict, teescan::report::Verdict::Pass);
+    assert!(r.warnings.iter().any(|w| w.contains("TEST TRUST ANCHOR")));
+    // Without the test root the production anchor refuses the test PKI.
+    let r = verify_quote::verify(&quote, &coll, TESTPKI_AT, Some(&policy), None).unwrap();
+    assert_eq!(r.verdict, teescan::report::Verdict::Fail);
+}
+
+/// The README's sample output named `name`: the lines of the code block after its
+/// `<!-- sample: name` marker, without the `…` lines that mark omissions.
+fn readme_sample(name: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let at = readme.find(&format!("<!-- sample: {name}")).unwrap_or_else(|| panic!("no sample {name}"));
+    let block = readme[at..].split("```").nth(1).unwrap();
+    block.lines().skip(1).filter(|l| l.trim() != "…").map(str::to_owned).collect()
+}
+
+/// Every sample line appears in `output`, in order.
+fn assert_sample_is_real(name: &str, output: &str) {
+    let mut lines = output.lines();
+    for want in readme_sample(name) {
+        assert!(lines.any(|l| l == want), "README sample {name}: line not in the real output (or out of order):\n{want:?}\n--- real output\n{output}");
+    }
+}
+
+#[test]
+fn readme_sample_outputs_are_what_the_commands_print() {
+    let base = ["scan", "fixtures/testpki/quote.bin", "--collateral", "fixtures/testpki/collateral.json", "--at", TESTPKI_AT, "--danger-trust-test-root", "fixtures/testpki/root.der", "--policy", "fixtures/testpki/policy.toml"];
+    assert_sample_is_real("testpki-policy", &teescan(&base).stdout);
+    let mut debug = base;
+    debug[1] = "fixtures/testpki/debug_quote.bin";
+    assert_sample_is_real("testpki-debug", &teescan(&debug).stdout);
+    let Some(root) = corpus::root() else { return };
+    let t = near_capture(&root).join("responses");
+    let r = teescan(&[
+        "scan",
+        &s(&t.join("0001_qwen35-122b.completions.near.ai_v1_attestation_report.body")),
+        "--collateral",
+        &s(&near_capture(&root)),
+        "--nras",
+        &s(&t.join("0006_nras.attestation.nvidia.com_v3_attest_gpu.body")),
+        "--jwks",
+        &s(&t.join("0007_nras.attestation.nvidia.com_.well-known_jwks.json.body")),
+        "--nonce",
+        NEAR_NONCE,
+        "--at",
+        "2026-06-29T02:06:40Z",
+        "--policy",
+        "policies/nearai.toml",
+    ]);
+    assert_eq!(r.code, 0);
+    assert_sample_is_real("near", &r.stdout);
 }
