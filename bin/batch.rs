@@ -9,19 +9,17 @@
 //!
 //! Which inputs, their summary lines and the aggregate exit code: [`teescan::scan::batch`].
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Instant;
 
 use teescan::cache::VerifyCache;
-use teescan::report::{ear, json, Report};
-use teescan::scan::batch::{error_document, expand, table_line, Tally};
+use teescan::report::{ear, Report};
+use teescan::scan::batch::{error_document, expand, run_ordered, table_line, Tally};
 use teescan::Error;
 
-use super::{input_error, scan_inner, Format, ScanArgs};
+use super::{ear_key, input_error, output, request, Format, ScanArgs};
 
 /// Flags that belong to one input and make no sense for many.
 fn refuse_single_input_flags(args: &ScanArgs) -> Result<(), Error> {
@@ -39,16 +37,7 @@ fn refuse_single_input_flags(args: &ScanArgs) -> Result<(), Error> {
 /// Run a batch; prints its lines and returns the aggregate exit code.
 pub(super) fn run(args: &ScanArgs) -> ExitCode {
     let started = Instant::now();
-    let prepared = refuse_single_input_flags(args).and_then(|()| expand(&args.inputs)).and_then(|inputs| {
-        let ear_key = match (&args.format, &args.ear_key) {
-            (Format::Ear, Some(path)) => Some(
-                super::read_bounded(path)
-                    .and_then(|b| ear::EarKey::from_pkcs8(&b).map_err(|e| input_error("input.ear_key", e.to_string())))?,
-            ),
-            _ => None,
-        };
-        Ok((inputs, ear_key))
-    });
+    let prepared = refuse_single_input_flags(args).and_then(|()| Ok((expand(&args.inputs)?, ear_key(args)?)));
     let (inputs, ear_key) = match prepared {
         Ok(x) => x,
         Err(e) => {
@@ -64,51 +53,31 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let jobs = args.jobs.unwrap_or(cpus).clamp(1, inputs.len().max(1));
     let cache = Arc::new(VerifyCache::new());
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, Result<Report, Error>)>();
     let mut tally = Tally::default();
     let width = inputs.iter().map(|p| p.display().to_string().chars().count()).max().unwrap_or(0).min(60);
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            let tx = tx.clone();
-            let (inputs, next, cache) = (&inputs, &next, &cache);
-            s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = inputs.get(i) else { break };
-                let mut one = args.clone();
-                one.inputs = vec![path.clone()];
-                one.input.clone_from(path);
-                // The batch's own flag: each input is one scan on one thread.
-                one.jobs = None;
-                // Per-input warnings stay in each report; stderr carries only the batch's lines.
-                one.quiet = true;
-                // The shared cache, passed down; the scan stays on this worker's thread.
-                one.batch_cache = Some(Arc::clone(cache));
-                let result = scan_inner(&one);
-                if tx.send((i, result)).is_err() {
-                    break;
-                }
-            });
+    let mut stdout = std::io::stdout().lock();
+    let scan_one = |path: &std::path::Path| {
+        let mut one = args.clone();
+        one.inputs = vec![path.to_path_buf()];
+        one.input = path.to_path_buf();
+        // The batch's own flag: each input is one scan on one thread.
+        one.jobs = None;
+        // Per-input warnings stay in each report; stderr carries only the batch's lines.
+        one.quiet = true;
+        // The shared cache, passed down; the scan stays on this worker's thread.
+        one.batch_cache = Some(Arc::clone(&cache));
+        teescan::scan::run::run(&request(&one), &|_| {})
+    };
+    run_ordered(&inputs, jobs, scan_one, |i, result: Result<Report, Error>| {
+        tally.add(&result);
+        if !args.quiet {
+            let path = inputs.get(i).map(|p| p.display().to_string()).unwrap_or_default();
+            // A closed pipe is not a verification result; the exit code still is.
+            let _ = stdout.write_all(render_line(args.format, ear_key.as_ref(), &path, &result, width).as_bytes());
         }
-        drop(tx);
-        let mut stdout = std::io::stdout().lock();
-        let mut pending: BTreeMap<usize, Result<Report, Error>> = BTreeMap::new();
-        let mut printed = 0usize;
-        for (i, result) in rx {
-            pending.insert(i, result);
-            while let Some(result) = pending.remove(&printed) {
-                let path = inputs.get(printed).map(|p| p.display().to_string()).unwrap_or_default();
-                tally.add(&result);
-                if !args.quiet {
-                    let line = render_line(args.format, ear_key.as_ref(), &path, &result, width);
-                    // A closed pipe is not a verification result; the exit code still is.
-                    let _ = stdout.write_all(line.as_bytes());
-                }
-                printed = printed.saturating_add(1);
-            }
-        }
-        let _ = stdout.flush();
     });
+    let _ = stdout.flush();
+    drop(stdout);
     if !args.quiet {
         let summary = tally.summary(started.elapsed().as_secs_f64(), jobs);
         if matches!(args.format, Format::Table) {
@@ -125,14 +94,8 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
 fn render_line(format: Format, ear_key: Option<&ear::EarKey>, path: &str, result: &Result<Report, Error>, width: usize) -> String {
     match (format, result) {
         (Format::Table, _) => table_line(path, result, width),
-        (Format::Json, Ok(r)) => json::render_line(r),
-        (Format::Ear, Ok(r)) => match ear_key {
-            Some(k) => match ear::render_jwt(r, k) {
-                Ok(jwt) => format!("{jwt}\n"),
-                Err(e) => error_document(path, "input.ear_key", &e.to_string()),
-            },
-            None => ear::render_line(r),
-        },
-        (Format::Json | Format::Ear, Err(e)) => error_document(path, e.code(), &e.to_string()),
+        (_, Ok(r)) => teescan::report::render(r, output(format, ear_key, false, false), true)
+            .unwrap_or_else(|e| error_document(path, "input.ear_key", &e.to_string())),
+        (_, Err(e)) => error_document(path, e.code(), &e.to_string()),
     }
 }

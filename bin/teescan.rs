@@ -9,12 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use teescan::pki::TrustAnchor;
-use teescan::report::{ear, json, table, Report};
-use teescan::time::Timestamp;
+use teescan::fetch::live::{Progress, Provider};
 use teescan::provider::binding::Scheme;
-use teescan::scan::{read_bounded, Flag, GatherOptions, Input, InputKind, Plan, Scanner};
-use teescan::{Error, ScanOptions};
+use teescan::report::{ear, table, Output};
+use teescan::scan::run::{self, Request};
+use teescan::scan::{read_bounded, Flag, GatherOptions, Input};
+use teescan::time::Timestamp;
+use teescan::Error;
 
 mod batch;
 
@@ -23,7 +24,7 @@ mod batch;
 #[command(
     name = "teescan",
     version,
-    about = "Verify confidential-computing attestation evidence, offline and fail-closed"
+    about = "Verify confidential-computing attestation evidence, fail-closed (network only for collateral not given; never with --offline)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -130,20 +131,6 @@ struct EvidenceArgs {
     danger_trust_test_root: Option<PathBuf>,
 }
 
-/// The attestation protocol of a live endpoint.
-#[derive(Clone, Copy, Default, ValueEnum)]
-enum ProviderArg {
-    /// From the URL: Tinfoil for *.tinfoil.sh, NEAR otherwise.
-    #[default]
-    Auto,
-    /// NEAR AI and dstack inference proxies (`/v1/attestation/report`, TLS fingerprint asked for).
-    Near,
-    /// Phala / RedPill (`/v1/attestation/report`).
-    Phala,
-    /// Tinfoil (`/.well-known/tinfoil-attestation`).
-    Tinfoil,
-}
-
 #[derive(clap::Args, Clone, Default)]
 struct ScanArgs {
     /// What to verify: a file (TDX quote, GPU evidence, provider report, or a saved bundle), a
@@ -163,10 +150,6 @@ struct ScanArgs {
     /// Batch scans: worker threads (default: one per CPU).
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
-    /// `policy init`: leave a TCB status other than UpToDate to the policy being written (the
-    /// evidence must still be authentic; the written policy decides which statuses it accepts).
-    #[arg(skip)]
-    tcb_status_by_policy: bool,
     /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
     /// Intel PCS responses (`*.body` + `*.json` with url and headers). Without it, collateral is
     /// fetched from Intel PCS (or --pccs) unless --offline.
@@ -248,9 +231,10 @@ struct ScanArgs {
     /// Live scans: the model to ask the endpoint about.
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
-    /// Live scans: the endpoint's attestation protocol (default: auto).
-    #[arg(long, value_enum)]
-    provider: Option<ProviderArg>,
+    /// Live scans: the endpoint's attestation protocol: auto (default: Tinfoil for *.tinfoil.sh,
+    /// NEAR otherwise), near (NEAR AI, dstack proxies), phala (RedPill), tinfoil.
+    #[arg(long, value_parser = |s: &str| Provider::from_name(s).ok_or("expected auto, near, phala or tinfoil"))]
+    provider: Option<Provider>,
     /// Live scans: save everything the verdict depended on (request, nonce, raw responses and
     /// headers, TLS certificate, collateral, policy, verdict) as a directory, or as one file when
     /// the path ends in `.json`. `teescan scan PATH` re-verifies it offline.
@@ -285,19 +269,16 @@ struct ScanArgs {
     /// Print nothing; only set the exit code.
     #[arg(short, long)]
     quiet: bool,
-}
-
-/// A CLI failure: input error (exit 2) or a report to print.
-enum Outcome {
-    Report(Box<Report>),
-    Error(Error),
+    /// Table: every check on its own line (no folding of identical per-GPU passes).
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(mut args) => {
-            if teescan::scan::batch::is_batch(&args.inputs) {
+            if teescan::scan::batch::is_batch(&args.inputs) && !Input::is_pair(&args.inputs) {
                 return batch::run(&args);
             }
             args.input = args.inputs.first().cloned().unwrap_or_default();
@@ -308,71 +289,105 @@ fn main() -> ExitCode {
     }
 }
 
+/// One input: scan, render on stdout, exit with the verdict's code (2 on an input error; with
+/// `--format json|ear` the error is a JSON document on stdout too, as in a batch).
 fn run_scan(args: &ScanArgs) -> ExitCode {
-    match scan(args) {
-        Outcome::Report(report) => {
-            if !args.quiet {
-                let out = match args.format {
-                    Format::Json => json::render(&report),
-                    Format::Ear => match &args.ear_key {
-                        None => ear::render_json(&report),
-                        Some(path) => {
-                            let key = read_bounded(path).and_then(|b| {
-                                ear::EarKey::from_pkcs8(&b)
-                                    .map_err(|e| input_error("input.ear_key", e.to_string()))
-                            });
-                            match key.and_then(|k| {
-                                ear::render_jwt(&report, &k)
-                                    .map_err(|e| input_error("input.ear_key", e.to_string()))
-                            }) {
-                                Ok(jwt) => jwt,
-                                Err(e) => {
-                                    eprintln!("teescan: error[{}]: {e}", e.code());
-                                    return ExitCode::from(2);
-                                }
-                            }
-                        }
-                    },
-                    Format::Table => {
-                        let color = std::io::stdout().is_terminal()
-                            && std::env::var_os("NO_COLOR").is_none();
-                        table::render(&report, color)
-                    }
-                };
-                let mut stdout = std::io::stdout().lock();
-                // A closed pipe is not a verification result; the exit code still is.
-                let _ = stdout.write_all(out.as_bytes());
-                let _ = stdout.flush();
-            }
-            ExitCode::from(u8::try_from(report.verdict.exit_code()).unwrap_or(1))
-        }
-        Outcome::Error(e) => {
-            if !args.quiet {
+    let quiet = args.quiet;
+    let result = ear_key(args).and_then(|key| Ok((run::run(&request(args), &|l| if !quiet { eprintln!("teescan: {l}") })?, key)));
+    let (report, key) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            if !quiet {
                 eprintln!("teescan: error[{}]: {e}", e.code());
+                if args.format != Format::Table {
+                    print!("{}", teescan::scan::batch::error_document(&args.input.display().to_string(), e.code(), &e.to_string()));
+                }
             }
-            ExitCode::from(2)
+            return ExitCode::from(2);
         }
+    };
+    if !quiet {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        match teescan::report::render(&report, output(args.format, key.as_ref(), color, args.verbose), false) {
+            // A closed pipe is not a verification result; the exit code still is.
+            Ok(out) => drop(std::io::stdout().lock().write_all(out.as_bytes())),
+            Err(e) => return error_exit(&input_error("input.ear_key", e.to_string())),
+        }
+    }
+    ExitCode::from(u8::try_from(report.verdict.exit_code()).unwrap_or(1))
+}
+
+/// The renderer `--format` names.
+fn output(format: Format, key: Option<&ear::EarKey>, color: bool, verbose: bool) -> Output<'_> {
+    match format {
+        Format::Table => Output::Table(table::Options { color, verbose }),
+        Format::Json => Output::Json,
+        Format::Ear => Output::Ear(key),
+    }
+}
+
+/// The `--ear-key`, read and parsed (only with `--format ear`).
+fn ear_key(args: &ScanArgs) -> Result<Option<ear::EarKey>, Error> {
+    match (&args.format, &args.ear_key) {
+        (Format::Ear, Some(path)) => read_bounded(path)
+            .and_then(|b| ear::EarKey::from_pkcs8(&b).map_err(|e| input_error("input.ear_key", e.to_string())))
+            .map(Some),
+        _ => Ok(None),
     }
 }
 
 fn input_error(code: &'static str, message: impl Into<String>) -> Error {
-    Error::Input {
-        code,
-        message: message.into(),
-    }
-}
-
-fn scan(args: &ScanArgs) -> Outcome {
-    match scan_inner(args) {
-        Ok(r) => Outcome::Report(Box::new(r)),
-        Err(e) => Outcome::Error(e),
-    }
+    Error::Input { code, message: message.into() }
 }
 
 fn parse_scheme(s: &str) -> Result<Scheme, String> {
-    Scheme::from_name(s).ok_or_else(|| {
-        "expected one of padded-signing-address, signing-address-tls, chutes-e2e, tinfoil-v3".to_owned()
-    })
+    Scheme::from_name(s).ok_or_else(|| "expected one of padded-signing-address, signing-address-tls, chutes-e2e, tinfoil-v3".to_owned())
+}
+
+/// The scan request: the flags of `args`, lowered.
+fn request(args: &ScanArgs) -> Request {
+    let progress = (!args.quiet && std::io::stderr().is_terminal()).then(|| Progress(std::sync::Arc::new(|l: &str| eprintln!("teescan: {l}…"))));
+    Request {
+        inputs: args.inputs.clone(),
+        input: args.input.clone(),
+        cert_chain: args.cert_chain.clone(),
+        gpu_evidence: args.gpu_evidence.clone(),
+        gather: GatherOptions {
+            collateral: args.collateral.clone(),
+            rims: args.rims.clone(),
+            ocsp: args.ocsp.clone(),
+            nras: args.nras.clone(),
+            jwks: args.jwks.clone(),
+            signature: args.signature.clone(),
+            request: args.request.clone(),
+            response: args.response.clone(),
+            offline: args.offline,
+            cache_dir: args.cache_dir.clone(),
+            no_cache: args.no_cache,
+            pccs: args.pccs.clone(),
+            nvidia_rim_url: args.nvidia_rim_url.clone(),
+            nvidia_ocsp_url: args.nvidia_ocsp_url.clone(),
+            nras_url: args.nras_url.clone(),
+            timeout: args.timeout,
+            retries: args.retries,
+        },
+        at: args.at.clone(),
+        policy: args.policy.clone(),
+        test_root: args.danger_trust_test_root.clone(),
+        nonce: args.nonce.clone(),
+        binding: args.binding,
+        allow_debug: args.allow_debug,
+        allow_service_td: args.allow_service_td,
+        tcb_status_by_policy: false,
+        flags: given_flags(args),
+        ear: args.format == Format::Ear,
+        provider: args.provider.unwrap_or_default(),
+        model: args.model.clone(),
+        tls_ca: args.tls_ca.clone(),
+        save_bundle: args.save_bundle.clone(),
+        batch_cache: args.batch_cache.clone(),
+        progress,
+    }
 }
 
 /// The `teescan scan` flags given on the command line, in [`Flag`] order.
@@ -413,222 +428,48 @@ fn given_flags(args: &ScanArgs) -> Vec<Flag> {
     .collect()
 }
 
-/// Where the collateral comes from, lowered once from the arguments.
-fn gather_options(args: &ScanArgs) -> GatherOptions {
-    GatherOptions {
-        collateral: args.collateral.clone(),
-        rims: args.rims.clone(),
-        ocsp: args.ocsp.clone(),
-        nras: args.nras.clone(),
-        jwks: args.jwks.clone(),
-        signature: args.signature.clone(),
-        request: args.request.clone(),
-        response: args.response.clone(),
-        offline: args.offline,
-        cache_dir: args.cache_dir.clone(),
-        no_cache: args.no_cache,
-        pccs: args.pccs.clone(),
-        nvidia_rim_url: args.nvidia_rim_url.clone(),
-        nvidia_ocsp_url: args.nvidia_ocsp_url.clone(),
-        nras_url: args.nras_url.clone(),
-        timeout: args.timeout,
-        retries: args.retries,
-    }
-}
-
-/// The verification options (time, anchors, nonce, binding, policy), lowered from the arguments.
-fn scan_options(args: &ScanArgs) -> Result<ScanOptions, Error> {
-    let at = match &args.at {
-        Some(s) => Timestamp::parse_rfc3339(s)?,
-        None => Timestamp::now(),
-    };
-    // An unusable --pccs URL is a usage error whatever else is given (--offline, --collateral).
-    teescan::fetch::gather::check_urls(&gather_options(args))?;
-    let mut opts = ScanOptions::new(at);
-    opts.cache.clone_from(&args.batch_cache);
-    opts.parallel = args.batch_cache.is_none();
-    opts.tdx.allow_debug = args.allow_debug;
-    opts.tdx.allow_service_td = args.allow_service_td;
-    opts.tdx.tcb_status_by_policy = args.tcb_status_by_policy;
-    opts.binding = args.binding;
-    if let Some(path) = &args.policy {
-        let loaded = teescan::policy::Policy::load(&read_bounded(path)?)
-            .map_err(|e| input_error("input.policy", format!("{}: {e}", path.display())))?;
-        opts.policy = Some(loaded);
-    }
-    if let Some(root) = &args.danger_trust_test_root {
-        opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
-    }
-    if let Some(n) = &args.nonce {
-        let bytes = hex::decode(n.trim()).map_err(|e| input_error("input.nonce", format!("--nonce is not hex: {e}")))?;
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| input_error("input.nonce", format!("--nonce must be 32 bytes (64 hex digits), got {}", b.len())))?;
-        opts.nonce = Some(arr);
-    }
-    Ok(opts)
-}
-
-fn scan_inner(args: &ScanArgs) -> Result<Report, Error> {
-    let opts = scan_options(args)?;
-    let gather = gather_options(args);
-    let input = Input::read(&args.input, args.cert_chain.as_deref())?;
-    let kind = match &input {
-        Input::Live => InputKind::Live,
-        Input::Bundle => InputKind::Bundle,
-        Input::Evidence(e) => InputKind::of(e.kind(), !args.gpu_evidence.is_empty()),
-    };
-    Plan::new(kind, &gather, &opts, args.format == Format::Ear).validate(&given_flags(args))?;
-    if let (Some(root), false) = (&args.danger_trust_test_root, args.quiet) {
-        eprintln!("teescan: warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display());
-    }
-    let mut evidence = match input {
-        Input::Live => return scan_live(args, &gather, opts),
-        Input::Bundle => return teescan::bundle::scan_saved(&args.input, opts, args.at.is_some()),
-        Input::Evidence(e) => e,
-    };
-    for path in &args.gpu_evidence {
-        let extra = teescan::nvidia::evidence::parse_evidence_list(&read_bounded(path)?)
-            .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))?;
-        evidence = evidence.with_gpu(extra)?;
-    }
-    let gathered = teescan::fetch::gather::gather(&evidence, &gather, &opts)?;
-    if !args.quiet {
-        for w in &gathered.operator_warnings {
-            eprintln!("teescan: warning: {w}");
-        }
-    }
-    let mut report = Scanner::from_options(opts).scan(&evidence, &gathered.collateral)?;
-    report.input.source = Some(args.input.display().to_string());
-    Ok(report)
-}
-
 fn run_policy(command: PolicyCommand) -> ExitCode {
     match command {
         PolicyCommand::Schema => {
-            let schema = teescan::policy::Policy::json_schema();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&teescan::policy::Policy::json_schema()).unwrap_or_default());
             ExitCode::SUCCESS
         }
         PolicyCommand::Lint { file, at } => {
-            let at = match at.as_deref().map(Timestamp::parse_rfc3339).transpose() {
-                Ok(t) => t.unwrap_or_else(Timestamp::now),
-                Err(e) => {
-                    eprintln!("teescan: error[input.time]: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let bytes = match read_bounded(&file) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("teescan: error[{}]: {e}", e.code());
-                    return ExitCode::from(2);
-                }
-            };
-            let lint = teescan::policy::lint::lint(&bytes, at);
-            for f in &lint.findings {
-                println!("{}: {}: {}", file.display(), f.severity.as_str(), f.message);
+            let (lines, code) = run::policy_lint(&file, at.as_deref());
+            for l in lines {
+                if code == 2 { eprintln!("{l}") } else { println!("{l}") }
             }
-            if lint.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            ExitCode::from(code)
         }
-        PolicyCommand::Init {
-            id,
-            valid_days,
-            evidence,
-        } => {
+        PolicyCommand::Init { id, valid_days, evidence } => {
             let args = ScanArgs {
+                inputs: vec![evidence.input.clone()],
                 input: evidence.input,
                 collateral: evidence.collateral.into_iter().collect(),
                 at: evidence.at,
                 offline: evidence.offline,
                 pccs: evidence.pccs,
                 danger_trust_test_root: evidence.danger_trust_test_root,
-                tcb_status_by_policy: true,
                 ..ScanArgs::default()
             };
-            match scan(&args) {
-                Outcome::Error(e) => {
-                    eprintln!("teescan: error[{}]: {e}", e.code());
-                    ExitCode::from(2)
+            match run::policy_init(&request(&args), &id, valid_days, Timestamp::now()) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
                 }
-                Outcome::Report(report) => {
-                    match teescan::policy::init::starting_policy(&report, &id, valid_days) {
-                        Ok(text) => {
-                            print!("{text}");
-                            ExitCode::SUCCESS
-                        }
-                        Err(e) => {
-                            eprintln!("teescan: error[policy.init]: {e}");
-                            ExitCode::from(
-                                u8::try_from(report.verdict.exit_code()).unwrap_or(1).max(1),
-                            )
-                        }
-                    }
+                Err((code, message)) => {
+                    eprintln!("teescan: {message}");
+                    ExitCode::from(code)
                 }
             }
         }
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Live endpoints and evidence bundles.
-
-/// `teescan scan https://…`: fresh nonce, TLS binding, concurrent collateral, optional bundle.
-fn scan_live(args: &ScanArgs, gather: &GatherOptions, opts: ScanOptions) -> Result<Report, Error> {
-    use teescan::fetch::live::{Endpoint, Progress, Provider};
-    let provider = match args.provider.unwrap_or_default() {
-        ProviderArg::Auto => Provider::Auto,
-        ProviderArg::Near => Provider::Near,
-        ProviderArg::Phala => Provider::Phala,
-        ProviderArg::Tinfoil => Provider::Tinfoil,
-    };
-    let endpoint = Endpoint { url: args.input.to_string_lossy().into_owned(), provider, model: args.model.clone() };
-    let mut live = teescan::fetch::gather::live_options(gather, &opts);
-    for path in &args.tls_ca {
-        live.add_tls_root(read_bounded(path)?);
-    }
-    if let Some(path) = &args.policy {
-        live.policy_text = Some(read_bounded(path)?);
-    }
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    if show_progress {
-        live.progress = Some(Progress(std::sync::Arc::new(|line: &str| eprintln!("teescan: {line}…"))));
-    }
-    let started = std::time::Instant::now();
-    let scan = teescan::fetch::gather::scan_live_blocking(&endpoint, &live, &opts)?;
-    if show_progress {
-        let s = &scan.stats;
-        eprintln!(
-            "teescan: {} requests ({} failed) in {} ms (attestation {} ms, collateral {} ms, verification {} ms)",
-            s.requests,
-            s.failures,
-            started.elapsed().as_millis(),
-            s.attestation.as_millis(),
-            s.collateral.as_millis(),
-            s.verification.as_millis()
-        );
-    }
-    let mut report = scan.report;
-    if let Some(path) = &args.save_bundle {
-        teescan::bundle::save(&scan.bundle, path)
-            .map_err(|e| input_error("input.write", format!("cannot write the bundle to {}: {e}", path.display())))?;
-        report.warnings.push(format!("evidence bundle saved to {}", path.display()));
-    }
-    Ok(report)
-}
-
 fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
     let explicit = cache_dir.is_some();
     let Some(dir) = cache_dir.or_else(teescan::fetch::cache::default_dir) else {
-        eprintln!("teescan: error[input.usage]: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME");
-        return ExitCode::from(2);
+        return error_exit(&input_error("input.usage", "no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME"));
     };
     match command {
         CacheCommand::Status => {
@@ -642,35 +483,11 @@ fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
                 println!("{}: removed {n} entries", dir.display());
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("teescan: error[input.write]: cannot clear {}: {e}", dir.display());
-                ExitCode::from(2)
-            }
+            Err(e) => error_exit(&input_error("input.write", format!("cannot clear {}: {e}", dir.display()))),
         },
         CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url } => {
             let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
-            let cache = teescan::fetch::cache::DiskStore::new(dir.clone(), Timestamp::now(), explicit);
-            let prefetch = match teescan::fetch::gather::Prefetch::new(&g, cache) {
-                Ok(p) => p,
-                Err(e) => return error_exit(&e),
-            };
-            let mut worst = 0u8;
-            for file in files {
-                match prefetch.file(&file) {
-                    Ok((answers, failures)) => {
-                        println!("{}: {answers} answers cached or already fresh, {} failed", file.display(), failures.len());
-                        for (what, e) in &failures {
-                            eprintln!("teescan: warning: could not fetch {what}: {e}");
-                            worst = worst.max(3);
-                        }
-                    }
-                    Err(e) => {
-                        eprintln!("teescan: error[{}]: {e}", e.code());
-                        worst = 2;
-                    }
-                }
-            }
-            ExitCode::from(worst)
+            ExitCode::from(run::cache_fetch(&files, &g, dir, explicit, &|l| println!("{l}"), &|l| eprintln!("teescan: {l}")))
         }
     }
 }

@@ -1,20 +1,17 @@
 //! Embedding teescan for a batch: re-verify many saved TDX quotes with the same collateral, as
-//! of one time, on every core, with one verify-once cache shared by all scans through
-//! `ScanOptions::cache` (the collateral's certificates, CRLs and signatures are verified once;
-//! each quote's own signature every time). Each worker runs one scan at a time, so the scans do
-//! not spread over the CPUs themselves (`ScanOptions::parallel = false`). Results are the same as
-//! scanning each quote alone.
+//! of one time, on every core, through one `Scanner` whose verify-once cache every scan shares
+//! (the collateral's certificates, CRLs and signatures are verified once; each quote's own
+//! signature every time). Each worker runs one scan at a time, so the scans do not spread over
+//! the CPUs themselves (`options.parallel = false`). Results are those of single scans.
 //!
 //! cargo run --release --example batch_audit -- COLLATERAL_JSON RFC3339_TIME QUOTE...
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
 
-use teescan::cache::VerifyCache;
 use teescan::report::Verdict;
-use teescan::tdx::Collateral;
+use teescan::scan::batch::run_ordered;
+use teescan::scan::{Collateral, Evidence, Scanner};
 use teescan::time::Timestamp;
-use teescan::{scan_tdx_quote, ScanOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,39 +19,37 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: batch_audit COLLATERAL_JSON RFC3339_TIME QUOTE...");
         std::process::exit(2);
     };
-    let collateral = Collateral::from_dcap_json(&std::fs::read(collateral)?)?;
-    let mut opts = ScanOptions::new(Timestamp::parse_rfc3339(at)?);
-    opts.cache = Some(Arc::new(VerifyCache::new()));
+    let mut coll = Collateral::default();
+    coll.add_dcap_json(&std::fs::read(collateral)?)?;
+    let mut scanner = Scanner::new(Timestamp::parse_rfc3339(at)?);
     // One scan per core already: each scan stays on its worker's thread.
-    opts.parallel = false;
+    scanner.options.parallel = false;
 
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+    let paths: Vec<PathBuf> = quotes.iter().map(PathBuf::from).collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = quotes.get(i) else { break };
-                let line = match std::fs::read(path).map_err(|e| e.to_string()).and_then(|q| scan_tdx_quote(&q, &collateral, &opts).map_err(|e| e.to_string())) {
-                    Ok(r) if r.verdict == Verdict::Pass => format!("PASS {path}"),
-                    Ok(r) => format!("{} {path}: {}", r.verdict.label(), r.first_failure().map_or("", |c| c.id.as_str())),
-                    Err(e) => format!("ERROR {path}: {e}"),
-                };
-                if let Ok(mut v) = results.lock() {
-                    v.push((i, line));
-                }
-            });
+    let mut all_pass = true;
+    // Every quote scanned on `workers` threads; lines come back in input order.
+    run_ordered(&paths, workers, |path| {
+        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+        let evidence = Evidence::detect(&bytes).map_err(|e| e.to_string())?;
+        scanner.scan(&evidence, &coll).map_err(|e| e.to_string())
+    }, |i, result| {
+        let path = paths.get(i).map(|p| p.display().to_string()).unwrap_or_default();
+        match result {
+            Ok(r) if r.verdict == Verdict::Pass => println!("PASS  {path}"),
+            Ok(r) => {
+                all_pass = false;
+                println!("{:<5} {path}: {}", r.verdict.label(), r.first_failure().map_or("nothing failed; a check was not decided", |c| c.id.as_str()));
+            }
+            Err(e) => {
+                all_pass = false;
+                println!("ERROR {path}: {e}");
+            }
         }
     });
-    let mut lines = results.into_inner().unwrap_or_default();
-    lines.sort();
-    let all_pass = lines.iter().all(|(_, l)| l.starts_with("PASS"));
-    for (_, l) in &lines {
-        println!("{l}");
-    }
-    if let Some(cache) = &opts.cache {
-        eprintln!("collateral signatures: {:?}", cache.stats().signature);
+    if let Some(cache) = &scanner.options.cache {
+        let s = cache.stats().signature;
+        eprintln!("collateral signatures: {} verified, {} answered from the cache", s.misses, s.hits);
     }
     std::process::exit(if all_pass { 0 } else { 1 });
 }

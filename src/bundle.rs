@@ -707,8 +707,11 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
     opts.nonce = Some(bundle.nonce);
     let mut checks = Vec::new();
     let mut warnings = Vec::new();
-    checks.push(if mismatched.is_empty() {
-        Check::pass("bundle.integrity", "Every saved body matches its recorded SHA-256")
+    checks.push(if bundle.exchanges.is_empty() {
+        // Nothing was received: there is nothing whose integrity could pass.
+        Check::skipped("bundle.integrity", "Every saved body matches its recorded SHA-256", "nothing was recorded: the endpoint answered no request")
+    } else if mismatched.is_empty() {
+        Check::pass("bundle.integrity", "Every saved body matches its recorded SHA-256").actual(format!("{} bodies", bundle.exchanges.len()))
     } else {
         Check::fail(
             "bundle.integrity",
@@ -761,7 +764,7 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         notes: gpu_warnings,
     };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
-    let context = bundle_context(bundle, checks, warnings);
+    let context = bundle_context(bundle, checks, warnings, false);
     let evidence = crate::scan::Evidence::Provider(Box::new(report));
     crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
 }
@@ -769,7 +772,8 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
 /// The report of a bundle whose evidence could not be verified at all.
 fn unverified(bundle: &Bundle, opts: &ScanOptions, format: String, sha256: String, checks: Vec<Check>, warnings: Vec<String>) -> Report {
     let input = InputInfo { format, sha256, source: Some(bundle.url.clone()) };
-    let context = bundle_context(bundle, Vec::new(), Vec::new());
+    let said = checks.iter().any(|c| c.id == "endpoint.attestation");
+    let context = bundle_context(bundle, Vec::new(), Vec::new(), said);
     context.complete(Report::new(opts.at, input, policy_info(opts), checks, serde_json::Value::Null, Vec::new(), warnings))
 }
 
@@ -779,7 +783,7 @@ fn policy_info(opts: &ScanOptions) -> PolicyInfo {
 
 /// What every bundle report carries beside its evidence: the leading checks, the `endpoint`
 /// claims, the warnings of the recording and the verdict recorded with it.
-fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>) -> crate::scan::Context {
+fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>, attestation_said: bool) -> crate::scan::Context {
     let mut trailing = Vec::new();
     if bundle.nonce_source == NonceSource::Caller {
         trailing.push("the nonce was chosen by the caller, not drawn at random for this scan: freshness is only as good as that choice".to_owned());
@@ -787,7 +791,8 @@ fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>) ->
     if bundle.test_root {
         trailing.push("the live scan trusted a TEST root instead of the Intel SGX Root CA".to_owned());
     }
-    for (what, error) in &bundle.failures {
+    // An attestation that could not be fetched is said once, by `endpoint.attestation`.
+    for (what, error) in bundle.failures.iter().filter(|(w, _)| !(attestation_said && w == "attestation")) {
         trailing.push(format!("could not fetch {what}: {error}"));
     }
     let mut claims = serde_json::Map::new();

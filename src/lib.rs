@@ -151,11 +151,7 @@ pub(crate) fn collateral_unavailable_report_in(
             sha256: crate::bytes::to_hex(digest::digest(&digest::SHA256, &raw)),
             source: ctx.source.clone(),
         },
-        PolicyInfo {
-            applied: false,
-            id: None,
-            sha256: None,
-        },
+        PolicyInfo::of(None),
         checks,
         serde_json::Value::Null,
         Vec::new(),

@@ -489,7 +489,7 @@ fn block_count_and_record_length_must_match() {
         );
     }
     let mut m = s.raw.clone();
-    m.push(0);
+    m.push(1);
     assert_eq!(parse_err(&m), SpdmError::TrailingBytes(1));
     // Block 2 given block 1's index.
     let mut m = s.raw.clone();
@@ -550,6 +550,28 @@ fn duplicate_opaque_field_is_refused_before_the_signature() {
     let mut m = s.raw.clone();
     m[at..at + 2].copy_from_slice(&u16::try_from(len + 1).unwrap().to_le_bytes());
     assert!(SpdmReport::parse(&m).is_err());
+}
+
+#[test]
+fn zero_padding_after_the_signature_is_tolerated_and_reported() {
+    let Some(s) = sample() else { return };
+    assert_eq!(s.report.padding(), 0);
+    for pad in [1usize, 3, 64] {
+        let mut m = s.raw.clone();
+        m.extend(std::iter::repeat_n(0u8, pad));
+        let r = SpdmReport::parse(&m).expect("zero padding outside the signed range parses");
+        assert_eq!(r.padding(), pad);
+        assert_eq!(r.signed_bytes(), s.report.signed_bytes());
+        r.verify_signature(&s.leaf).unwrap();
+    }
+    // Any non-zero byte in the padding stays an error, wherever it is.
+    for (pad, at) in [(1usize, 0usize), (4, 3), (4, 0)] {
+        let mut m = s.raw.clone();
+        m.extend(std::iter::repeat_n(0u8, pad));
+        let i = s.raw.len() + at;
+        m[i] = 0x01;
+        assert_eq!(parse_err(&m), SpdmError::TrailingBytes(pad));
+    }
 }
 
 #[test]

@@ -663,3 +663,32 @@ fn runtime_events_api() {
     assert_eq!(rt.get(""), None);
     assert_eq!(rt.imr3_order, NEAR_RUNTIME_ORDER);
 }
+
+#[test]
+fn dstack_event_log_mismatch_names_the_log_that_replays() {
+    let Some(root) = corpus::root() else { return };
+    let (body, layer, events) = near_events(&root);
+    let mr_config_id = layer.quote.report.mr_config_id;
+    // The top-level log tampered, info.tcb_info's copy original: the copy is the one that replays.
+    let mut top = events.clone();
+    top[0]["digest"] = json!(flip_hex(top[0]["digest"].as_str().unwrap()));
+    let (checks, _) = layer.run_with("node", &Value::Array(top), Some(&body["info"]), &mr_config_id);
+    let c = check(&checks, "node.info.consistent");
+    assert_eq!(c.status, Status::Fail);
+    let why = c.reason.as_deref().unwrap();
+    assert!(why.contains("info.tcb_info.event_log replays to the quote's RTMRs, the top-level event_log (the one teescan checks) does NOT"), "{why}");
+    // The copy in info.tcb_info tampered, the top-level log original: the top-level one replays.
+    let mut info = body["info"].clone();
+    if let Some(text) = info["tcb_info"].as_str() {
+        info["tcb_info"] = serde_json::from_str(text).unwrap();
+    }
+    let mut inner = events.clone();
+    inner[0]["digest"] = json!(flip_hex(inner[0]["digest"].as_str().unwrap()));
+    info["tcb_info"]["event_log"] = Value::Array(inner);
+    let (checks, _) = layer.run_with("node", &Value::Array(events), Some(&info), &mr_config_id);
+    let c = check(&checks, "node.info.consistent");
+    assert_eq!(c.status, Status::Fail);
+    let why = c.reason.as_deref().unwrap();
+    assert!(why.contains("the top-level event_log replays to the quote's RTMRs, info.tcb_info.event_log does NOT"), "{why}");
+    assert_eq!(status(&checks, "node.eventlog.rtmr0"), Status::Pass);
+}

@@ -244,6 +244,10 @@ pub fn entries(dir: &Path) -> Vec<(PathBuf, Entry, u64)> {
 /// `teescan cache status`: one line per entry (fresh = offered at `now`, its kind, validity
 /// window, size, method and URL), then a summary line.
 pub fn status_lines(dir: &Path, now: Timestamp) -> Vec<String> {
+    if !dir.is_dir() {
+        let what = if dir.exists() { "is not a directory" } else { "does not exist" };
+        return vec![format!("{}: {what}: nothing is cached there (a scan that fetches creates the cache)", dir.display())];
+    }
     let entries = entries(dir);
     let (mut fresh, mut bytes) = (0usize, 0u64);
     let mut lines = Vec::with_capacity(entries.len().saturating_add(1));

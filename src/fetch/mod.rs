@@ -166,6 +166,13 @@ pub(crate) fn classify(url: &str, e: &reqwest::Error) -> FetchError {
 /// `e` and its sources, joined with `": "`.
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
+    // reqwest names the URL in its message; every FetchError names it already: say it once.
+    if let Some(start) = out.find(" for url (") {
+        let end = out.get(start..).and_then(|t| t.find(')')).and_then(|i| start.checked_add(i)?.checked_add(1));
+        if let Some(end) = end {
+            out.replace_range(start..end, "");
+        }
+    }
     let mut source = e.source();
     while let Some(s) = source {
         out.push_str(": ");

@@ -16,8 +16,11 @@
 //! The parser is strict and fail-closed: wrong versions or codes, a request that did not ask
 //! for a signature or for all blocks, a block count or record length that does not match the
 //! blocks, a duplicate or reserved block index, a non-DMTF block, inconsistent DMTF sizes, an
-//! opaque area that does not tile into unique TLVs, a short signature and any byte after the
-//! signature are all errors. It never panics, and allocates at most about the input size.
+//! opaque area that does not tile into unique TLVs, a short signature and any non-zero byte after
+//! the signature are all errors. Zero bytes after the signature (padding some NVML versions and
+//! captures append) lie outside the signed range: they are tolerated and reported
+//! ([`SpdmReport::padding`]), as the TDX quote parser tolerates trailing bytes. It never panics,
+//! and allocates at most about the input size.
 
 use super::opaque::{OpaqueData, OpaqueError};
 
@@ -194,8 +197,8 @@ pub enum SpdmError {
         /// Lengths allowed.
         expected: &'static str,
     },
-    /// Bytes after the signature.
-    #[error("{0} bytes after the signature")]
+    /// Non-zero bytes after the signature (zero padding is tolerated).
+    #[error("{0} bytes after the signature, not all zero (zero padding is tolerated, other bytes are not)")]
     TrailingBytes(usize),
     /// The leaf certificate does not parse.
     #[error("attestation certificate: {0}")]
@@ -311,6 +314,7 @@ pub struct SpdmReport {
     pub response: MeasurementsResponse,
     raw: Vec<u8>,
     signed_len: usize,
+    padding: usize,
 }
 
 impl SpdmReport {
@@ -327,8 +331,10 @@ impl SpdmReport {
         let response = parse_response(&mut r)?;
         let signed_len = r.offset();
         let signature = r.array::<SIGNATURE_LEN>("signature")?;
-        if r.remaining() != 0 {
-            return Err(SpdmError::TrailingBytes(r.remaining()));
+        let padding = r.remaining();
+        let end = signed_len.saturating_add(SIGNATURE_LEN);
+        if bytes.get(end..).is_some_and(|tail| tail.iter().any(|b| *b != 0)) {
+            return Err(SpdmError::TrailingBytes(padding));
         }
         Ok(SpdmReport {
             request,
@@ -338,6 +344,7 @@ impl SpdmReport {
             },
             raw: bytes.to_vec(),
             signed_len,
+            padding,
         })
     }
 
@@ -349,6 +356,11 @@ impl SpdmReport {
     /// Everything the signature covers: request ‖ response up to the signature.
     pub fn signed_bytes(&self) -> &[u8] {
         self.raw.get(..self.signed_len).unwrap_or_default()
+    }
+
+    /// Zero bytes after the signature (outside the signed range), tolerated as padding.
+    pub fn padding(&self) -> usize {
+        self.padding
     }
 
     /// The raw r ‖ s signature.

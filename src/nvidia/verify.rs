@@ -263,6 +263,13 @@ pub fn verify_gpus(list: &EvidenceList, coll: &GpuCollateral, at: Timestamp, opt
     let Node { checks, used_rims, used_ocsp, .. } = node;
     let mut collateral: Vec<CollateralUsed> = used_rims.into_values().collect();
     collateral.extend(used_ocsp.into_values());
+    if let Some(n) = &coll.nras {
+        // The supplied NRAS response and its JWKS, hashed as given (verified or not).
+        for (kind, bytes) in [("nras_response", &n.body), ("nras_jwks", &n.jwks)] {
+            let sha256 = crate::bytes::to_hex(crate::crypto::sha256(bytes));
+            collateral.push(CollateralUsed { kind: kind.to_owned(), sha256, issued: None, next_update: None, detail: Some(format!("{} bytes", bytes.len())) });
+        }
+    }
     GpuVerification { checks, claims: GpuClaims { devices, nras }, collateral }
 }
 
@@ -328,7 +335,10 @@ impl Node<'_> {
         const TITLE: &str = "SPDM measurement report parses (strict)";
         match report {
             Ok(r) => {
-                self.checks.push(Check::pass(&device_id(i, "report.parse"), TITLE).actual(format!("{} blocks, {} bytes", r.blocks().len(), r.raw().len())));
+                self.checks.push(Check::pass(&device_id(i, "report.parse"), TITLE).actual(match r.padding() {
+                    0 => format!("{} blocks, {} bytes", r.blocks().len(), r.raw().len()),
+                    n => format!("{} blocks, {} bytes + {n} zero padding bytes after the signature (unsigned, ignored)", r.blocks().len(), r.raw().len().saturating_sub(n)),
+                }));
                 Some(r)
             }
             Err(e) => {
@@ -417,6 +427,7 @@ impl Node<'_> {
                 Check::new(&device_id(i, "measurements"), MEASUREMENTS_TITLE, if required { Status::Indeterminate } else { Status::Skipped })
                     .reason("not evaluated: a RIM is missing or did not verify"),
                 required,
+                RIM_RULE,
             ));
             None
         }
@@ -456,6 +467,7 @@ impl Node<'_> {
                 self.checks.push(waivable(
                     Check::new(&cid, &title, if required { Status::Indeterminate } else { Status::Skipped }).reason(format!("RIM {rid} not supplied (--rims)")).expected(rid.to_owned()),
                     required,
+                    RIM_RULE,
                 ));
                 return None;
             }
@@ -549,9 +561,10 @@ impl Node<'_> {
                 Check::new(check_id, &title, not_required)
                     .reason("no OCSP response supplied for this certificate (--ocsp); NVIDIA device certificates do not expire, OCSP is their revocation control"),
                 required,
+                OCSP_RULE,
             ),
             Some(Err(e)) if e.bad => Check::fail(check_id, &title, format!("a supplied OCSP response does not verify: {}", e.reason)),
-            Some(Err(e)) => waivable(Check::new(check_id, &title, not_required).reason(format!("no usable OCSP response: {}", e.reason)), required),
+            Some(Err(e)) => waivable(Check::new(check_id, &title, not_required).reason(format!("no usable OCSP response: {}", e.reason)), required, OCSP_RULE),
             Some(Ok(r)) => {
                 self.used_ocsp.entry(r.sha256.clone()).or_insert_with(|| CollateralUsed {
                     kind: "ocsp".to_owned(),
@@ -602,12 +615,17 @@ fn report_claims(kind: Option<DeviceKind>, chain: Option<&VerifiedDeviceChain>, 
     }
 }
 
-/// A check the policy made optional: reported, but not required for the verdict.
-fn waivable(c: Check, required: bool) -> Check {
+/// The policy rule that makes the RIM checks informational.
+const RIM_RULE: &str = "gpu.rim = \"waived\"";
+/// The policy rule that makes the OCSP checks informational.
+const OCSP_RULE: &str = "gpu.ocsp = \"waived\"";
+
+/// A check the policy `rule` made optional: reported, but not required for the verdict.
+fn waivable(c: Check, required: bool, rule: &str) -> Check {
     if required {
         c
     } else {
-        c.optional()
+        c.waived_by(rule)
     }
 }
 
@@ -623,6 +641,21 @@ struct Facts {
     ppcie_status: Option<u8>,
 }
 
+/// The distinct values, `-` (absent from a report) spelled out.
+fn listed(values: &BTreeSet<String>) -> String {
+    let v: Vec<&str> = values.iter().map(|x| if x == "-" { "absent from the report" } else { x.as_str() }).collect();
+    if v.is_empty() { "none".to_owned() } else { v.join(" / ") }
+}
+
+/// The distinct CC feature modes; `-` means the reports carry no feature-flag field.
+fn modes_text(modes: &BTreeSet<String>) -> String {
+    if modes.len() == 1 && modes.contains("-") {
+        "not reported (the signed opaque data has no feature-flag field: older firmware; the mode is then implied only by matching RIM measurements)".to_owned()
+    } else {
+        listed(modes)
+    }
+}
+
 fn node_checks(checks: &mut Vec<Check>, s: &[Facts]) {
     let gpus: Vec<&Facts> = s.iter().filter(|x| matches!(x.kind, Some(DeviceKind::Gpu(_)))).collect();
     let distinct = |f: &dyn Fn(&Facts) -> Option<String>| -> BTreeSet<String> { gpus.iter().map(|x| f(x).unwrap_or_else(|| "-".to_owned())).collect() };
@@ -632,7 +665,7 @@ fn node_checks(checks: &mut Vec<Check>, s: &[Facts]) {
     let consistent = drivers.len() <= 1 && vbioses.len() <= 1 && modes.len() <= 1;
     checks.push(
         Check::from_bool("gpu.consistent", "All GPUs run the same driver, VBIOS and CC feature mode", consistent, "GPUs of one node disagree (mixed SPT/MPT/PPCIe or versions)")
-            .actual(format!("driver {drivers:?}, VBIOS {vbioses:?}, mode {modes:?}")),
+            .actual(format!("driver {}, VBIOS {}, CC mode {}", listed(&drivers), listed(&vbioses), modes_text(&modes))),
     );
     let mut seen = BTreeSet::new();
     let dups: Vec<String> = s.iter().filter_map(|x| x.ueid.clone()).filter(|u| !seen.insert(u.clone())).collect();

@@ -52,7 +52,19 @@ pub fn expiry_check(policy: &Policy, at: Timestamp) -> Check {
             .expected(format!("verification time ≤ {expires}"))
             .actual(at.to_rfc3339())
     } else {
-        Check::pass("policy.expires", "Policy is within its review date").expected(format!("≤ {expires}")).actual(at.to_rfc3339())
+        Check::pass("policy.expires", "Policy is within its review date")
+            .expected(format!("verification time ≤ {expires}"))
+            .actual(format!("expires {expires} ({} left)", time_left(expires.unix().saturating_sub(at.unix()))))
+    }
+}
+
+/// A duration in whole days, or hours and minutes under a day.
+fn time_left(secs: u64) -> String {
+    let days = secs / 86_400;
+    match days {
+        0 => format!("{}h {}m", secs / 3600, (secs % 3600) / 60),
+        1 => "1 day".to_owned(),
+        d => format!("{d} days"),
     }
 }
 

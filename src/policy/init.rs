@@ -24,8 +24,10 @@ pub enum InitError {
 }
 
 /// Write a TOML policy pinning the TDX values of a passing `report` (made without a policy).
-/// `id` names the policy; it expires `valid_days` after the report's verification time.
-pub fn starting_policy(report: &Report, id: &str, valid_days: u64) -> Result<String, InitError> {
+/// `id` names the policy; it expires `valid_days` after `today` (the day the file is written: an
+/// expiry is a review date for the file, not for the evidence, which may be verified as of an
+/// older `--at`). Evidence verified under a TEST root is said to be so in the file.
+pub fn starting_policy(report: &Report, id: &str, valid_days: u64, today: Timestamp) -> Result<String, InitError> {
     if report.verdict != Verdict::Pass {
         return Err(InitError::NotVerified {
             verdict: report.verdict.label(),
@@ -37,7 +39,7 @@ pub fn starting_policy(report: &Report, id: &str, valid_days: u64) -> Result<Str
     let tcb = tdx.get("tcb").ok_or(InitError::NoClaims)?;
     let s = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
     let at = report.verified_at;
-    let expires = Timestamp::from_unix(at.unix().saturating_add(valid_days.saturating_mul(86_400)));
+    let expires = Timestamp::from_unix(today.unix().saturating_add(valid_days.saturating_mul(86_400)));
     let source = report.input.source.clone().unwrap_or_else(|| "(stdin)".to_owned());
     let origin = format!("{source} (sha256:{}), verified as of {at}", report.input.sha256);
 
@@ -46,10 +48,14 @@ pub fn starting_policy(report: &Report, id: &str, valid_days: u64) -> Result<Str
     let _ = writeln!(out, "#   {origin}");
     let _ = writeln!(out, "# Every pinned value below was read from that quote's signed body. Review each one:");
     let _ = writeln!(out, "# a value observed once is not yet a value you trust. Remove a rule to accept any value.");
+    for a in report.trust_anchors.iter().filter(|a| a.name.contains("TEST")) {
+        let _ = writeln!(out, "# WARNING: verified under a TEST root (sha256:{}), NOT the Intel SGX Root CA:", a.sha256);
+        let _ = writeln!(out, "# these values are vouched for by that test PKI only; do not use this policy for production.");
+    }
     let _ = writeln!(out, "schema = \"{}\"", super::POLICY_SCHEMA);
     let _ = writeln!(out, "id = {}", toml_str(id));
     let _ = writeln!(out, "description = {}", toml_str(&format!("pinned from {source}")));
-    let _ = writeln!(out, "expires = {}  # review by then; an expired policy makes scans indeterminate", expires.to_rfc3339());
+    let _ = writeln!(out, "expires = {}  # {valid_days} days after this file was written; review by then (an expired policy makes scans indeterminate)", expires.to_rfc3339());
     let _ = writeln!(out);
     let _ = writeln!(out, "[tdx.tcb]");
     let status = s(tcb, "status");

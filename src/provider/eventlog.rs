@@ -893,7 +893,18 @@ fn info_check(
         if let Some(tl) = t.get("event_log") {
             match parse_event_log(tl) {
                 Ok(parsed) if parsed == events => compared.push("info.tcb_info.event_log".to_owned()),
-                Ok(_) => mismatches.push("info.tcb_info.event_log differs from the replayed event log".to_owned()),
+                Ok(parsed) => {
+                    // Verifiers disagree on which log to trust: say which one the quote's RTMRs back.
+                    let top = replay(events).rtmr == *quote_rtmr;
+                    let inner = replay(&parsed).rtmr == *quote_rtmr;
+                    let which = match (top, inner) {
+                        (true, true) => "both replay to the quote's RTMRs",
+                        (true, false) => "the top-level event_log replays to the quote's RTMRs, info.tcb_info.event_log does NOT",
+                        (false, true) => "info.tcb_info.event_log replays to the quote's RTMRs, the top-level event_log (the one teescan checks) does NOT",
+                        (false, false) => "neither replays to the quote's RTMRs",
+                    };
+                    mismatches.push(format!("info.tcb_info.event_log differs from the top-level event_log: {which}"));
+                }
                 Err(e) => mismatches.push(format!("info.tcb_info.event_log does not parse: {e}")),
             }
         }

@@ -9,6 +9,7 @@
 //! Chutes (via RedPill), Tinfoil v3 (TDX). Anything else is an error that lists these.
 
 pub mod binding;
+pub mod chutes;
 pub mod compose_manager;
 pub mod eventlog;
 pub mod keys;
@@ -62,6 +63,8 @@ pub enum Format {
     ResellerWrapper,
     /// Chutes instances (as RedPill returns them).
     Chutes,
+    /// Chutes' own API: the `/chutes/{id}/evidence` + `/e2e/instances/{id}` pair ([`chutes`]).
+    ChutesApi,
     /// Tinfoil attestation v3.
     TinfoilV3,
 }
@@ -74,6 +77,7 @@ impl Format {
             Format::NearGateway => "near-gateway",
             Format::ResellerWrapper => "reseller-wrapper",
             Format::Chutes => "chutes",
+            Format::ChutesApi => "chutes-api",
             Format::TinfoilV3 => "tinfoil-v3",
         }
     }

@@ -61,6 +61,11 @@ pub struct Check {
     /// Why it failed, was skipped, or is indeterminate (or a note on a pass).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The policy rule that made this check informational (e.g. `gpu.ocsp = "waived"`); absent
+    /// when it is required, or informational for another reason (evidence not supplied, not
+    /// applicable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived_by: Option<String>,
 }
 
 impl Check {
@@ -74,6 +79,7 @@ impl Check {
             expected: None,
             actual: None,
             reason: None,
+            waived_by: None,
         }
     }
     /// A passing check.
@@ -114,6 +120,12 @@ impl Check {
     /// Mark the check informational: it is reported but the verdict does not depend on it.
     pub fn optional(mut self) -> Self {
         self.required = false;
+        self
+    }
+    /// Mark the check informational because the policy `rule` waives it.
+    pub fn waived_by(mut self, rule: impl Into<String>) -> Self {
+        self.required = false;
+        self.waived_by = Some(rule.into());
         self
     }
 }
@@ -208,14 +220,17 @@ pub struct PolicyInfo {
     /// SHA-256 of the policy file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The policy file as the caller named it (set by the caller that read it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl PolicyInfo {
     /// What the report says about `policy` (the one place this is built).
     pub fn of(policy: Option<&crate::policy::LoadedPolicy>) -> PolicyInfo {
         match policy {
-            Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()) },
-            None => PolicyInfo { applied: false, id: None, sha256: None },
+            Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()), file: None },
+            None => PolicyInfo { applied: false, id: None, sha256: None, file: None },
         }
     }
 }
@@ -241,8 +256,52 @@ pub struct Report {
     pub claims: serde_json::Value,
     /// Collateral the verification used.
     pub collateral: Vec<CollateralUsed>,
+    /// The trust anchors the accepted signatures chain to, by name (derived from the checks).
+    pub trust_anchors: Vec<AnchorUsed>,
     /// Warnings a reader must see (e.g. a test trust anchor was used).
     pub warnings: Vec<String>,
+}
+
+/// A trust anchor a scan's signatures were checked against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorUsed {
+    /// Its name, e.g. `Intel SGX Root CA (pinned)`.
+    pub name: String,
+    /// SHA-256 of the anchor certificate (DER), or of its SubjectPublicKeyInfo for NRAS pins.
+    pub sha256: String,
+}
+
+/// The anchors the checks show were used: the Intel root of a `tdx.trust_anchor` check (or the
+/// TEST root it names), the NVIDIA device and CoRIM roots when device chains or RIMs were
+/// checked, and the NRAS pins when an NRAS result's key chain was checked.
+fn anchors_of(checks: &[Check]) -> Vec<AnchorUsed> {
+    use crate::pki;
+    let mut out: Vec<AnchorUsed> = Vec::new();
+    let mut add = |name: &str, sha256: &str| {
+        if !out.iter().any(|a| a.sha256 == sha256 && a.name == name) {
+            out.push(AnchorUsed { name: name.to_owned(), sha256: sha256.to_owned() });
+        }
+    };
+    // Only checks that reached a verdict used an anchor (a RIM not supplied used none).
+    let evaluated = |c: &&Check| matches!(c.status, Status::Pass | Status::Fail);
+    for c in checks.iter().filter(evaluated) {
+        let id = c.id.as_str();
+        if id.ends_with("tdx.trust_anchor") {
+            let sha = c.actual.as_deref().unwrap_or_default().trim_start_matches("sha256:");
+            if sha == pki::INTEL_SGX_ROOT_CA_SHA256 {
+                add("Intel SGX Root CA (pinned)", sha);
+            } else if !sha.is_empty() {
+                add("TEST root given with --danger-trust-test-root (NOT Intel)", sha);
+            }
+        } else if id.contains("gpu[") && id.ends_with("].chain") {
+            add("NVIDIA Device Identity CA (pinned)", pki::NVIDIA_DEVICE_IDENTITY_CA_SHA256);
+        } else if id.contains(".rim.") && !id.contains(".ocsp") {
+            add("NVIDIA CoRIM signing Root CA (pinned)", pki::NVIDIA_CORIM_ROOT_CA_SHA256);
+        } else if id.ends_with("nras.chain") {
+            add("NVIDIA NRAS GPU intermediate CA (pinned SPKI)", pki::nras::NVIDIA_NRAS_GPU_INTERMEDIATE_004_SPKI_SHA256);
+        }
+    }
+    out
 }
 
 impl Report {
@@ -257,6 +316,7 @@ impl Report {
         warnings: Vec<String>,
     ) -> Self {
         let verdict = Verdict::from_checks(&checks);
+        let trust_anchors = anchors_of(&checks);
         Report {
             schema: REPORT_SCHEMA,
             tool: format!("teescan {}", env!("CARGO_PKG_VERSION")),
@@ -267,6 +327,7 @@ impl Report {
             checks,
             claims,
             collateral,
+            trust_anchors,
             warnings,
         }
     }
@@ -278,6 +339,31 @@ impl Report {
     pub fn check(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
     }
+}
+
+/// How to render a report (the CLI's `--format`).
+#[derive(Clone, Copy)]
+#[allow(missing_debug_implementations)]
+pub enum Output<'k> {
+    /// The human table.
+    Table(table::Options),
+    /// The JSON report (pretty; one line in a batch).
+    Json,
+    /// An EAR: JSON, or a signed JWT with a key.
+    Ear(Option<&'k ear::EarKey>),
+}
+
+/// Render `report` as `how` says; `line`: one line per report (a batch's JSON Lines; the
+/// table gives its summary line elsewhere). Only signing an EAR can fail.
+pub fn render(report: &Report, how: Output<'_>, line: bool) -> Result<String, ear::EarKeyError> {
+    Ok(match (how, line) {
+        (Output::Table(o), _) => table::render_with(report, o),
+        (Output::Json, false) => json::render(report),
+        (Output::Json, true) => json::render_line(report),
+        (Output::Ear(None), false) => ear::render_json(report),
+        (Output::Ear(None), true) => ear::render_line(report),
+        (Output::Ear(Some(k)), _) => format!("{}{}", ear::render_jwt(report, k)?, if line { "\n" } else { "" }),
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,12 @@
-//! Human-readable rendering of a [`Report`]: one line per check, the key claims, the collateral
-//! used, warnings, and the verdict last. Colour only when asked (the CLI asks on a terminal
-//! without `NO_COLOR`).
+//! Human-readable rendering of a [`Report`]: what judged the evidence (policy id, file and
+//! SHA-256), one line per check, the key claims, the trust anchors and collateral used,
+//! warnings, and the verdict last. Identical passes of a per-device check are folded into one
+//! line (`8/8 GPUs`) unless [`Options::verbose`]; failures are always expanded. Informational
+//! checks that were not evaluated are counted, separately for those a policy rule waived (named)
+//! and those whose evidence was not supplied or does not apply. Colour only when asked (the CLI
+//! asks on a terminal without `NO_COLOR`).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{Report, Status, Verdict};
@@ -39,27 +44,110 @@ fn short(s: &str, max: usize) -> String {
     }
 }
 
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// ANSI colours.
+    pub color: bool,
+    /// Every check on its own line: no folding of per-device passes, informational skips listed.
+    pub verbose: bool,
+}
+
+/// `node.gpu[3].report.parse` → (`node.gpu`, `.report.parse`): a per-device check.
+fn per_device(id: &str) -> Option<(&str, &str)> {
+    let open = id.find("gpu[")?.checked_add(3)?;
+    let close = open.checked_add(id.get(open..)?.find(']')?)?;
+    let index = id.get(open.checked_add(1)?..close)?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((id.get(..open)?, id.get(close.checked_add(1)?..)?))
+}
+
+/// Per folded group (prefix, suffix): how many devices, how many passed, the passes' actuals.
+type Groups<'a> = BTreeMap<(&'a str, &'a str), (usize, usize, Vec<Option<&'a str>>)>;
+
+/// The folded group `c` belongs to: a passing per-device check of a group of more than one.
+#[allow(clippy::type_complexity)]
+fn fold_of<'a, 'g>(folds: &'g Groups<'a>, c: &'a super::Check) -> Option<((&'a str, &'a str), &'g (usize, usize, Vec<Option<&'a str>>))> {
+    let k = per_device(&c.id)?;
+    folds.get(&k).filter(|g| g.0 > 1 && c.status == Status::Pass).map(|g| (k, g))
+}
+
+fn groups(report: &Report) -> Groups<'_> {
+    let mut g: Groups<'_> = BTreeMap::new();
+    for c in &report.checks {
+        if let Some(key) = per_device(&c.id) {
+            let e = g.entry(key).or_default();
+            e.0 = e.0.saturating_add(1);
+            if c.status == Status::Pass {
+                e.1 = e.1.saturating_add(1);
+                e.2.push(c.actual.as_deref());
+            }
+        }
+    }
+    g
+}
+
 /// Render the report as a table. `color` adds ANSI colours.
 pub fn render(report: &Report, color: bool) -> String {
-    let st = Style { color };
+    render_with(report, Options { color, verbose: false })
+}
+
+/// Render the report as a table with `options`.
+pub fn render_with(report: &Report, options: Options) -> String {
+    let st = Style { color: options.color };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} — {} sha256:{}",
-        report.tool,
-        report.input.format,
-        short(&report.input.sha256, 16)
-    );
+    let digest = match report.input.sha256.as_str() {
+        "" => "(no evidence received)".to_owned(),
+        d => format!("sha256:{}", short(d, 16)),
+    };
+    let _ = writeln!(out, "{} — {} {digest}", report.tool, report.input.format);
     if let Some(src) = &report.input.source {
         let _ = writeln!(out, "input: {src}");
     }
-    let _ = writeln!(out, "verified as of {}\n", report.verified_at);
-    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let _ = writeln!(out, "verified as of {}", report.verified_at);
+    let p = &report.policy;
+    if p.applied {
+        let _ = writeln!(
+            out,
+            "policy: {} ({}) sha256:{}",
+            p.id.as_deref().unwrap_or("-"),
+            p.file.as_deref().unwrap_or("file not named"),
+            p.sha256.as_deref().unwrap_or("-")
+        );
+    } else {
+        let _ = writeln!(out, "policy: none (authenticity and TCB appraisal only; no measurement policy)");
+    }
+    let _ = writeln!(out);
+    let folds = if options.verbose { Groups::new() } else { groups(report) };
+    let shown_id = |c: &super::Check| match fold_of(&folds, c) {
+        Some(((pre, suf), _)) => format!("{pre}[*]{suf}"),
+        None => c.id.clone(),
+    };
+    let width = report.checks.iter().map(|c| shown_id(c).chars().count()).max().unwrap_or(0);
     let mut skipped = 0usize;
-    let mut waived = 0usize;
+    let mut not_evaluated = 0usize;
+    let mut waived: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut printed_folds: std::collections::BTreeSet<(&str, &str)> = std::collections::BTreeSet::new();
     for c in &report.checks {
-        if c.status == Status::Skipped && !c.required {
-            waived = waived.saturating_add(1);
+        if c.status == Status::Skipped && !c.required && !options.verbose {
+            match c.waived_by.as_deref() {
+                Some(rule) => *waived.entry(rule).or_default() = waived.get(rule).copied().unwrap_or(0).saturating_add(1),
+                None => not_evaluated = not_evaluated.saturating_add(1),
+            }
+            continue;
+        }
+        if let Some((key, (total, passed, actuals))) = fold_of(&folds, c) {
+            if printed_folds.insert(key) {
+                let same = actuals.first().copied().flatten().filter(|a| actuals.iter().all(|x| x == &Some(*a)));
+                let detail = match same {
+                    Some(a) => format!("{passed}/{total} GPUs: {}", short(a, 70)),
+                    None => format!("{passed}/{total} GPUs"),
+                };
+                let line = format!("  {} {:w$}  {detail}", st.status(Status::Pass), shown_id(c), w = width);
+                let _ = writeln!(out, "{}", line.trim_end());
+            }
             continue;
         }
         if c.status == Status::Skipped && report.verdict == Verdict::Fail {
@@ -97,12 +185,21 @@ pub fn render(report: &Report, color: bool) -> String {
                 }
             }
         }
-        let opt = if c.required { "" } else { " (info)" };
+        let opt = match (&c.waived_by, c.required) {
+            (Some(rule), _) => format!(" (info: waived by the policy, {rule})"),
+            (None, false) => " (info)".to_owned(),
+            (None, true) => String::new(),
+        };
         let line = format!("  {} {:w$}  {}{opt}", st.status(c.status), c.id, detail, w = width);
         let _ = writeln!(out, "{}", line.trim_end());
     }
-    if waived > 0 {
-        let _ = writeln!(out, "  ({waived} informational checks skipped: waived by the policy or not applicable; see --format json)");
+    if !waived.is_empty() {
+        let n: usize = waived.values().sum();
+        let rules: Vec<String> = waived.iter().map(|(rule, k)| format!("{k} by {rule}")).collect();
+        let _ = writeln!(out, "  ({n} checks waived by the policy, not evaluated: {}; -v lists them)", rules.join(", "));
+    }
+    if not_evaluated > 0 {
+        let _ = writeln!(out, "  ({not_evaluated} informational checks not evaluated: their evidence was not supplied or does not apply; -v lists them)");
     }
     if skipped > 0 {
         let _ = writeln!(
@@ -232,6 +329,12 @@ pub fn render(report: &Report, color: bool) -> String {
             if l.get("software").is_some_and(|x| !x.is_null()) {
                 let _ = writeln!(out, "    app          {}  compose {}", s("/software/app_id"), short(&s("/software/compose_hash"), 24));
             }
+        }
+    }
+    if !report.trust_anchors.is_empty() {
+        let _ = writeln!(out, "\nTrust anchors");
+        for a in &report.trust_anchors {
+            let _ = writeln!(out, "  {:<58} sha256:{}", a.name, short(&a.sha256, 16));
         }
     }
     if !report.collateral.is_empty() {

@@ -17,6 +17,38 @@ pub const MAX_INPUTS: usize = 1_000_000;
 /// Deepest directory nesting followed when expanding a directory.
 pub const MAX_DEPTH: usize = 16;
 
+/// Run `scan` on every input on `jobs` worker threads (at least one, at most one per input) and
+/// hand each result to `emit` in input order, as soon as every earlier input is done.
+pub fn run_ordered<T: Send>(inputs: &[PathBuf], jobs: usize, scan: impl Fn(&Path) -> T + Sync, mut emit: impl FnMut(usize, T)) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let jobs = jobs.clamp(1, inputs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, T)>();
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (next, scan) = (&next, &scan);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = inputs.get(i) else { break };
+                if tx.send((i, scan(path))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut printed = 0usize;
+        for (i, result) in rx {
+            pending.insert(i, result);
+            while let Some(result) = pending.remove(&printed) {
+                emit(printed, result);
+                printed = printed.saturating_add(1);
+            }
+        }
+    });
+}
+
 /// True when the command line asks for a batch: several inputs, or a directory that is not a
 /// saved bundle.
 pub fn is_batch(inputs: &[PathBuf]) -> bool {

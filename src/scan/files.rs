@@ -163,6 +163,27 @@ impl Input {
     }
 }
 
+impl Input {
+    /// Two files that are Chutes' API pair ([`Evidence::detect_pair`]) as one input; `Ok(None)`
+    /// for anything else (then they are a batch).
+    pub fn read_pair(paths: &[PathBuf], nonce: Option<&[u8; 32]>) -> Result<Option<Input>, Error> {
+        let [a, b] = paths else { return Ok(None) };
+        if !a.is_file() || !b.is_file() {
+            return Ok(None);
+        }
+        let (a, b) = (read_bounded(a)?, read_bounded(b)?);
+        Ok(Evidence::detect_pair(&a, &b, nonce)?.map(Input::Evidence))
+    }
+
+    /// Whether `paths` are Chutes' API pair (one scan, not a batch of two).
+    pub fn is_pair(paths: &[PathBuf]) -> bool {
+        use crate::provider::chutes::sniff;
+        let [a, b] = paths else { return false };
+        let doc = |p: &PathBuf| if p.is_file() { read_bounded(p).ok().and_then(|x| sniff(&x)) } else { None };
+        matches!((doc(a), doc(b)), (Some(x), Some(y)) if x != y)
+    }
+}
+
 /// The regular files of `dir`, sorted; more than [`MAX_DIR_FILES`] is an input error.
 pub fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -31,6 +31,8 @@ use std::sync::Arc;
 pub mod batch;
 pub mod files;
 pub mod plan;
+#[cfg(feature = "fetch")]
+pub mod run;
 
 pub use files::{read_bounded, GatherOptions, Input};
 pub use plan::{Flag, InputKind, Plan};
@@ -112,6 +114,9 @@ impl Evidence {
     /// report needs its certificate chain: see [`Evidence::raw_gpu_report`].
     pub fn detect(bytes: &[u8]) -> Result<Evidence, Error> {
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if let Some(doc) = crate::provider::chutes::sniff(bytes) {
+            return Err(input_error("input.usage", crate::provider::chutes::alone_message(doc)));
+        }
         if first == Some(&b'{') {
             match crate::provider::parse(bytes) {
                 Ok(report) => return Ok(Evidence::Provider(Box::new(report))),
@@ -137,6 +142,23 @@ impl Evidence {
         Ok(Evidence::Quote(bytes.to_vec()))
     }
 
+    /// Two documents that are Chutes' API pair (`/chutes/{id}/evidence` and
+    /// `/e2e/instances/{id}`, in either order) as one provider report under the caller's
+    /// `nonce`; `Ok(None)` when they are not that pair. The pair without a nonce is a usage
+    /// error: its quotes bind the nonce the caller sent, which neither document carries.
+    pub fn detect_pair(a: &[u8], b: &[u8], nonce: Option<&[u8; 32]>) -> Result<Option<Evidence>, Error> {
+        use crate::provider::chutes::{parse_pair, sniff, Document};
+        let (evidence, instances) = match (sniff(a), sniff(b)) {
+            (Some(Document::Evidence), Some(Document::Instances)) => (a, b),
+            (Some(Document::Instances), Some(Document::Evidence)) => (b, a),
+            _ => return Ok(None),
+        };
+        let nonce = nonce.ok_or_else(|| input_error("input.usage", "the Chutes API pair binds the nonce sent with the evidence request (its query), which neither document carries: give it with --nonce"))?;
+        parse_pair(evidence, instances, nonce)
+            .map(|r| Some(Evidence::Provider(Box::new(r))))
+            .map_err(|e| input_error("input.provider", e.to_string()))
+    }
+
     /// Whether `bytes` is a raw NVIDIA SPDM report (binary, hex or base64).
     pub fn is_raw_gpu_report(bytes: &[u8]) -> bool {
         decode_report(bytes).ok().is_some_and(|(b, _)| b.starts_with(&[0x11, 0xE0]))
@@ -149,6 +171,9 @@ impl Evidence {
             .map(|(b, _)| b)
             .filter(|b| b.starts_with(&[0x11, 0xE0]))
             .ok_or_else(|| input_error("input.format", "not a raw NVIDIA SPDM report"))?;
+        // The scan input itself is malformed: a usage error (exit 2), whatever its kind.
+        crate::nvidia::spdm::SpdmReport::parse(&report)
+            .map_err(|e| input_error("input.format", format!("the raw NVIDIA SPDM report given as input is malformed: {e}")))?;
         let cert_chain: Vec<Vec<u8>> = pem::parse_many(chain_pem)
             .map_err(|e| input_error("input.cert_chain", e.to_string()))?
             .into_iter()

@@ -595,7 +595,7 @@ fn push_dcap_result(
                     "not evaluated: dcap-qvl failed with an unclassified error",
                 ));
             }
-            checks.push(Check::fail(UNCLASSIFIED, "DCAP verification (dcap-qvl)", msg));
+            checks.push(Check::fail(UNCLASSIFIED, "DCAP verification (dcap-qvl)", format!("DCAP verification failed at a step teescan does not classify, so the quote cannot be trusted (dcap-qvl: {msg})")));
         }
     }
     None
@@ -623,7 +623,8 @@ fn push_stages(checks: &mut Vec<Check>, failed: Option<Stage>, msg: &str) {
             continue;
         }
         let check = match failed {
-            Some(f) if *stage == f => Check::fail(id, title, msg),
+            // A teescan sentence first (what was checked, what it means), then dcap-qvl's words.
+            Some(f) if *stage == f => Check::fail(id, title, format!("{title}: does NOT hold, so the quote cannot be trusted (dcap-qvl: {msg})")),
             Some(f) if *stage > f => Check::skipped(
                 id,
                 title,
