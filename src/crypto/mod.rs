@@ -188,6 +188,12 @@ pub fn recover_secp256k1(prehash: &[u8; 32], rs: &[u8], recid: u8) -> Result<[u8
     <[u8; 65]>::try_from(vk.to_sec1_point(false).as_bytes()).map_err(|_| bad())
 }
 
+/// SHA-1 of `data`, for the identifiers that still name it (OCSP `CertID` and `ResponderID`
+/// byKey hashes). Never used to verify a signature.
+pub fn sha1_legacy(data: &[u8]) -> [u8; 20] {
+    backend::sha1(data)
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     backend::sha256(data)
@@ -344,6 +350,7 @@ mod tests {
 
     #[test]
     fn digests_match_known_answers() {
+        assert_eq!(crate::bytes::to_hex(sha1_legacy(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
         assert_eq!(crate::bytes::to_hex(sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert!(crate::bytes::to_hex(sha384(b"abc")).starts_with("cb00753f45a35e8b"));
         assert!(crate::bytes::to_hex(sha512(b"abc")).starts_with("ddaf35a193617aba"));

@@ -38,6 +38,7 @@ macro_rules! digest_fn {
         }
     };
 }
+digest_fn!(sha1, SHA1_FOR_LEGACY_USE_ONLY, 20);
 digest_fn!(sha256, SHA256, 32);
 digest_fn!(sha384, SHA384, 48);
 digest_fn!(sha512, SHA512, 64);
