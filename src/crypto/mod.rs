@@ -8,8 +8,8 @@
 //! algorithm and documented on [`SigAlg`].
 //!
 //! Backends, by cargo feature (exactly one is used):
-//! * `crypto-aws-lc` (default, native): aws-lc-rs ([`aws_lc`]). Wins when both are enabled.
-//! * `crypto-ring` (portable, the browser build): ring 0.17 ([`ring`]).
+//! * `crypto-aws-lc` (default, native): aws-lc-rs (`aws_lc.rs`). Wins when both are enabled.
+//! * `crypto-ring` (portable, the browser build): ring 0.17 (`ring.rs`).
 //!
 //! Ed25519 is verified with ed25519-dalek's `verify_strict` under both backends (it rejects the
 //! small-order keys and `R` that ring and AWS-LC accept); secp256k1 recovery
