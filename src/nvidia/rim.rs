@@ -14,7 +14,7 @@
 //! * the signature is checked by `xml-sec` with that leaf key given as the only, caller-trusted
 //!   key, and the result must be `Valid` and must cover the root element; xml-sec does the
 //!   canonicalization, references and digests, and hands the `SignedInfo` bytes and `r ‖ s` to
-//!   the key, [`RoomKey`], whose ECDSA P-384 verification is the crypto room's;
+//!   the key (`RoomKey`), whose ECDSA P-384 verification is the crypto room's;
 //! * golden values are then read from that same parsed tree, only from the covered root element
 //!   and never from inside the `Signature` subtree (the one part of the document the enveloped
 //!   signature does not cover), so an XML-signature-wrapping payload cannot contribute values.
