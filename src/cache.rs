@@ -116,16 +116,14 @@ pub(crate) struct Key([u8; 32]);
 
 impl Key {
     pub(crate) fn new(domain: &str, parts: &[&[u8]]) -> Key {
-        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut h = crate::crypto::Sha256::new();
         h.update(domain.as_bytes());
         h.update(&[0]);
         for p in parts {
             h.update(&u64::try_from(p.len()).unwrap_or(u64::MAX).to_be_bytes());
             h.update(p);
         }
-        let mut out = [0u8; 32];
-        out.copy_from_slice(h.finish().as_ref());
-        Key(out)
+        Key(h.finish())
     }
     /// A key bound to a trust anchor (its DER hash and its kind).
     pub(crate) fn anchored(domain: &str, anchor: &TrustAnchor, parts: &[&[u8]]) -> Key {

@@ -831,20 +831,29 @@ const SITES: &[Site] = &[
     // The SPDM report signature is checked with the leaf's key: a report re-signed under a
     // self-made chain named like NVIDIA's fails the chain and the signature (also the real
     // chain with a self-made key: `real_chain_with_a_report_re_signed_by_a_self_made_key_fails_the_signature`).
-    Site { id: "nvidia.gpu.report.signature", file: "src/nvidia/spdm.rs", marker: "UnparsedPublicKey::new", proof: Some(("trust_anchors.rs", "report_re_signed_with_a_self_made_chain_named_like_nvidia_fails_the_anchor")) },
+    Site { id: "nvidia.gpu.report.signature", file: "src/nvidia/spdm.rs", marker: "SigAlg::EcdsaP384Sha384Fixed, &key", proof: Some(("trust_anchors.rs", "report_re_signed_with_a_self_made_chain_named_like_nvidia_fails_the_anchor")) },
     Site { id: "nvidia.rim.signature", file: "src/nvidia/rim.rs", marker: ".verify_request(", proof: Some(("nvidia_rim.rs", "the_device_identity_ca_is_not_a_rim_anchor")) },
+    // The RIM's XMLDSig key (xml-sec hands it SignedInfo and r‖s; the room verifies).
+    Site { id: "nvidia.rim.signature (room key)", file: "src/nvidia/rim.rs", marker: "SigAlg::EcdsaP384Sha384Fixed, &self.point", proof: Some(("nvidia_rim.rs", "the_device_identity_ca_is_not_a_rim_anchor")) },
     // OCSP: a self-made delegated responder named like NVIDIA's is not authorised by the real
     // issuer; a real response re-signed by a self-made key fails the signature.
-    Site { id: "nvidia.ocsp.signature", file: "src/nvidia/ocsp.rs", marker: "UnparsedPublicKey::new", proof: Some(("trust_anchors.rs", "ocsp_response_re_signed_by_a_self_made_key_fails_the_signature")) },
+    Site { id: "nvidia.ocsp.signature", file: "src/nvidia/ocsp.rs", marker: "crate::crypto::verify(alg, spki_key_bits(spki)", proof: Some(("trust_anchors.rs", "ocsp_response_re_signed_by_a_self_made_key_fails_the_signature")) },
     Site { id: "nvidia.ocsp.responder", file: "src/nvidia/ocsp.rs", marker: "ee.verify_for_usage(", proof: Some(("trust_anchors.rs", "self_made_ocsp_responder_named_like_nvidia_is_not_authorised")) },
     // NRAS tokens are verified under a JWKS key only once its `x5c` validates to the pinned NRAS
     // intermediate (`src/pki/nras.rs`, `nras.chain`): a self-made key without x5c, or with a
     // self-made chain named like NVIDIA's, fails.
-    Site { id: "nvidia.nras.signature", file: "src/nvidia/nras.rs", marker: "ECDSA_P384_SHA384_FIXED, point", proof: Some(("trust_nras.rs", "self_made_jwks_key_without_x5c_fails_under_the_nearai_policy")) },
-    Site { id: "nvidia.nras.x5c", file: "src/pki/nras.rs", marker: ".verify_for_usage(&ALGS, &anchors_ta", proof: Some(("trust_nras.rs", "self_made_x5c_chain_named_like_nvidia_fails_unless_the_policy_pins_it")) },
+    Site { id: "nvidia.nras.signature", file: "src/nvidia/nras.rs", marker: "EcdsaP384Sha384Fixed, point", proof: Some(("trust_nras.rs", "self_made_jwks_key_without_x5c_fails_under_the_nearai_policy")) },
+    Site { id: "nvidia.nras.x5c", file: "src/pki/nras.rs", marker: ".verify_for_usage(&algs, &anchors_ta", proof: Some(("trust_nras.rs", "self_made_x5c_chain_named_like_nvidia_fails_unless_the_policy_pins_it")) },
     // Response signatures: the key is anchored by the layer's verified quote (report_data).
-    Site { id: "response.signature.ecdsa", file: "src/provider/signature.rs", marker: "recover_from_prehash(", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
-    Site { id: "response.signature.ed25519", file: "src/provider/signature.rs", marker: "verify_strict(", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
+    Site { id: "response.signature.ecdsa", file: "src/provider/signature.rs", marker: "crate::crypto::recover_secp256k1(", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
+    Site { id: "response.signature.ed25519", file: "src/provider/signature.rs", marker: "SigAlg::Ed25519Strict, &key", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
+    // The crypto room's primitives (src/crypto/): they anchor nothing themselves; every caller
+    // above reaches them only through `crypto::verify` / `crypto::recover_secp256k1` / the
+    // room's webpki algorithms, which the crypto_room test counts.
+    Site { id: "crypto.backend.ring", file: "src/crypto/ring.rs", marker: "UnparsedPublicKey::new(params, key)", proof: Some(("crypto_room.rs", "every_signature_of_a_tdx_scan_and_a_gpu_appraisal_is_verified_in_the_crypto_room")) },
+    Site { id: "crypto.backend.aws_lc", file: "src/crypto/aws_lc.rs", marker: "UnparsedPublicKey::new(params, key)", proof: Some(("crypto_room.rs", "every_signature_of_a_tdx_scan_and_a_gpu_appraisal_is_verified_in_the_crypto_room")) },
+    Site { id: "crypto.ed25519", file: "src/crypto/mod.rs", marker: "vk.verify_strict(message", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
+    Site { id: "crypto.secp256k1", file: "src/crypto/mod.rs", marker: "VerifyingKey::recover_from_prehash(prehash", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
     // Live scans: the endpoint's TLS certificate (rustls with webpki roots / --tls-ca).
     Site { id: "endpoint.tls", file: "src/fetch/live.rs", marker: "", proof: Some(("live_scan.rs", "untrusted_tls_certificate_is_indeterminate_not_a_pass")) },
 ];
@@ -852,7 +861,7 @@ const SITES: &[Site] = &[
 /// Calls that verify a signature or a certificate path; every occurrence in `src/` must be a
 /// site of [`SITES`].
 const VERIFY_CALLS: &[&str] =
-    &["UnparsedPublicKey::new", "verify_for_usage(", "verify_strict(", "recover_from_prehash(", "verify_with_policy(", "verify_request("];
+    &["UnparsedPublicKey::new", "verify_for_usage(", "verify_strict(", "recover_from_prehash(", "verify_with_policy(", "verify_request(", "crypto::verify(", "crypto::recover_secp256k1("];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).expect("read dir") {

@@ -1,15 +1,19 @@
 //! Wycheproof ECDSA vectors for the exact raw-signature forms teescan verifies, including the
 //! zero, out-of-range, high-s and wrong-size signatures of the CVE-2022-21449 ("psychic
-//! signatures") class.
+//! signatures") class. Every vector goes through the crypto room (`teescan::crypto`), so it runs
+//! against the backend the crate was built with: aws-lc-rs by default, ring with
+//! `--no-default-features --features crypto-ring` (CI runs both).
 //!
 //! * **P-256 / SHA-256, raw `r ‖ s` (IEEE P1363), 64 bytes**: the TDX quote signature, the QE
 //!   report signature and the TCB Info / QE Identity signatures. The quote carries the signature
 //!   as a fixed 64-byte field and the attestation key as 64 bytes `x ‖ y`; dcap-qvl (ring
 //!   backend, as teescan configures it) DER-encodes `r ‖ s` with its `DerSigEncoder` and verifies
-//!   with `webpki::ring::ECDSA_P256_SHA256`. This file reproduces that path step by step.
+//!   with the room's webpki ECDSA P-256/SHA-256 algorithm. This file reproduces that path.
 //! * **P-384 / SHA-384, raw `r ‖ s`, 96 bytes**: the NVIDIA SPDM report signature
-//!   (`SpdmReport::verify_signature`: `ring::signature::ECDSA_P384_SHA384_FIXED` with the leaf's
-//!   uncompressed point, 97 bytes) and NRAS ES384 tokens (the same algorithm constant).
+//!   (`SpdmReport::verify_signature`: the room's `EcdsaP384Sha384Fixed` with the leaf's
+//!   uncompressed point, 97 bytes) and NRAS ES384 tokens (the same algorithm).
+//! * **P-256 / P-384, ASN.1 DER**: certificates, CRLs and OCSP responses (the room's webpki
+//!   algorithms).
 //!
 //! Every vector's expected result must agree: `valid` verifies, `invalid` does not
 //! (`acceptable` is allowed either way and counted). A vector whose signature does not have the
@@ -23,6 +27,7 @@ mod corpus;
 mod testpki;
 
 use dcap_qvl::config::EcdsaSigEncoder as _;
+use teescan::crypto::SigAlg;
 use wycheproof::ecdsa::{TestName, TestSet};
 use wycheproof::TestResult;
 
@@ -81,7 +86,8 @@ fn run(name: TestName, width: usize, verify: impl Fn(&[u8], &[u8], &[u8]) -> boo
 }
 
 /// teescan's TDX path: the quote's 64-byte `x ‖ y` key and 64-byte `r ‖ s`, DER-encoded by
-/// dcap-qvl's encoder and verified by webpki's ring ECDSA P-256/SHA-256 algorithm.
+/// dcap-qvl's encoder and verified by the room's webpki ECDSA P-256/SHA-256 algorithm (the one
+/// teescan's dcap-qvl `Config` hands it).
 fn tdx_p256_verify(point: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     // The quote holds the key without the 0x04 prefix; dcap-qvl puts it back.
     let Some(xy) = point.strip_prefix(&[0x04]) else { return false };
@@ -89,18 +95,61 @@ fn tdx_p256_verify(point: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     key[1..].copy_from_slice(xy);
     let (r, s) = sig.split_at(32);
     let Ok(der) = dcap_qvl::signature::DerSigEncoder::encode_ecdsa_sig(r, s) else { return false };
-    webpki::ring::ECDSA_P256_SHA256.verify_signature(&key, msg, &der).is_ok()
+    let alg = teescan::crypto::webpki_alg(SigAlg::EcdsaP256Sha256Der).expect("P-256 webpki algorithm");
+    alg.verify_signature(&key, msg, &der).is_ok()
 }
 
 /// teescan's GPU path (`SpdmReport::verify_signature`, NRAS ES384): a 97-byte uncompressed
-/// P-384 point and a 96-byte `r ‖ s`, ring's fixed-width ECDSA P-384/SHA-384.
+/// P-384 point and a 96-byte `r ‖ s`, the room's fixed-width ECDSA P-384/SHA-384.
 fn gpu_p384_verify(point: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     if point.len() != 97 || point.first() != Some(&0x04) {
         return false;
     }
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P384_SHA384_FIXED, point)
-        .verify(msg, sig)
-        .is_ok()
+    teescan::crypto::verify(SigAlg::EcdsaP384Sha384Fixed, point, msg, sig).is_ok()
+}
+
+/// Run the ASN.1 DER set `name` through the room's webpki algorithm for `alg` (the X.509 path:
+/// certificates, CRLs, OCSP). `acceptable` vectors may go either way.
+fn run_der(name: TestName, alg: SigAlg) -> Tally {
+    let set = TestSet::load(name).expect("wycheproof set");
+    let webpki_alg = teescan::crypto::webpki_alg(alg).expect("webpki algorithm");
+    let mut tally = Tally::default();
+    let mut disagreements = Vec::new();
+    for group in &set.test_groups {
+        for t in &group.tests {
+            let accepted = webpki_alg.verify_signature(&group.key.key, &t.msg, &t.sig).is_ok();
+            match t.result {
+                TestResult::Valid => {
+                    tally.valid += 1;
+                    if !accepted {
+                        disagreements.push(format!("tc {} ({}) is valid but was rejected", t.tc_id, t.comment));
+                    }
+                }
+                TestResult::Invalid => {
+                    tally.invalid += 1;
+                    if accepted {
+                        disagreements.push(format!("tc {} ({}, flags {:?}) is invalid but was accepted", t.tc_id, t.comment, t.flags));
+                    }
+                }
+                TestResult::Acceptable => tally.acceptable += 1,
+            }
+        }
+    }
+    eprintln!("{name:?} on {}: {} vectors {tally:?}", teescan::crypto::backend_name(), tally.total());
+    assert!(disagreements.is_empty(), "{name:?}: {} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    tally
+}
+
+#[test]
+fn p256_sha256_der_vectors_agree_with_the_x509_path() {
+    let t = run_der(TestName::EcdsaSecp256r1Sha256, SigAlg::EcdsaP256Sha256Der);
+    assert!(t.total() > 250 && t.valid > 100 && t.invalid > 200, "{t:?}");
+}
+
+#[test]
+fn p384_sha384_der_vectors_agree_with_the_x509_path() {
+    let t = run_der(TestName::EcdsaSecp384r1Sha384, SigAlg::EcdsaP384Sha384Der);
+    assert!(t.total() > 250 && t.valid > 100 && t.invalid > 200, "{t:?}");
 }
 
 #[test]

@@ -168,16 +168,19 @@ pub fn tdx_near(root: &Path) -> TdxSet {
 }
 
 /// A benchmark, or — with `TEESCAN_ONESHOT=<id>` — exactly `TEESCAN_ONESHOT_N` (default 1) calls
-/// of the routine with that id and nothing else measured (for counting signature verifications
-/// with `perf probe`, see scripts/peers/count.sh). Other routines are skipped in that mode; the
-/// setup code of a bench still runs, so count with two values of N and take the difference.
+/// of the routine with that id and nothing else measured, printing the signature verifications
+/// those calls made in the crypto room (`teescan-oneshot <id> calls <n> verifications <v>` on
+/// stderr; setup excluded; see scripts/peers/count.sh). Other routines are skipped in that mode.
 pub fn bench<R>(c: &mut Criterion, id: &str, mut f: impl FnMut() -> R) {
     if let Some(target) = std::env::var_os("TEESCAN_ONESHOT") {
         if target == id {
             let n: usize = std::env::var("TEESCAN_ONESHOT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+            let before = teescan::crypto::verification_count();
             for _ in 0..n {
                 std::hint::black_box(f());
             }
+            let v = teescan::crypto::verification_count() - before;
+            eprintln!("teescan-oneshot {id} calls {n} verifications {v}");
         }
         return;
     }

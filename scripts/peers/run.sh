@@ -25,7 +25,7 @@ fi
 cd "$repo"
 cargo build --release --locked --bin teescan
 bench_args=(--noplot --measurement-time "${BENCH_SECS:-3}" --warm-up-time 1)
-cargo bench --locked --bench floor -- "${bench_args[@]}" 'floor/ring_p(256|384)_sha(256|384)_verify'
+cargo bench --locked --bench floor -- "${bench_args[@]}" 'floor/(ring|awslc|room)_p(256|384)_sha(256|384)_verify'
 cargo bench --locked --bench tdx -- "${bench_args[@]}" 'tdx/(dcap_qvl_alone_near|verify_cold_near|verify_warm_near)'
 cargo bench --locked --bench gpu -- "${bench_args[@]}" 'gpu/(h100|near_8xh100)'
 cargo bench --locked --bench provider -- "${bench_args[@]}"

@@ -57,9 +57,11 @@ print("-" * 130)
 for name, ours, peer_name, theirs in rows:
     ratio = f"{theirs / ours:.1f}x" if ours and theirs else ""
     print(f"{name:42} {fmt(ours):>10}   {peer_name:46} {fmt(theirs):>10}   {ratio:>14}")
-floor256, floor384 = crit_ms("floor/ring_p256_sha256_verify"), crit_ms("floor/ring_p384_sha384_verify")
 print()
-print(f"floor (ring): P-256 verify {fmt(floor256)}, P-384 verify {fmt(floor384)}")
+for backend in ("room", "awslc", "ring"):
+    floor256, floor384 = crit_ms(f"floor/{backend}_p256_sha256_verify"), crit_ms(f"floor/{backend}_p384_sha384_verify")
+    label = {"room": "crypto room (backend in use)", "awslc": "aws-lc-rs direct", "ring": "ring direct"}[backend]
+    print(f"floor, {label}: P-256 verify {fmt(floor256)}, P-384 verify {fmt(floor384)}")
 print("peer notes:")
 for k, v in peers.items():
     print(f"  {k}: {v.get('note', '')} (first run {fmt(v.get('first_ms'))}, min {fmt(v.get('min_ms'))}, {v.get('runs')} runs)")

@@ -35,7 +35,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use base64::Engine as _;
-use ring::digest;
 use serde_json::{Map, Value};
 
 pub use crate::pki::nras::NrasAnchors;
@@ -552,7 +551,7 @@ impl VerifiedToken {
     }
     /// SHA-256 of the compact form (what an overall token's `submods` commits to), lower hex.
     pub fn sha256_hex(&self) -> String {
-        crate::bytes::to_hex(digest::digest(&digest::SHA256, self.compact.as_bytes()))
+        crate::bytes::to_hex(crate::crypto::sha256(self.compact.as_bytes()))
     }
 }
 
@@ -695,8 +694,7 @@ pub fn verify_jwt_anchored(
     }
     // The payload must decode before it is trusted, but the signature is checked first so that
     // no claim of an unauthenticated token is ever interpreted.
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P384_SHA384_FIXED, point)
-        .verify(parts.signing_input.as_bytes(), &sig)
+    crate::crypto::verify(crate::crypto::SigAlg::EcdsaP384Sha384Fixed, point, parts.signing_input.as_bytes(), &sig)
         .map_err(|_| NrasError::BadSignature { kid: kid.clone() })?;
     let claims = decode_claims(parts.payload_b64)?;
 
@@ -913,7 +911,7 @@ fn check_submod(name: &str, entry: &Value, token: &VerifiedToken) -> Result<(), 
         .ok()
         .filter(|d| d.len() == 32)
         .ok_or_else(|| bad("digest is not 64 hex digits"))?;
-    let actual = digest::digest(&digest::SHA256, token.compact.as_bytes());
+    let actual = crate::crypto::sha256(token.compact.as_bytes());
     if actual.as_ref() != expected.as_slice() {
         return Err(NrasError::DigestMismatch {
             device: name.to_owned(),

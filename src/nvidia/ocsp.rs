@@ -29,8 +29,7 @@
 
 use der::asn1::{Any, BitString, GeneralizedTime, Int, Null, ObjectIdentifier, OctetString};
 use der::{Choice, Decode as _, Encode as _, Sequence, Tag, Tagged as _};
-use ring::digest;
-use ring::signature;
+use crate::crypto::SigAlg;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::ext::Extensions;
 use x509_cert::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
@@ -648,7 +647,25 @@ fn spki_key_bits(spki: &SubjectPublicKeyInfoOwned) -> &[u8] {
     spki.subject_public_key.raw_bytes()
 }
 
-fn cert_id_digest(alg: &AlgorithmIdentifierOwned) -> Result<&'static digest::Algorithm, OcspError> {
+/// A `CertID` hash algorithm (computed through the crypto room).
+#[derive(Clone, Copy)]
+enum CertIdHash {
+    Sha1,
+    Sha256,
+    Sha384,
+}
+
+impl CertIdHash {
+    fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            CertIdHash::Sha1 => crate::crypto::sha1_legacy(data).to_vec(),
+            CertIdHash::Sha256 => crate::crypto::sha256(data).to_vec(),
+            CertIdHash::Sha384 => crate::crypto::sha384(data).to_vec(),
+        }
+    }
+}
+
+fn cert_id_digest(alg: &AlgorithmIdentifierOwned) -> Result<CertIdHash, OcspError> {
     let unsupported = || OcspError::UnsupportedHashAlgorithm {
         oid: alg.oid.to_string(),
     };
@@ -659,9 +676,9 @@ fn cert_id_digest(alg: &AlgorithmIdentifierOwned) -> Result<&'static digest::Alg
         }
     }
     match alg.oid {
-        OID_SHA1 => Ok(&digest::SHA1_FOR_LEGACY_USE_ONLY),
-        OID_SHA256 => Ok(&digest::SHA256),
-        OID_SHA384 => Ok(&digest::SHA384),
+        OID_SHA1 => Ok(CertIdHash::Sha1),
+        OID_SHA256 => Ok(CertIdHash::Sha256),
+        OID_SHA384 => Ok(CertIdHash::Sha384),
         _ => Err(unsupported()),
     }
 }
@@ -709,20 +726,20 @@ fn find_single<'a>(
                 continue;
             }
         };
-        let name_hash = digest::digest(alg, &name_der);
-        let key_hash = digest::digest(alg, key_bits);
-        if r.cert_id.issuer_name_hash.as_bytes() != name_hash.as_ref() {
+        let name_hash = alg.hash(&name_der);
+        let key_hash = alg.hash(key_bits);
+        if r.cert_id.issuer_name_hash.as_bytes() != name_hash.as_slice() {
             first_err.get_or_insert(OcspError::IssuerMismatch {
                 field: "issuerNameHash",
-                expected: crate::bytes::to_hex(name_hash.as_ref()),
+                expected: crate::bytes::to_hex(name_hash.as_slice()),
                 found: crate::bytes::to_hex(r.cert_id.issuer_name_hash.as_bytes()),
             });
             continue;
         }
-        if r.cert_id.issuer_key_hash.as_bytes() != key_hash.as_ref() {
+        if r.cert_id.issuer_key_hash.as_bytes() != key_hash.as_slice() {
             first_err.get_or_insert(OcspError::IssuerMismatch {
                 field: "issuerKeyHash",
-                expected: crate::bytes::to_hex(key_hash.as_ref()),
+                expected: crate::bytes::to_hex(key_hash.as_slice()),
                 found: crate::bytes::to_hex(r.cert_id.issuer_key_hash.as_bytes()),
             });
             continue;
@@ -751,7 +768,7 @@ fn responder_id_matches(rid: &ResponderId, cert: &Certificate) -> bool {
         },
         ResponderId::ByKey(h) => {
             let key = spki_key_bits(cert.tbs_certificate().subject_public_key_info());
-            digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, key).as_ref() == h.as_bytes()
+            crate::crypto::sha1_legacy(key).as_slice() == h.as_bytes()
         }
     }
 }
@@ -805,10 +822,10 @@ fn check_delegate(
     let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix()));
     ee.verify_for_usage(
         &[
-            webpki::ring::ECDSA_P384_SHA384,
-            webpki::ring::ECDSA_P384_SHA256,
-            webpki::ring::ECDSA_P256_SHA256,
-            webpki::ring::ECDSA_P256_SHA384,
+            crate::crypto::x509::ECDSA_P384_SHA384,
+            crate::crypto::x509::ECDSA_P384_SHA256,
+            crate::crypto::x509::ECDSA_P256_SHA256,
+            crate::crypto::x509::ECDSA_P256_SHA384,
         ],
         &[anchor],
         &[],
@@ -821,11 +838,11 @@ fn check_delegate(
     Ok(())
 }
 
-/// Pick the ring algorithm for (signatureAlgorithm, signer key).
+/// Pick the crypto room's algorithm for (signatureAlgorithm, signer key).
 fn verification_alg(
     sig_alg: &AlgorithmIdentifierOwned,
     spki: &SubjectPublicKeyInfoOwned,
-) -> Result<&'static dyn signature::VerificationAlgorithm, OcspError> {
+) -> Result<SigAlg, OcspError> {
     let curve = if spki.algorithm.oid == OID_EC_PUBLIC_KEY {
         spki.algorithm
             .parameters
@@ -848,11 +865,11 @@ fn verification_alg(
     if sig_alg.parameters.is_some() {
         return Err(unsupported());
     }
-    let alg: &'static dyn signature::VerificationAlgorithm = match (sig_alg.oid, curve) {
-        (OID_ECDSA_SHA384, Some(OID_P384)) => &signature::ECDSA_P384_SHA384_ASN1,
-        (OID_ECDSA_SHA256, Some(OID_P384)) => &signature::ECDSA_P384_SHA256_ASN1,
-        (OID_ECDSA_SHA256, Some(OID_P256)) => &signature::ECDSA_P256_SHA256_ASN1,
-        (OID_ECDSA_SHA384, Some(OID_P256)) => &signature::ECDSA_P256_SHA384_ASN1,
+    let alg = match (sig_alg.oid, curve) {
+        (OID_ECDSA_SHA384, Some(OID_P384)) => SigAlg::EcdsaP384Sha384Der,
+        (OID_ECDSA_SHA256, Some(OID_P384)) => SigAlg::EcdsaP384Sha256Der,
+        (OID_ECDSA_SHA256, Some(OID_P256)) => SigAlg::EcdsaP256Sha256Der,
+        (OID_ECDSA_SHA384, Some(OID_P256)) => SigAlg::EcdsaP256Sha384Der,
         _ => return Err(unsupported()),
     };
     Ok(alg)
@@ -1021,8 +1038,7 @@ pub fn verify_ocsp_with(
         .ok_or_else(|| OcspError::BadSignature {
             signer: responder.clone(),
         })?;
-    signature::UnparsedPublicKey::new(alg, spki_key_bits(spki))
-        .verify(&p.tbs_der, sig)
+    crate::crypto::verify(alg, spki_key_bits(spki), &p.tbs_der, sig)
         .map_err(|_| OcspError::BadSignature {
             signer: responder.clone(),
         })?;
@@ -1067,7 +1083,7 @@ pub fn verify_ocsp_with(
         signed_by_issuer,
         serial: cert.tbs_certificate().serial_number().as_bytes().to_vec(),
         nonce,
-        sha256: crate::bytes::to_hex(digest::digest(&digest::SHA256, &der)),
+        sha256: crate::bytes::to_hex(crate::crypto::sha256(&der)),
     })
 }
 
@@ -1148,8 +1164,8 @@ pub fn build_request(cert_der: &[u8], issuer_der: &[u8]) -> Result<Vec<u8>, Ocsp
             oid: OID_SHA384,
             parameters: Some(Any::null()),
         },
-        issuer_name_hash: octets(digest::digest(&digest::SHA384, &issuer_subject).as_ref())?,
-        issuer_key_hash: octets(digest::digest(&digest::SHA384, key_bits).as_ref())?,
+        issuer_name_hash: octets(&crate::crypto::sha384(&issuer_subject))?,
+        issuer_key_hash: octets(&crate::crypto::sha384(key_bits))?,
         serial_number: Int::new(cert.tbs_certificate().serial_number().as_bytes())
             .map_err(&encoding)?,
     };
@@ -1181,8 +1197,9 @@ mod tests {
         date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
         KeyPair, SignatureAlgorithm,
     };
+    use ring::digest;
     use ring::rand::SystemRandom;
-    use ring::signature::EcdsaKeyPair;
+    use ring::signature::{self, EcdsaKeyPair};
     use x509_cert::ext::Extension;
 
     fn t(s: &str) -> Timestamp {

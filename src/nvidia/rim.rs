@@ -12,7 +12,9 @@
 //!   other `KeyInfo` certificates must validate to the *pinned* anchor at the given time
 //!   ([`crate::pki::verify_path`]); any self-signed certificate the document carries is dropped;
 //! * the signature is checked by `xml-sec` with that leaf key given as the only, caller-trusted
-//!   key, and the result must be `Valid` and must cover the root element;
+//!   key, and the result must be `Valid` and must cover the root element; xml-sec does the
+//!   canonicalization, references and digests, and hands the `SignedInfo` bytes and `r ‖ s` to
+//!   the key (`RoomKey`), whose ECDSA P-384 verification is the crypto room's;
 //! * golden values are then read from that same parsed tree, only from the covered root element
 //!   and never from inside the `Signature` subtree (the one part of the document the enveloped
 //!   signature does not cover), so an XML-signature-wrapping payload cannot contribute values.
@@ -29,7 +31,7 @@ use der::asn1::ObjectIdentifier;
 use der::{Decode as _, Encode as _};
 use xml_sec::xmldsig::{
     CallerTrustedSignatureKey, DigestAlgorithm, DsigStatus, FailureReason, KeyTrustEvidence,
-    SignatureAlgorithm, SignatureRequirement, VerificationKey, VerificationRequest, VerifyContext,
+    DsigError, SignatureAlgorithm, SignatureRequirement, VerificationRequest, VerifyContext, VerifyingKey,
 };
 use xml_sec::XmlDocument;
 
@@ -345,6 +347,8 @@ fn x509_time(t: x509_cert::time::Time) -> Timestamp {
 
 struct Signer {
     spki_der: Vec<u8>,
+    /// The SPKI's `subjectPublicKey`: the uncompressed P-384 point.
+    point: Vec<u8>,
     not_before: Timestamp,
     not_after: Timestamp,
 }
@@ -368,9 +372,30 @@ fn read_signer(leaf: &[u8]) -> Result<Signer, RimError> {
     let spki_der = spki.to_der().map_err(|e| RimError::SignerKey(e.to_string()))?;
     Ok(Signer {
         spki_der,
+        point: spki.subject_public_key.raw_bytes().to_vec(),
         not_before: x509_time(tbs.validity().not_before),
         not_after: x509_time(tbs.validity().not_after),
     })
+}
+
+/// The validated signer's key as xml-sec sees it: ECDSA P-384 / SHA-384 only, verified in the
+/// crypto room (`SignatureValue` is XMLDSig's fixed `r ‖ s`, 96 bytes).
+struct RoomKey {
+    spki_der: Vec<u8>,
+    point: Vec<u8>,
+}
+
+impl VerifyingKey for RoomKey {
+    fn association_spki(&self, algorithm: SignatureAlgorithm) -> Option<&[u8]> {
+        (algorithm == SignatureAlgorithm::EcdsaSha384).then_some(self.spki_der.as_slice())
+    }
+    fn verification_spki(&self, algorithm: SignatureAlgorithm) -> Result<Option<&[u8]>, DsigError> {
+        Ok(self.association_spki(algorithm))
+    }
+    fn verify(&self, algorithm: SignatureAlgorithm, signed_data: &[u8], signature_value: &[u8]) -> Result<bool, DsigError> {
+        Ok(algorithm == SignatureAlgorithm::EcdsaSha384
+            && crate::crypto::verify(crate::crypto::SigAlg::EcdsaP384Sha384Fixed, &self.point, signed_data, signature_value).is_ok())
+    }
 }
 
 fn not_after(cert_der: &[u8]) -> Option<Timestamp> {
@@ -422,7 +447,7 @@ fn verify_rim_inner(xml: &[u8], anchor: &TrustAnchor, at: Timestamp, cache: Opti
     if xml.len() > MAX_RIM_LEN {
         return Err(RimError::TooLarge { len: xml.len(), max: MAX_RIM_LEN });
     }
-    let sha256 = crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, xml));
+    let sha256 = crate::bytes::to_hex(crate::crypto::sha256(xml));
 
     let mut policy = xml_sec::policy::VerificationPolicy {
         signature_algorithms: Some([SignatureAlgorithm::EcdsaSha384].into_iter().collect()),
@@ -468,12 +493,7 @@ fn verify_rim_inner(xml: &[u8], anchor: &TrustAnchor, at: Timestamp, cache: Opti
     let chain_not_after = path.iter().filter_map(|c| not_after(c)).min().unwrap_or(signer.not_after);
 
     // The XML signature, with the validated leaf key as the only, caller-trusted key.
-    let key = VerificationKey {
-        algorithm: SignatureAlgorithm::EcdsaSha384,
-        public_key_bytes: signer.spki_der,
-        certificate_der: Some(leaf.clone()),
-        name: None,
-    };
+    let key = RoomKey { spki_der: signer.spki_der, point: signer.point };
     let ctx = VerifyContext::new().policy(policy);
     let sig_ids = ctx.signature_identities(&document).map_err(|e| RimError::SignatureProcessing(e.to_string()))?;
     let [sig_id] = <[_; 1]>::try_from(sig_ids)

@@ -400,8 +400,7 @@ impl SpdmReport {
         if key.len() != 97 || key.first() != Some(&0x04) {
             return Err(SpdmError::KeyType { len: key.len() });
         }
-        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P384_SHA384_FIXED, &key)
-            .verify(self.signed_bytes(), self.signature())
+        crate::crypto::verify(crate::crypto::SigAlg::EcdsaP384Sha384Fixed, &key, self.signed_bytes(), self.signature())
             .map_err(|_| SpdmError::BadSignature)
     }
 }

@@ -2,7 +2,6 @@
 //! accepted through [`TrustAnchor::danger_test_root`], and every report made with one says so.
 //! NRAS signing keys chain to an intermediate pinned by key: see [`nras`].
 
-use ring::digest;
 
 pub mod nras;
 
@@ -100,7 +99,7 @@ impl TrustAnchor {
             code: "input.trust_anchor",
             message: format!("test root is not a usable certificate: {e:?}"),
         })?;
-        let sha256 = crate::bytes::to_hex(digest::digest(&digest::SHA256, &der));
+        let sha256 = crate::bytes::to_hex(crate::crypto::sha256(&der));
         Ok(TrustAnchor {
             der,
             kind: AnchorKind::DangerTest,
@@ -220,12 +219,8 @@ pub(crate) fn verify_path_with(
 ) -> Result<Vec<Vec<u8>>, PkiError> {
     use crate::cache::CachedAlg;
     use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
-    const ALGS: [&dyn SignatureVerificationAlgorithm; 4] = [
-        webpki::ring::ECDSA_P384_SHA384,
-        webpki::ring::ECDSA_P384_SHA256,
-        webpki::ring::ECDSA_P256_SHA256,
-        webpki::ring::ECDSA_P256_SHA384,
-    ];
+    use crate::crypto::x509;
+    let room_algs = [x509::ECDSA_P384_SHA384, x509::ECDSA_P384_SHA256, x509::ECDSA_P256_SHA256, x509::ECDSA_P256_SHA384];
     let anchor_der = CertificateDer::from(anchor.der());
     let ta = webpki::anchor_from_trusted_cert(&anchor_der).map_err(|e| PkiError::Anchor(format!("{e:?}")))?;
     let leaf_der = CertificateDer::from(leaf);
@@ -235,11 +230,11 @@ pub(crate) fn verify_path_with(
     let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix()));
     let anchors = [ta];
     let cached: Vec<CachedAlg<'_>> = match cache {
-        Some(cache) => ALGS.iter().map(|&inner| CachedAlg { inner, cache }).collect(),
+        Some(cache) => room_algs.iter().map(|&inner| CachedAlg { inner, cache }).collect(),
         None => Vec::new(),
     };
     let algs: Vec<&dyn SignatureVerificationAlgorithm> = if cached.is_empty() {
-        ALGS.to_vec()
+        room_algs.to_vec()
     } else {
         cached.iter().map(|a| a as &dyn SignatureVerificationAlgorithm).collect()
     };
@@ -295,7 +290,7 @@ mod tests {
 
     #[test]
     fn intel_root_is_pinned_by_fingerprint() {
-        let got = crate::bytes::to_hex(digest::digest(&digest::SHA256, INTEL_SGX_ROOT_CA_DER));
+        let got = crate::bytes::to_hex(crate::crypto::sha256(INTEL_SGX_ROOT_CA_DER));
         assert_eq!(got, INTEL_SGX_ROOT_CA_SHA256);
         assert!(TrustAnchor::intel_sgx_root().is_production());
     }
@@ -303,7 +298,7 @@ mod tests {
     #[test]
     fn nvidia_roots_are_pinned_by_fingerprint() {
         for a in [TrustAnchor::nvidia_device_identity_ca(), TrustAnchor::nvidia_corim_root_ca()] {
-            assert_eq!(crate::bytes::to_hex(digest::digest(&digest::SHA256, a.der())), a.sha256());
+            assert_eq!(crate::bytes::to_hex(crate::crypto::sha256(a.der())), a.sha256());
             assert!(a.der().len() > 400);
         }
     }

@@ -16,7 +16,6 @@
 //! published; the pin stands in for it).
 
 use der::{Decode as _, Encode as _};
-use ring::digest;
 
 use super::PkiError;
 use crate::time::Timestamp;
@@ -114,9 +113,7 @@ fn spki_sha256_of(cert: &x509_cert::Certificate, index: usize) -> Result<[u8; 32
         .subject_public_key_info()
         .to_der()
         .map_err(|e| PkiError::BadCertificate { index, reason: e.to_string() })?;
-    let mut out = [0u8; 32];
-    out.copy_from_slice(digest::digest(&digest::SHA256, &spki).as_ref());
-    Ok(out)
+    Ok(crate::crypto::sha256(&spki))
 }
 
 fn is_ca(cert: &x509_cert::Certificate, index: usize) -> Result<bool, PkiError> {
@@ -145,14 +142,15 @@ impl webpki::ExtendedKeyUsageValidator for AnyEku {
 /// leaf holds exactly `jwk_point` (uncompressed P-384). See the module docs for every rule.
 pub fn verify_x5c(x5c: &[Vec<u8>], jwk_point: &[u8], at: Timestamp, anchors: &NrasAnchors) -> Result<NrasKeyPath, PkiError> {
     use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
-    const ALGS: [&dyn SignatureVerificationAlgorithm; 7] = [
-        webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-        webpki::ring::RSA_PKCS1_2048_8192_SHA384,
-        webpki::ring::RSA_PKCS1_2048_8192_SHA512,
-        webpki::ring::ECDSA_P384_SHA384,
-        webpki::ring::ECDSA_P384_SHA256,
-        webpki::ring::ECDSA_P256_SHA256,
-        webpki::ring::ECDSA_P256_SHA384,
+    use crate::crypto::x509;
+    let algs: [&dyn SignatureVerificationAlgorithm; 7] = [
+        x509::RSA_PKCS1_SHA256,
+        x509::RSA_PKCS1_SHA384,
+        x509::RSA_PKCS1_SHA512,
+        x509::ECDSA_P384_SHA384,
+        x509::ECDSA_P384_SHA256,
+        x509::ECDSA_P256_SHA256,
+        x509::ECDSA_P256_SHA384,
     ];
     let (Some(leaf_der), Some(rest)) = (x5c.first(), x5c.get(1..)) else {
         return Err(PkiError::Path("the key has no x5c certificate chain".to_owned()));
@@ -204,7 +202,7 @@ pub fn verify_x5c(x5c: &[Vec<u8>], jwk_point: &[u8], at: Timestamp, anchors: &Nr
     let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.unix()));
     let anchors_ta = [ta];
     let path = ee
-        .verify_for_usage(&ALGS, &anchors_ta, &inter, now, AnyEku, None, None)
+        .verify_for_usage(&algs, &anchors_ta, &inter, now, AnyEku, None, None)
         .map_err(|e| PkiError::Path(format!("leaf does not validate to the pinned anchor {} at {at}: {e:?}", at_tbs.subject())))?;
     for (i, c) in path.intermediate_certificates().enumerate() {
         super::check_issuer_key_usage(c.der().as_ref(), i.saturating_add(1))?;

@@ -20,8 +20,7 @@
 //! is a claim that [`signature_checks`] compares with both the recovered signer and the
 //! attested, report_data-bound address.
 
-use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-use ring::digest;
+use k256::ecdsa::VerifyingKey;
 use serde_json::Value;
 use sha3::{Digest as _, Keccak256};
 
@@ -296,9 +295,8 @@ fn address_of_xy(xy: &[u8]) -> [u8; 20] {
     out
 }
 
-fn address_of_key(vk: &VerifyingKey) -> Result<[u8; 20], SignatureError> {
-    let point = vk.to_sec1_point(false);
-    match point.as_bytes().split_first() {
+fn address_of_point(point: &[u8; 65]) -> Result<[u8; 20], SignatureError> {
+    match point.split_first() {
         Some((4, xy)) if xy.len() == 64 => Ok(address_of_xy(xy)),
         _ => Err(SignatureError::Invalid("recovered key has no uncompressed encoding".to_owned())),
     }
@@ -323,15 +321,14 @@ pub fn recover_eip191_address(text: &str, sig65: &[u8]) -> Result<[u8; 20], Sign
         28 | 1 => 1u8,
         other => return Err(SignatureError::Malformed(format!("v = {other}, expected 27 or 28 (or 0 or 1)"))),
     };
-    let recid = RecoveryId::from_byte(recid_byte).ok_or_else(|| SignatureError::Malformed("bad recovery id".to_owned()))?;
-    let sig = Signature::from_slice(rs).map_err(|_| SignatureError::Malformed("r or s is zero or not below the group order".to_owned()))?;
+    let sig = k256::ecdsa::Signature::from_slice(rs).map_err(|_| SignatureError::Malformed("r or s is zero or not below the group order".to_owned()))?;
     if sig.normalize_s() != sig {
         return Err(SignatureError::Malformed("high-s signature (s > n/2): not a canonical EIP-2 signature".to_owned()));
     }
     let digest = eip191_hash(text);
-    let vk = VerifyingKey::recover_from_prehash(&digest, &sig, recid)
+    let point = crate::crypto::recover_secp256k1(&digest, rs, recid_byte)
         .map_err(|_| SignatureError::Invalid("no public key recovers from this signature".to_owned()))?;
-    address_of_key(&vk)
+    address_of_point(&point)
 }
 
 /// Verify that `p.signature` is a valid signature over `p.text` by `p.signing_address`: for ECDSA
@@ -390,15 +387,12 @@ pub fn verify_ed25519_strict(key: &[u8], message: &[u8], signature: &[u8]) -> Re
     if vk.is_weak() {
         return Err(SignatureError::Invalid("signing_address is a small-order Ed25519 key, for which signatures prove nothing".to_owned()));
     }
-    let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| SignatureError::Malformed("Ed25519 signature is malformed".to_owned()))?;
-    vk.verify_strict(message, &sig)
+    crate::crypto::verify(crate::crypto::SigAlg::Ed25519Strict, &key, message, signature)
         .map_err(|_| SignatureError::Invalid("Ed25519 signature does not verify with signing_address as the key".to_owned()))
 }
 
 fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(digest::digest(&digest::SHA256, data).as_ref());
-    out
+    crate::crypto::sha256(data)
 }
 
 /// The checks for a per-chat signature, ids prefixed with `prefix` (e.g. `node`):

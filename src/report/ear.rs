@@ -52,7 +52,7 @@ const CONTRAINDICATED: i64 = 96;
 /// A key that signs EARs.
 pub struct EarKey {
     alg: &'static str,
-    pair: ring::signature::EcdsaKeyPair,
+    pair: crate::crypto::EcdsaSigner,
 }
 
 /// Why an EAR signing key cannot be used.
@@ -68,12 +68,11 @@ impl EarKey {
             Ok(p) => return Err(EarKeyError(format!("expected a PKCS#8 \"PRIVATE KEY\", found {:?}", p.tag()))),
             Err(_) => bytes.to_vec(),
         };
-        let rng = ring::rand::SystemRandom::new();
-        use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING};
-        if let Ok(pair) = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng) {
+        use crate::crypto::{Curve, EcdsaSigner};
+        if let Some(pair) = EcdsaSigner::from_pkcs8(Curve::P256, &der) {
             return Ok(EarKey { alg: "ES256", pair });
         }
-        if let Ok(pair) = EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der, &rng) {
+        if let Some(pair) = EcdsaSigner::from_pkcs8(Curve::P384, &der) {
             return Ok(EarKey { alg: "ES384", pair });
         }
         Err(EarKeyError("not a PKCS#8 ECDSA P-256 or P-384 private key".to_owned()))
@@ -86,8 +85,7 @@ impl EarKey {
 
     /// The public key (uncompressed SEC1 point), for verifiers.
     pub fn public_key(&self) -> Vec<u8> {
-        use ring::signature::KeyPair as _;
-        self.pair.public_key().as_ref().to_vec()
+        self.pair.public_key()
     }
 }
 
@@ -314,10 +312,6 @@ pub fn render_jwt(report: &Report, key: &EarKey) -> Result<String, EarKeyError> 
         b64(header.to_string().as_bytes()),
         b64(claims(report).to_string().as_bytes())
     );
-    let rng = ring::rand::SystemRandom::new();
-    let sig = key
-        .pair
-        .sign(&rng, signing_input.as_bytes())
-        .map_err(|_| EarKeyError("signing failed".to_owned()))?;
-    Ok(format!("{signing_input}.{}\n", b64(sig.as_ref())))
+    let sig = key.pair.sign(signing_input.as_bytes()).ok_or_else(|| EarKeyError("signing failed".to_owned()))?;
+    Ok(format!("{signing_input}.{}\n", b64(&sig)))
 }

@@ -122,7 +122,7 @@ fn chain_ok(
         .build();
     let now = UnixTime::since_unix_epoch(Duration::from_secs(at.unix()));
     leaf.verify_for_usage(
-        &[webpki::ring::ECDSA_P256_SHA256],
+        &[crate::crypto::x509::ECDSA_P256_SHA256],
         &[ta],
         rest,
         now,
@@ -145,12 +145,13 @@ fn chain_ok(
 ///    or a self-issued root is not verified, as in webpki), the root CA and PCK CRLs, the TCB Info
 ///    and QE Identity signatures and the QE report signature. Each success is recorded in `MEMO`.
 /// 2. dcap-qvl runs with [`MemoConfig`](dcap_memo::MemoConfig): its verifier answers "valid" for a
-///    (public key, message, signature) found in `MEMO`, and does ring's arithmetic otherwise.
+///    (public key, message, signature) found in `MEMO`, and verifies through the crypto room
+///    otherwise. Without a cache dcap-qvl runs with `RoomConfig`: the room's P-256, no memo.
 ///
 /// `MEMO` is **process-global**, **content-keyed** (SHA-256 of the algorithm ids, public key and
 /// signature; the message is kept and compared byte for byte), **bounded** (`MEMO_CAPACITY`
 /// entries, the least recently used evicted) and holds **successes only**: every entry is a
-/// signature ring verified. It is a pure fact about bytes, true for every caller, time and trust
+/// signature the room verified. It is a pure fact about bytes, true for every caller, time and trust
 /// anchor, so it changes no result, only skips arithmetic. dcap-qvl consults it only when the
 /// caller passed a cache. Every CRL revocation, validity date, TCB and QE identity rule still runs
 /// in dcap-qvl on every call, and the quote's own signature is never recorded: it is verified
@@ -160,7 +161,6 @@ mod dcap_memo {
     use std::sync::{Arc, Mutex, OnceLock};
 
     use dcap_qvl::config::{CryptoProvider, EcdsaSigEncoder};
-    use dcap_qvl::crypto::RingCrypto;
     use dcap_qvl::QuoteCollateralV3;
     use der::{Decode as _, Encode as _};
     use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
@@ -186,17 +186,18 @@ mod dcap_memo {
         MEMO.get_or_init(|| Mutex::new(Memo { entries: HashMap::new(), tick: 0 }))
     }
 
-    fn ring() -> &'static dyn SignatureVerificationAlgorithm {
-        <RingCrypto as CryptoProvider>::sig_algo()
+    /// The crypto room's ECDSA P-256/SHA-256 (DER), the one algorithm dcap-qvl verifies with.
+    fn p256() -> &'static dyn SignatureVerificationAlgorithm {
+        crate::crypto::x509::ECDSA_P256_SHA256
     }
 
     fn key(public_key: &[u8], signature: &[u8]) -> Key {
-        let alg = ring();
+        let alg = p256();
         let (pk_alg, sig_alg) = (alg.public_key_alg_id(), alg.signature_alg_id());
         Key::new("teescan.dcap-memo.v1", &[pk_alg.as_ref(), sig_alg.as_ref(), public_key, signature])
     }
 
-    /// True when ring verified exactly this (public key, message, signature) before.
+    /// True when the room verified exactly this (public key, message, signature) before.
     fn known(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
         let Ok(mut m) = memo().lock() else { return false };
         m.tick = m.tick.wrapping_add(1);
@@ -210,7 +211,7 @@ mod dcap_memo {
         }
     }
 
-    /// Record a signature ring verified (only called after a success).
+    /// Record a signature the room verified (only called after a success).
     fn remember(public_key: &[u8], message: &[u8], signature: &[u8]) {
         let Ok(mut m) = memo().lock() else { return };
         m.tick = m.tick.wrapping_add(1);
@@ -227,7 +228,7 @@ mod dcap_memo {
 
     /// Verify one collateral signature through the cache; remember a success.
     fn check(cache: &VerifyCache, public_key: &[u8], message: &[u8], signature: &[u8]) {
-        if cache.verify_signature(ring(), public_key, message, signature).is_ok() {
+        if cache.verify_signature(p256(), public_key, message, signature).is_ok() {
             remember(public_key, message, signature);
         }
     }
@@ -303,7 +304,7 @@ mod dcap_memo {
         }
     }
 
-    /// dcap-qvl's ring P-256 behind `MEMO`.
+    /// The room's P-256 behind `MEMO`.
     #[derive(Debug)]
     pub(super) struct MemoP256;
 
@@ -314,19 +315,20 @@ mod dcap_memo {
             if known(public_key, message, signature) {
                 return Ok(());
             }
-            ring().verify_signature(public_key, message, signature)
+            p256().verify_signature(public_key, message, signature)
         }
         fn public_key_alg_id(&self) -> AlgorithmIdentifier {
-            ring().public_key_alg_id()
+            p256().public_key_alg_id()
         }
         fn signature_alg_id(&self) -> AlgorithmIdentifier {
-            ring().signature_alg_id()
+            p256().signature_alg_id()
         }
         fn fips(&self) -> bool {
-            ring().fips()
+            p256().fips()
         }
     }
 
+    /// dcap-qvl's signature algorithm and digests from the crypto room, behind `MEMO`.
     pub(super) struct MemoCrypto;
 
     impl CryptoProvider for MemoCrypto {
@@ -334,20 +336,44 @@ mod dcap_memo {
             &MEMO_P256
         }
         fn sha256(data: &[u8]) -> [u8; 32] {
-            <RingCrypto as CryptoProvider>::sha256(data)
+            crate::crypto::sha256(data)
         }
         fn sha384(data: &[u8]) -> [u8; 48] {
-            <RingCrypto as CryptoProvider>::sha384(data)
+            crate::crypto::sha384(data)
         }
     }
 
-    /// dcap-qvl's ring configuration with [`MemoCrypto`].
+    /// dcap-qvl's signature algorithm and digests from the crypto room (no memo).
+    pub(super) struct RoomCrypto;
+
+    impl CryptoProvider for RoomCrypto {
+        fn sig_algo() -> &'static dyn SignatureVerificationAlgorithm {
+            p256()
+        }
+        fn sha256(data: &[u8]) -> [u8; 32] {
+            crate::crypto::sha256(data)
+        }
+        fn sha384(data: &[u8]) -> [u8; 48] {
+            crate::crypto::sha384(data)
+        }
+    }
+
+    /// dcap-qvl with [`MemoCrypto`] (when the caller passed a cache).
     pub(super) struct MemoConfig;
 
     impl dcap_qvl::config::Config for MemoConfig {
         type X509 = dcap_qvl::x509::X509CertBackend;
         type SigEncoder = dcap_qvl::signature::DerSigEncoder;
         type Crypto = MemoCrypto;
+    }
+
+    /// dcap-qvl with [`RoomCrypto`] (no cache).
+    pub(super) struct RoomConfig;
+
+    impl dcap_qvl::config::Config for RoomConfig {
+        type X509 = dcap_qvl::x509::X509CertBackend;
+        type SigEncoder = dcap_qvl::signature::DerSigEncoder;
+        type Crypto = RoomCrypto;
     }
 }
 
@@ -484,7 +510,7 @@ fn trust_anchor_check(anchor: &TrustAnchor) -> Check {
 }
 
 fn sha256_hex(d: &[u8]) -> String {
-    crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, d))
+    crate::bytes::to_hex(crate::crypto::sha256(d))
 }
 
 /// Like Intel's QVL: a root carried in the quote's chain (a third certificate) must be the
@@ -550,7 +576,7 @@ fn run_dcap(
 ) -> Result<QuoteClaims, String> {
     let policy = dcap_qvl::QuotePolicy::claims_only(at.unix());
     let result = match cache {
-        None => dcap_qvl::verify::QuoteVerifier::new(anchor.der().to_vec())
+        None => dcap_qvl::verify::QuoteVerifier::<dcap_memo::RoomConfig>::new_with_config(anchor.der().to_vec())
             .allow_debug(true)
             .allow_service_td(true)
             .verify_with_policy(raw, dcap.clone(), at.unix(), &policy),
