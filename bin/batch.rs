@@ -29,6 +29,7 @@ fn refuse_single_input_flags(args: &ScanArgs) -> Result<(), Error> {
         (args.save_bundle.is_some(), "--save-bundle"),
         (args.signature.is_some(), "--signature"),
         (args.cert_chain.is_some(), "--cert-chain"),
+        (args.format == Format::Html, "--format html"),
     ];
     match single.iter().find(|(given, _)| *given) {
         Some((_, flag)) => Err(input_error("input.usage", format!("{flag} applies to one input, not to a batch"))),
@@ -124,7 +125,7 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
 /// One input's line: a summary (table) or one compact JSON document (json, ear).
 fn render_line(format: Format, ear_key: Option<&ear::EarKey>, path: &str, result: &Result<Report, Error>, width: usize) -> String {
     match (format, result) {
-        (Format::Table, _) => table_line(path, result, width),
+        (Format::Table | Format::Html, _) => table_line(path, result, width),
         (Format::Json, Ok(r)) => json::render_line(r),
         (Format::Ear, Ok(r)) => match ear_key {
             Some(k) => match ear::render_jwt(r, k) {

@@ -105,6 +105,8 @@ enum Format {
     Json,
     /// IETF RATS EAR (EAT Attestation Result): JSON, or a signed JWT with --ear-key.
     Ear,
+    /// A self-contained HTML audit report (inline CSS/SVG, the JSON report embedded).
+    Html,
 }
 
 #[derive(clap::Args)]
@@ -333,6 +335,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
                             }
                         }
                     },
+                    Format::Html => teescan::report::html::render(&report),
                     Format::Table => {
                         let color = std::io::stdout().is_terminal()
                             && std::env::var_os("NO_COLOR").is_none();

@@ -1,9 +1,10 @@
 //! The verdict model: every scan produces a [`Report`] — a list of [`Check`]s with stable ids,
 //! the claims read from the signed evidence, the collateral used, and one [`Verdict`].
 //!
-//! Renderers ([`table`], [`json`]) read only the report, never raw evidence.
+//! Renderers ([`table`], [`json`], [`html`]) read only the report, never raw evidence.
 
 pub mod ear;
+pub mod html;
 pub mod ids;
 pub mod json;
 pub mod table;
