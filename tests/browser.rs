@@ -149,6 +149,7 @@ fn page_in_headless_chromium_matches_the_cli_on_real_captures_and_stays_on_loopb
         assert!(u.starts_with(&format!("{origin}/")) || u.starts_with("blob:") || u.starts_with("data:"), "request outside loopback: {u}");
     }
     assert!(!requests.iter().any(|r| r.as_str().is_some_and(|u| u.ends_with(".wasm"))), "the module is not fetched: {requests:?}");
+    assert_eq!(got["control_requests"], json!(["http://teescan-control.invalid/"]), "the request log sees a request outside loopback");
     assert_eq!(got["console_errors"], json!([]), "the page logged errors");
 
     // NEAR direct: PASS, identical JSON.

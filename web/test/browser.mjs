@@ -44,11 +44,11 @@ const browser = await chromium.launch({
   ],
 });
 const requests = [];
+let recording = true;
 const consoleErrors = [];
 const context = await browser.newContext({ viewport: { width: 1280, height: 1500 }, acceptDownloads: true });
-context.on('request', (r) => requests.push(r.url()));
+context.on('request', (r) => { if (recording) requests.push(r.url()); });
 const page = await context.newPage();
-page.on('request', (r) => { if (!requests.includes(r.url())) requests.push(r.url()); });
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
@@ -88,6 +88,14 @@ for (const s of spec.screenshots || []) {
   await page.waitForTimeout(300);
   await page.screenshot({ path: s.path, fullPage: false });
 }
+recording = false;
+// Control: the same logging sees a request outside loopback (a navigation the page's CSP does
+// not govern), so an empty list above means none was made, not that none could be seen.
+const control = [];
+const page2 = await context.newPage();
+page2.on('request', (r) => control.push(r.url()));
+await page2.goto('http://teescan-control.invalid/').catch(() => {});
+await page2.close();
 await browser.close();
 server.close();
-process.stdout.write(JSON.stringify({ origin, load_ms: loadMs, requests, served, console_errors: consoleErrors, results }));
+process.stdout.write(JSON.stringify({ origin, load_ms: loadMs, requests, control_requests: control, served, console_errors: consoleErrors, results }));
