@@ -131,6 +131,7 @@ fn page_in_headless_chromium_matches_the_cli_on_real_captures_and_stays_on_loopb
         "screenshots": std::env::var("TEESCAN_SCREENSHOTS").ok().map_or_else(Vec::new, |dir| vec![
             json!({ "case": "near", "path": format!("{dir}/screenshot-page-pass.png") }),
             json!({ "case": "tampered", "path": format!("{dir}/screenshot-page-fail.png") }),
+            json!({ "case": "tampered", "path": format!("{dir}/screenshot-report-chain.png"), "scroll_to": "chain" }),
         ]),
     });
     let spec_path = scratch.join("spec.json");

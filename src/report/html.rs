@@ -397,7 +397,10 @@ fn draw_box(svg: &mut String, x: usize, y: usize, label: &str, checks: &[&Check]
         (None, None) if checks.is_empty() => "not checked".to_owned(),
         (None, None) => {
             let pass = checks.iter().filter(|c| c.status == Status::Pass).count();
-            format!("{pass}/{} pass", checks.len())
+            match checks.len().saturating_sub(pass) {
+                0 => format!("{pass} pass"),
+                rest => format!("{pass} pass · {rest} not run"),
+            }
         }
     };
     let mut tip = String::new();
@@ -476,7 +479,7 @@ fn chain(out: &mut String, report: &Report) {
         let height = row_y(n_rows).saturating_add(4);
         let width = col_x(7);
         let mut svg = String::new();
-        let headers = ["pinned roots", "certificates", "evidence", "bindings", "event log", "policy", "result"];
+        let headers = ["pinned roots", "certificates", "evidence", "bindings", "event log", "policy", "layer result"];
         for (i, h) in headers.iter().enumerate() {
             let _ = write!(svg, "<text class=\"hdr\" x=\"{}\" y=\"16\">{h}</text>", col_x(i).saturating_add(4));
         }
@@ -526,7 +529,7 @@ fn chain(out: &mut String, report: &Report) {
             Verdict::Fail => Tone::Red,
             Verdict::Indeterminate => Tone::Grey,
         };
-        let label = if name.is_empty() { "result".to_owned() } else { format!("{name} result") };
+        let label = if name.is_empty() { "these checks".to_owned() } else { format!("layer {name}") };
         let _ = draw_box(&mut svg, col_x(6), mid_y, &label, &layer.all, Some((tone, lv.label())));
         edge(&mut svg, (col_x(5), mid_y), (col_x(6), mid_y), tone);
         let _ = writeln!(

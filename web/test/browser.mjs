@@ -6,7 +6,7 @@
 //
 // SPEC: { "web_dir", "chromium", "tools", "cases": [{ "name", "evidence", "collateral": [paths],
 //         "nras", "jwks", "policy" (bundled name), "at", "nonce" }], "repeat": N,
-//         "screenshots": [{ "case", "path" }] }
+//         "screenshots": [{ "case", "path", "scroll_to"? }] }
 // Chromium also gets --host-resolver-rules mapping every name but 127.0.0.1 to nothing, so a
 // request outside loopback could not succeed even if the page tried; the log still records it.
 import { createServer } from 'node:http';
@@ -86,7 +86,14 @@ for (const c of spec.cases) {
 for (const s of spec.screenshots || []) {
   await run(spec.cases.find((c) => c.name === s.case));
   await page.waitForTimeout(300);
-  await page.screenshot({ path: s.path, fullPage: false });
+  if (s.scroll_to) {
+    // The report frame, scrolled to a section (e.g. the chain-of-trust picture).
+    await page.$eval('#report', (f, id) => f.contentDocument.getElementById(id).scrollIntoView(), s.scroll_to);
+    await page.waitForTimeout(200);
+    await (await page.$('#report')).screenshot({ path: s.path });
+  } else {
+    await page.screenshot({ path: s.path, fullPage: false });
+  }
 }
 recording = false;
 // Control: the same logging sees a request outside loopback (a navigation the page's CSP does
