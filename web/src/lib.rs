@@ -46,13 +46,16 @@ fn usage(message: impl Into<String>) -> Error {
     Error::Input { code: "input.usage", message: message.into() }
 }
 
+/// A file the page was given: (name, bytes).
+pub type NamedFile = (String, Vec<u8>);
+
 /// What the person gave the page.
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
     /// The evidence file: (name, bytes).
-    pub evidence: Option<(String, Vec<u8>)>,
+    pub evidence: Option<NamedFile>,
     /// Collateral files: (name, bytes).
-    pub collateral: Vec<(String, Vec<u8>)>,
+    pub collateral: Vec<NamedFile>,
     /// An NRAS response body.
     pub nras: Option<Vec<u8>>,
     /// The JWKS that signs it.
@@ -69,8 +72,8 @@ fn base_name(name: &str) -> &str {
 /// The saved HTTP exchanges among `files` (`NAME.json` with a `url`, beside `NAME.body`), in
 /// file-name order, as `teescan::bundle::read_capture_dir` reads a capture directory; and the
 /// other JSON files (dcap-qvl collateral candidates).
-fn exchanges(files: &[(String, Vec<u8>)]) -> Result<(Vec<HttpExchange>, Vec<&(String, Vec<u8>)>), Error> {
-    let mut metas: Vec<&(String, Vec<u8>)> = Vec::new();
+fn exchanges(files: &[NamedFile]) -> Result<(Vec<HttpExchange>, Vec<&NamedFile>), Error> {
+    let mut metas: Vec<&NamedFile> = Vec::new();
     let mut others = Vec::new();
     for f in files {
         let name = base_name(&f.0);
