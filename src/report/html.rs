@@ -357,7 +357,7 @@ fn not_verified(out: &mut String, report: &Report) {
         return;
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
-    groups.sort_by(|a, b| (a.0 .0, std::cmp::Reverse(a.1.len())).cmp(&(b.0 .0, std::cmp::Reverse(b.1.len()))));
+    groups.sort_by_key(|(key, checks)| (key.0, std::cmp::Reverse(checks.len())));
     out.push_str("<table><tr><th>checks</th><th>status</th><th>why</th></tr>\n");
     for ((info, status, why), checks) in groups {
         let ids: Vec<String> = checks.iter().map(|c| format!("<code>{}</code>", escape(&c.id))).collect();
