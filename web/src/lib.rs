@@ -139,9 +139,11 @@ fn collateral(inputs: &Inputs, evidence: &Evidence) -> Result<Collateral, Error>
         }
         _ => {}
     }
+    // As the CLI: a node's GPU collateral is gathered only once its quote has collateral.
+    let gpu_wanted = !matches!(evidence, Evidence::Quote(_) | Evidence::Node { .. }) || !c.dcap.is_empty();
     match (&inputs.nras, &inputs.jwks) {
-        (Some(body), Some(jwks)) => c.gpu.nras = Some(teescan::nvidia::verify::NrasInput { body: body.clone(), jwks: jwks.clone() }),
-        (None, None) => {}
+        (Some(body), Some(jwks)) if gpu_wanted => c.gpu.nras = Some(teescan::nvidia::verify::NrasInput { body: body.clone(), jwks: jwks.clone() }),
+        (Some(_), Some(_)) | (None, None) => {}
         _ => return Err(usage("an NRAS response and the JWKS that signs it go together: give both")),
     }
     Ok(c)
