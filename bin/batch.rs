@@ -27,6 +27,7 @@ fn refuse_single_input_flags(args: &ScanArgs) -> Result<(), Error> {
         (args.save_bundle.is_some(), "--save-bundle"),
         (args.signature.is_some(), "--signature"),
         (args.cert_chain.is_some(), "--cert-chain"),
+        (args.format == Format::Html, "--format html"),
     ];
     match single.iter().find(|(given, _)| *given) {
         Some((_, flag)) => Err(input_error("input.usage", format!("{flag} applies to one input, not to a batch"))),
@@ -93,7 +94,7 @@ pub(super) fn run(args: &ScanArgs) -> ExitCode {
 /// One input's line: a summary (table) or one compact JSON document (json, ear).
 fn render_line(format: Format, ear_key: Option<&ear::EarKey>, path: &str, result: &Result<Report, Error>, width: usize) -> String {
     match (format, result) {
-        (Format::Table, _) => table_line(path, result, width),
+        (Format::Table | Format::Html, _) => table_line(path, result, width),
         (_, Ok(r)) => teescan::report::render(r, output(format, ear_key, false, false), true)
             .unwrap_or_else(|e| error_document(path, "input.ear_key", &e.to_string())),
         (_, Err(e)) => error_document(path, e.code(), &e.to_string()),

@@ -106,6 +106,8 @@ enum Format {
     Json,
     /// IETF RATS EAR (EAT Attestation Result): JSON, or a signed JWT with --ear-key.
     Ear,
+    /// A self-contained HTML audit report (inline CSS/SVG, the JSON report embedded).
+    Html,
 }
 
 #[derive(clap::Args)]
@@ -323,6 +325,7 @@ fn output(format: Format, key: Option<&ear::EarKey>, color: bool, verbose: bool)
         Format::Table => Output::Table(table::Options { color, verbose }),
         Format::Json => Output::Json,
         Format::Ear => Output::Ear(key),
+        Format::Html => Output::Html,
     }
 }
 

@@ -1,9 +1,10 @@
 //! The verdict model: every scan produces a [`Report`] — a list of [`Check`]s with stable ids,
 //! the claims read from the signed evidence, the collateral used, and one [`Verdict`].
 //!
-//! Renderers ([`table`], [`json`]) read only the report, never raw evidence.
+//! Renderers ([`table`], [`json`], [`html`]) read only the report, never raw evidence.
 
 pub mod ear;
+pub mod html;
 pub mod ids;
 pub mod json;
 pub mod table;
@@ -351,6 +352,8 @@ pub enum Output<'k> {
     Json,
     /// An EAR: JSON, or a signed JWT with a key.
     Ear(Option<&'k ear::EarKey>),
+    /// The self-contained HTML audit report (single input only).
+    Html,
 }
 
 /// Render `report` as `how` says; `line`: one line per report (a batch's JSON Lines; the
@@ -362,6 +365,7 @@ pub fn render(report: &Report, how: Output<'_>, line: bool) -> Result<String, ea
         (Output::Json, true) => json::render_line(report),
         (Output::Ear(None), false) => ear::render_json(report),
         (Output::Ear(None), true) => ear::render_line(report),
+        (Output::Html, _) => html::render(report),
         (Output::Ear(Some(k)), _) => format!("{}{}", ear::render_jwt(report, k)?, if line { "\n" } else { "" }),
     })
 }
