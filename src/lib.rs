@@ -55,6 +55,7 @@ pub mod policy;
 pub mod provider;
 pub mod report;
 pub mod scan;
+pub mod snp;
 pub mod tdx;
 pub mod time;
 

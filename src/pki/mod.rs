@@ -4,6 +4,7 @@
 
 use ring::digest;
 
+pub mod amd;
 pub mod nras;
 
 /// DER of the Intel SGX Root CA (`CN=Intel SGX Root CA, O=Intel Corporation`, ECDSA P-256,
