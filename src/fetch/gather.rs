@@ -148,6 +148,14 @@ pub fn gather(evidence: &Evidence, g: &GatherOptions, scan: &ScanOptions) -> Res
             c
         }
         Evidence::Provider(report) => f.provider(report, evidence, scan)?,
+        Evidence::Snp(_) => {
+            // SEV-SNP collateral from files and capture directories (every --collateral given).
+            let mut c = Collateral::default();
+            for path in &g.collateral {
+                c.add_collateral_path(path, evidence)?;
+            }
+            c
+        }
         _ => Collateral::default(),
     };
     Ok(out)

@@ -21,7 +21,10 @@
 //! - `snp.policy.*` (with a policy, [`policy`]) and `snp.report_data.binding` (provider formats).
 
 pub mod certs;
+pub mod formats;
+pub mod policy;
 pub mod report;
+pub mod scan;
 pub mod verify;
 
 pub use report::Report;
