@@ -374,8 +374,10 @@ fn crl_check(collateral: &SnpCollateral, ark: Option<&AmdCert>, inter: Option<&A
     if collateral.crls.is_empty() {
         return absent("no CRL was supplied");
     }
-    let (Some(ark), Some(inter)) = (ark, inter) else {
-        return skip("snp.crl", T_CRL, "the chain is incomplete");
+    // A supplied CRL is checked against the pinned ARK even when the chain is incomplete: a
+    // stale or forged CRL fails whatever else is missing.
+    let Some(ark) = ark else {
+        return skip("snp.crl", T_CRL, "no pinned ARK for this report");
     };
     let mut errors = Vec::new();
     for der in &collateral.crls {
@@ -402,8 +404,10 @@ fn crl_check(collateral: &SnpCollateral, ark: Option<&AmdCert>, inter: Option<&A
             Err(format!("unknown critical CRL extension {x}"))
         } else if !(crl.this_update <= at && crl.next_update.is_some_and(|n| at <= n)) {
             Err(format!("the CRL is not current at {at}: {window}"))
-        } else if crl.lists(&inter.serial) {
-            Err(format!("{} (serial {}) is revoked", inter.subject_cn, hex(&inter.serial)))
+        } else if let Some(i) = inter.filter(|i| crl.lists(&i.serial)) {
+            Err(format!("{} (serial {}) is revoked", i.subject_cn, hex(&i.serial)))
+        } else if inter.is_none() {
+            return indeterminate("snp.crl", T_CRL, format!("the {} CRL is current ({window}) but no intermediate was supplied to look up", ark.subject_cn));
         } else {
             Ok(())
         };
