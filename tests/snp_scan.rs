@@ -179,3 +179,33 @@ fn a_raw_report_with_a_nonce_or_binding_flag_is_a_usage_error() {
     bad[0x4C] = 1;
     assert_eq!(Evidence::detect(&bad).unwrap_err().code(), "input.snp");
 }
+
+#[test]
+fn policy_init_from_a_verified_snp_report_pins_it_and_the_written_policy_passes_it() {
+    let Some(root) = corpus::root() else { return };
+    let sev = root.join("sev-snp/microsoft-tee-attestation-verification");
+    let ev = Evidence::detect(&std::fs::read(sev.join("milan_attestation_report.bin")).unwrap()).unwrap();
+    let mut c = Collateral::default();
+    for f in ["milan_vcek.pem", "milan_ask.pem"] {
+        c.add_collateral_path(&sev.join(f), &ev).unwrap();
+    }
+    let s = scanner("2026-07-01T00:00:00Z");
+    let report = s.scan(&ev, &c).unwrap();
+    let text = teescan::policy::init::starting_policy(&report, "ms-milan", 90).unwrap();
+    assert!(text.contains("[snp]") && text.contains("min_tcb = { bl = 4, tee = 0, snp = 24, ucode = 219 }"), "{text}");
+    let r = s.clone().with_policy(Policy::load(text.as_bytes()).unwrap()).scan(&ev, &c).unwrap();
+    assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
+    assert!(r.checks.iter().filter(|c| c.id.starts_with("policy.snp.")).count() >= 8);
+    // The Genoa report measures the same workload but another chip family: the Milan policy
+    // (product pinned) refuses it.
+    let genoa = Evidence::detect(&std::fs::read(sev.join("genoa_attestation_report.bin")).unwrap()).unwrap();
+    let mut gc = Collateral::default();
+    for f in ["genoa_vcek.pem", "genoa_ask.pem"] {
+        gc.add_collateral_path(&sev.join(f), &genoa).unwrap();
+    }
+    let r = s.with_policy(Policy::load(text.as_bytes()).unwrap()).scan(&genoa, &gc).unwrap();
+    assert_eq!(r.verdict, Verdict::Fail);
+    // A report that does not verify is never pinned.
+    let r = scanner("2026-07-01T00:00:00Z").scan(&ev, &Collateral::default()).unwrap();
+    assert!(teescan::policy::init::starting_policy(&r, "x", 90).is_err());
+}
