@@ -209,3 +209,26 @@ fn policy_init_from_a_verified_snp_report_pins_it_and_the_written_policy_passes_
     let r = scanner("2026-07-01T00:00:00Z").scan(&ev, &Collateral::default()).unwrap();
     assert!(teescan::policy::init::starting_policy(&r, "x", 90).is_err());
 }
+
+#[cfg(feature = "cli")]
+#[test]
+fn the_cli_scans_an_snp_report_with_collateral_files_and_a_capture_directory() {
+    let Some(root) = corpus::root() else { return };
+    let bin = env!("CARGO_BIN_EXE_teescan");
+    let v = root.join("sev-snp/virtee-sev");
+    let run = |args: &[&std::ffi::OsStr]| std::process::Command::new(bin).args(args).output().unwrap().status.code();
+    let os = |s: &str| std::ffi::OsString::from(s);
+    // report.hex --collateral vcek.der --collateral cert_chain (PEM).
+    let ok = [os("scan"), v.join("report_milan.hex").into(), os("--collateral"), v.join("vcek_milan.der").into(), os("--collateral"), v.join("cert_chain_milan").into(), os("--at"), os("2026-07-01T00:00:00Z"), os("--offline")];
+    assert_eq!(run(&ok.iter().map(|s| s.as_os_str()).collect::<Vec<_>>()), Some(0));
+    // Without the chain: indeterminate (3); with the Turin chain instead: fail (1).
+    let no_chain = [os("scan"), v.join("report_milan.hex").into(), os("--collateral"), v.join("vcek_milan.der").into(), os("--at"), os("2026-07-01T00:00:00Z"), os("--offline")];
+    assert_eq!(run(&no_chain.iter().map(|s| s.as_os_str()).collect::<Vec<_>>()), Some(3));
+    let wrong = [os("scan"), v.join("report_milan.hex").into(), os("--collateral"), v.join("vcek_milan.der").into(), os("--collateral"), v.join("cert_chain_turin").into(), os("--at"), os("2026-07-01T00:00:00Z"), os("--offline")];
+    assert_eq!(run(&wrong.iter().map(|s| s.as_os_str()).collect::<Vec<_>>()), Some(1));
+    // The Tinfoil router with its capture directory, nonce and the shipped policy.
+    let dir = root.join(ROUTER);
+    let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml");
+    let router = [os("scan"), dir.join("responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body").into(), os("--collateral"), dir.clone().into(), os("--nonce"), os(ROUTER_NONCE), os("--policy"), policy.into(), os("--at"), os(ROUTER_AT)];
+    assert_eq!(run(&router.iter().map(|s| s.as_os_str()).collect::<Vec<_>>()), Some(0));
+}
