@@ -237,6 +237,20 @@ impl AmdCert {
     }
 }
 
+/// The window in which every certificate of `bytes` (PEM, or one DER) is valid: the latest
+/// notBefore and the earliest notAfter. `None` if nothing parses or the window is empty.
+pub fn validity_window(bytes: &[u8]) -> Option<(Timestamp, Timestamp)> {
+    let ders: Vec<Vec<u8>> = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        pem::parse_many(bytes).ok()?.into_iter().map(pem::Pem::into_contents).collect()
+    } else {
+        vec![bytes.to_vec()]
+    };
+    let certs: Vec<AmdCert> = ders.iter().filter_map(|d| AmdCert::parse(d).ok()).collect();
+    let nb = certs.iter().map(|c| c.not_before).max()?;
+    let na = certs.iter().map(|c| c.not_after).min()?;
+    (nb <= na).then_some((nb, na))
+}
+
 fn verify_pss(pss: bool, key: &Key, message: &[u8], signature: &[u8], signer: &str) -> Result<(), String> {
     if !pss {
         return Err("signature algorithm is not RSASSA-PSS SHA-384/MGF1-SHA-384/salt 48".to_owned());
