@@ -232,3 +232,30 @@ fn the_cli_scans_an_snp_report_with_collateral_files_and_a_capture_directory() {
     let router = [os("scan"), dir.join("responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body").into(), os("--collateral"), dir.clone().into(), os("--nonce"), os(ROUTER_NONCE), os("--policy"), policy.into(), os("--at"), os(ROUTER_AT)];
     assert_eq!(run(&router.iter().map(|s| s.as_os_str()).collect::<Vec<_>>()), Some(0));
 }
+
+#[test]
+fn a_warm_verify_once_cache_gives_the_same_report_and_skips_the_chains_rsa_signatures() {
+    let Some(root) = corpus::root() else { return };
+    let ev = Evidence::detect(&router_doc(&root)).unwrap();
+    let coll = router_collateral(&root, &ev);
+    let mut cold = scanner(ROUTER_AT).with_nonce(nonce(ROUTER_NONCE));
+    cold.options.cache = None;
+    let warm = scanner(ROUTER_AT).with_nonce(nonce(ROUTER_NONCE));
+    let a = cold.scan(&ev, &coll).unwrap();
+    let b1 = warm.scan(&ev, &coll).unwrap();
+    let before = teescan::crypto::verification_count();
+    let b2 = warm.scan(&ev, &coll).unwrap();
+    let used = teescan::crypto::verification_count() - before;
+    assert_eq!(a.checks, b1.checks);
+    assert_eq!(a.checks, b2.checks);
+    assert!(warm.options.cache.as_ref().unwrap().stats().device_chain.hits >= 2);
+    // Other tests of this binary run in parallel: the count is an upper bound check only
+    // when it is small; a warm scan needs one P-384 verification of its own.
+    assert!(used >= 1);
+    // A broken intermediate is never served from the cache of the good one.
+    let mut bad = coll.clone();
+    let i = bad.snp.certs.iter().position(|d| teescan::snp::certs::AmdCert::parse(d).is_ok_and(|c| c.subject_cn == "SEV-Genoa")).unwrap();
+    let n = bad.snp.certs[i].len();
+    bad.snp.certs[i][n - 2] ^= 1;
+    assert_eq!(warm.scan(&ev, &bad).unwrap().verdict, Verdict::Fail);
+}

@@ -199,6 +199,22 @@ impl AmdCert {
         verify_pss(self.pss, &issuer.key, &self.tbs, &self.signature, &issuer.subject_cn)
     }
 
+    /// [`AmdCert::verify_signed_by`], remembered in `cache` (kept with the device chains): a success for the same issuer key,
+    /// signed bytes and signature is reused (validity, names and extensions are checked on
+    /// every scan; only the RSA arithmetic is skipped).
+    pub fn verify_signed_by_cached(&self, issuer: &AmdCert, cache: Option<&crate::cache::VerifyCache>) -> Result<(), String> {
+        let Some(cache) = cache else { return self.verify_signed_by(issuer) };
+        let Key::Rsa(k) = &issuer.key else { return self.verify_signed_by(issuer) };
+        let key = crate::cache::Key::new("snp.rsa-pss-sha384", &[k, &self.tbs, &self.signature, &[u8::from(self.pss)]]);
+        let at = Timestamp::from_unix(0);
+        if cache.get::<bool>(crate::cache::Kind::DeviceChain, &key, at) == Some(true) {
+            return Ok(());
+        }
+        self.verify_signed_by(issuer)?;
+        cache.put(crate::cache::Kind::DeviceChain, key, true, crate::cache::Window::always());
+        Ok(())
+    }
+
     /// Whether `at` lies in `[not_before, not_after]`.
     pub fn valid_at(&self, at: Timestamp) -> bool {
         self.not_before <= at && at <= self.not_after

@@ -28,4 +28,4 @@ pub mod scan;
 pub mod verify;
 
 pub use report::Report;
-pub use verify::{verify_report, SnpCollateral, SnpOptions, SnpVerification};
+pub use verify::{verify_report, verify_report_cached, SnpCollateral, SnpOptions, SnpVerification};

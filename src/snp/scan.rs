@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::formats::{tinfoil_report_data, SnpEvidence, SnpFormat};
-use super::verify::{verify_report, SnpCollateral, SnpOptions};
+use super::verify::{verify_report_cached, SnpCollateral, SnpOptions};
 use crate::report::{Check, InputInfo, PolicyInfo, Report, Status};
 use crate::scan::Context;
 use crate::{Error, ScanOptions};
@@ -35,7 +35,7 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, opts: &ScanOptions
         all.add_certs(c).map_err(|e| Error::Input { code: "input.collateral", message: e })?;
     }
     all.crls.extend(collateral.crls.iter().cloned());
-    let v = verify_report(&ev.report, &all, opts.at, &snp_opts).map_err(|e| Error::Input { code: "input.snp_report", message: e.to_string() })?;
+    let v = verify_report_cached(&ev.report, &all, opts.at, &snp_opts, opts.cache.as_deref()).map_err(|e| Error::Input { code: "input.snp_report", message: e.to_string() })?;
 
     let mut checks = ctx.checks.clone();
     let mut warnings = ctx.warnings.clone();
@@ -61,7 +61,10 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, opts: &ScanOptions
             _ => true,
         };
         let c = match tinfoil_report_data(inputs) {
-            Ok(want) if !stated_ok => Check::fail("snp.binding.report_data", title, "the stated gpu_evidence_hash is not the hash of the GPU evidence sent").expected(crate::bytes::to_hex(want)),
+            Ok(want) if !stated_ok => {
+                binding = Some(false);
+                Check::fail("snp.binding.report_data", title, "the stated gpu_evidence_hash is not the hash of the GPU evidence sent").expected(crate::bytes::to_hex(want))
+            }
             Ok(want) => {
                 let ok = want == v.report.report_data && v.authentic;
                 binding = Some(ok);

@@ -124,6 +124,12 @@ fn leaf_kind(leaf: &AmdCert) -> SigningKey {
 
 /// Verify `raw` (exactly one 1184-byte report) against `collateral` at `at`.
 pub fn verify_report(raw: &[u8], collateral: &SnpCollateral, at: Timestamp, opts: &SnpOptions) -> Result<SnpVerification, super::report::ReportError> {
+    verify_report_cached(raw, collateral, at, opts, None)
+}
+
+/// [`verify_report`] with a verify-once cache for the chain's RSA signatures (the report's own
+/// P-384 signature is verified every time).
+pub fn verify_report_cached(raw: &[u8], collateral: &SnpCollateral, at: Timestamp, opts: &SnpOptions, cache: Option<&crate::cache::VerifyCache>) -> Result<SnpVerification, super::report::ReportError> {
     let report = Report::parse(raw)?;
     let mut checks = Vec::new();
     let mut used = Vec::new();
@@ -214,7 +220,7 @@ pub fn verify_report(raw: &[u8], collateral: &SnpCollateral, at: Timestamp, opts
             } else if let Some(x) = i.unknown_critical.first() {
                 Err(format!("{} has an unknown critical extension {x}", i.subject_cn))
             } else {
-                i.verify_signed_by(a)
+                i.verify_signed_by_cached(a, cache)
             };
             chain_ok &= r.is_ok();
             checks.push(match r {
@@ -225,7 +231,7 @@ pub fn verify_report(raw: &[u8], collateral: &SnpCollateral, at: Timestamp, opts
     }
     match (leaf, inter) {
         (Some(l), Some(i)) => {
-            let r = if let Some(x) = l.unknown_critical.first() { Err(format!("unknown critical extension {x}")) } else { l.verify_signed_by(i) };
+            let r = if let Some(x) = l.unknown_critical.first() { Err(format!("unknown critical extension {x}")) } else { l.verify_signed_by_cached(i, cache) };
             chain_ok &= r.is_ok();
             checks.push(match r {
                 Ok(()) => Check::pass("snp.chain.leaf", T_LEAF).actual(format!("{} by {}", l.subject_cn, i.subject_cn)),
