@@ -253,8 +253,7 @@ fn every_snp_policy_rule_fails_alone_when_the_report_differs() {
     let mut s = Scanner::new(at());
     s.options.amd_test_ark = Some(TrustAnchor::danger_test_root(&x.ark).unwrap());
     let ev = Evidence::detect(&x.report).unwrap();
-    let mut coll = Collateral::default();
-    coll.snp = collateral(&x);
+    let coll = Collateral { snp: collateral(&x), ..Collateral::default() };
     let base = "schema = \"teescan.policy/v1\"\nid = \"t\"\nexpires = 2027-01-01T00:00:00Z\n[snp]\n";
     let meas = hex::encode(m.measurement);
     let passing = format!("measurement = {{ any_of = [\"{meas}\"] }}\n");
@@ -297,8 +296,7 @@ fn every_snp_policy_rule_fails_alone_when_the_report_differs() {
     let dx = dm.mint();
     let mut s2 = Scanner::new(at());
     s2.options.amd_test_ark = Some(TrustAnchor::danger_test_root(&dx.ark).unwrap());
-    let mut dc = Collateral::default();
-    dc.snp = collateral(&dx);
+    let dc = Collateral { snp: collateral(&dx), ..Collateral::default() };
     let dev = Evidence::detect(&dx.report).unwrap();
     let r = s2.clone().with_policy(Policy::load(format!("{base}{passing}").as_bytes()).unwrap()).scan(&dev, &dc).unwrap();
     assert_eq!(r.verdict, Verdict::Fail);

@@ -121,7 +121,7 @@ fn header_len(tlv: &[u8]) -> Option<(usize, &[u8])> {
 fn is_pss_sha384(alg: &x509_cert::spki::AlgorithmIdentifierOwned) -> bool {
     use der::Encode as _;
     alg.oid == RSASSA_PSS
-        && alg.parameters.as_ref().and_then(|p| p.to_der().ok()).is_some_and(|p| PSS_SHA384_PARAMS.iter().any(|ok| *ok == p.as_slice()))
+        && alg.parameters.as_ref().and_then(|p| p.to_der().ok()).is_some_and(|p| PSS_SHA384_PARAMS.contains(&p.as_slice()))
 }
 
 fn cn(name: &x509_cert::name::Name) -> String {
