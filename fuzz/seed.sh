@@ -96,5 +96,8 @@ printf '%s' '{"error_code":"not_found","message":"no signature"}' >corpus/signat
 
 # Policies: the repository's shipped policies.
 add policy "$REPO"/policies/*.toml "$REPO"/fixtures/testpki/policy.toml
+# SEV-SNP reports, dstack attestations and AMD certificates/CRLs.
+add snp_report "$FIX"/sev-snp/*/*.bin "$FIX"/sev-snp/*/*.der "$FIX"/sev-snp/*/*.pem "$FIX"/sev-snp/*/decoded/* "$FIX"/sev-snp/dstack/*.json
+add_hexdecoded snp_report "$FIX"/sev-snp/virtee-sev/report_milan.hex
 
 for d in corpus/*; do printf '%-16s %3d files\n' "$(basename "$d")" "$(ls "$d" | wc -l)"; done

@@ -55,6 +55,7 @@ pub mod policy;
 pub mod provider;
 pub mod report;
 pub mod scan;
+pub mod snp;
 pub mod tdx;
 pub mod time;
 
@@ -93,6 +94,9 @@ pub struct ScanOptions {
     /// CPUs (default `true`). A caller that already runs one scan per core (a batch) sets it to
     /// `false`: everything then runs on the calling thread. Results never differ.
     pub parallel: bool,
+    /// DANGER: an AMD root (ARK) to trust instead of the pinned ones, for a test PKI (SEV-SNP).
+    /// Never taken from the evidence; every report made with one says so.
+    pub amd_test_ark: Option<TrustAnchor>,
 }
 
 impl ScanOptions {
@@ -107,6 +111,7 @@ impl ScanOptions {
             binding: None,
             cache: None,
             parallel: true,
+            amd_test_ark: None,
         }
     }
 }

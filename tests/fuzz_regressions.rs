@@ -103,6 +103,14 @@ fn replay(target: &str, input: &[u8]) -> bool {
         "signature" => teescan::provider::signature::parse_signature_payload(input)
             .is_ok_and(|p| teescan::provider::signature::verify_payload(&p).is_ok()),
         "policy" => teescan::policy::Policy::load(input).is_ok(),
+        "snp_report" => {
+            let mut c = teescan::snp::SnpCollateral::default();
+            let collateral = teescan::snp::formats::add_collateral_file(&mut c, input).is_ok();
+            teescan::snp::Report::parse(input).is_ok()
+                || matches!(teescan::snp::formats::detect_binary(input), Some(Ok(_)))
+                || matches!(teescan::snp::formats::detect_json(input), Some(Ok(_)))
+                || collateral
+        }
         other => panic!("unknown fuzz target {other}"),
     }
 }

@@ -522,6 +522,7 @@ fn every_check_id_real_scans_emit_is_registered() {
     scan_gpus(&root, &mut seen);
     scan_providers(&root, &mut seen);
     scan_bundles(&root, &mut seen);
+    scan_snp(&root, &mut seen);
     seen.unknown.sort();
     seen.unknown.dedup();
     seen.wrongly_optional.sort();
@@ -532,4 +533,34 @@ fn every_check_id_real_scans_emit_is_registered() {
     eprintln!("{} scans; {} of {} registry entries emitted; not reached: {never:?}", seen.scans, seen.keys.len(), ids::CHECKS.len());
     // The registry is not a wish list: most of it is reached by these scans.
     assert!(seen.keys.len() * 10 >= ids::CHECKS.len() * 8, "only {} of {} entries reached: {never:?}", seen.keys.len(), ids::CHECKS.len());
+}
+
+/// SEV-SNP scans (issue #16): the Tinfoil router capture with a policy using every `[snp]`
+/// rule, without a policy section, and with an unparseable certificate.
+fn scan_snp(root: &Path, seen: &mut Seen) {
+    use teescan::scan::{Collateral, Evidence, Scanner};
+    let dir = root.join("providers/teep-captures/tinfoil_v3_cloud_llama3-3-70b_20260629_021249");
+    let body = std::fs::read(dir.join("responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body")).unwrap();
+    let ev = Evidence::detect(&body).unwrap();
+    let mut coll = Collateral::default();
+    coll.add_collateral_path(&dir, &ev).unwrap();
+    coll.snp.crls.push(std::fs::read(root.join("sev-snp/atakit-gcp-n2d-milan/decoded/milan.crl.der")).unwrap());
+    let at = Timestamp::parse_rfc3339("2026-06-29T02:12:49Z").unwrap();
+    let m = "7adcb574b1e22ab579f3c883da3e5b6e632ef06775dd13fdb16850640135a5f63c7eb8741fe340c672edaf241bd1ed7c";
+    let full = format!(
+        "schema = \"teescan.policy/v1\"\nid = \"snp-all\"\nexpires = 2027-01-01T00:00:00Z\n[snp]\nmeasurement = {{ any_of = [\"{m}\"] }}\nhost_data = {{ any_of = [\"{z32}\"] }}\nid_key_digest = {{ any_of = [\"{z48}\"] }}\nauthor_key_digest = {{ any_of = [\"{z48}\"] }}\nfamily_id = {{ any_of = [\"{z16}\"] }}\nimage_id = {{ any_of = [\"{z16}\"] }}\nproduct = {{ any_of = [\"Genoa\"] }}\nmin_tcb = {{ bl = 1 }}\nmin_committed_tcb = {{ snp = 1 }}\nmin_current_tcb = {{ ucode = 1 }}\nmin_guest_svn = 0\nvmpl = {{ any_of = [0] }}\npolicy = {{ value = \"0x30000\", mask = \"0xffffff\" }}\nplatform_info = {{ value = \"0x0\", mask = \"0x1\" }}\nallow_smt = false\nrequire_crl = true\nreport_data = {{ scheme = \"tinfoil-v3\" }}\n",
+        z32 = "00".repeat(32),
+        z48 = "00".repeat(48),
+        z16 = "00".repeat(16)
+    );
+    let nonce: [u8; 32] = hex::decode("229471a8453a3521eac3d6ada9f1d52e42c97a527c3a50d565e999401dfd3e9b").unwrap().try_into().unwrap();
+    let s = Scanner::new(at).with_nonce(nonce);
+    seen.add(&s.clone().with_policy(teescan::policy::Policy::load(full.as_bytes()).unwrap()).scan(&ev, &coll).unwrap().checks);
+    let tdx_only = "schema = \"teescan.policy/v1\"\nid = \"t\"\nexpires = 2027-01-01T00:00:00Z\n[tdx.tcb]\n";
+    seen.add(&s.clone().with_policy(teescan::policy::Policy::load(tdx_only.as_bytes()).unwrap()).scan(&ev, &coll).unwrap().checks);
+    // An invalid certificate beside the report, and a report whose chain does not verify.
+    let mut bad = coll.clone();
+    bad.snp.certs.push(b"not a certificate".to_vec());
+    bad.snp.certs.retain(|c| !c.windows(7).any(|w| w == [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22]));
+    seen.add(&s.with_policy(teescan::policy::Policy::load(full.as_bytes()).unwrap()).scan(&ev, &bad).unwrap().checks);
 }

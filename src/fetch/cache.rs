@@ -100,6 +100,11 @@ fn window(method: &str, url: &str, body: &[u8], now: Timestamp) -> Option<(Strin
     if lower.contains("/qe/identity") {
         return json_window("enclaveIdentity").map(|(a, b)| ("qe_identity".to_owned(), a, b));
     }
+    if (lower.contains("/vcek/v1/") || lower.contains("/vlek/v1/")) && !lower.ends_with("/crl") {
+        // AMD KDS certificates: kept for their own validity (a re-issued VCEK has a new one).
+        let (a, b) = crate::snp::certs::validity_window(body)?;
+        return Some(("amd_kds".to_owned(), a, b));
+    }
     if lower.contains("crl") || lower.ends_with(".der") {
         let der = if body.first() == Some(&0x30) { body.to_vec() } else { hex::decode(String::from_utf8_lossy(body).trim()).ok()? };
         let (this, next) = crate::pki::crl_dates(&der)?;

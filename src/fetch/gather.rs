@@ -148,12 +148,49 @@ pub fn gather(evidence: &Evidence, g: &GatherOptions, scan: &ScanOptions) -> Res
             c
         }
         Evidence::Provider(report) => f.provider(report, evidence, scan)?,
+        Evidence::Snp(snp) => {
+            // SEV-SNP collateral from files and capture directories (every --collateral given);
+            // without any, the VCEK and cert_chain from AMD KDS (or the cache).
+            let mut c = Collateral::default();
+            for path in &g.collateral {
+                c.add_collateral_path(path, evidence)?;
+            }
+            if g.collateral.is_empty() && snp.embedded.certs.is_empty() && !(g.offline && f.cache.is_none()) {
+                f.kds(snp, &mut c);
+            }
+            c
+        }
         _ => Collateral::default(),
     };
     Ok(out)
 }
 
 impl<'a> Fetcher<'a> {
+    /// The VCEK and cert_chain of an SNP report from AMD KDS (or the cache); a failure is left
+    /// as a note (the chain checks are then indeterminate).
+    fn kds(&self, snp: &crate::snp::formats::SnpEvidence, coll: &mut Collateral) {
+        let Ok(report) = crate::snp::Report::parse(&snp.report) else { return };
+        let Some(product) = report.cpuid_product() else {
+            coll.notes.push("AMD KDS: a version 2 report does not name its product; give the VCEK with --collateral".to_owned());
+            return;
+        };
+        let client = match super::kds::KdsClient::amd(fetch_options(self.opts)) {
+            Ok(k) => match &self.cache {
+                Some(c) => k.with_cache(c.clone()),
+                None => k,
+            },
+            Err(e) => return coll.notes.push(format!("AMD KDS: {e}")),
+        };
+        let rt = match self.runtime.get() {
+            Ok(rt) => rt,
+            Err(e) => return coll.notes.push(e),
+        };
+        match rt.block_on(client.snp_collateral(&report, product, false)) {
+            Ok((c, _)) => coll.snp = c,
+            Err(e) => coll.notes.push(format!("AMD KDS collateral fetch failed: {e}")),
+        }
+    }
+
     /// A fetcher for a scan as of `at`: the cache opened once, no runtime yet.
     pub fn new(opts: &'a GatherOptions, at: Timestamp) -> Fetcher<'a> {
         Fetcher { opts, cache: cache_for(opts, at), runtime: LazyRuntime::default() }

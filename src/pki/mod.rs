@@ -3,6 +3,7 @@
 //! NRAS signing keys chain to an intermediate pinned by key: see [`nras`].
 
 
+pub mod amd;
 pub mod nras;
 
 /// DER of the Intel SGX Root CA (`CN=Intel SGX Root CA, O=Intel Corporation`, ECDSA P-256,

@@ -34,6 +34,9 @@ pub fn starting_policy(report: &Report, id: &str, valid_days: u64, today: Timest
             first: report.first_failure().map(|c| c.id.clone()).unwrap_or_else(|| "-".to_owned()),
         });
     }
+    if let Some(snp) = report.claims.get("snp") {
+        return Ok(snp_policy(report, snp, id, valid_days));
+    }
     let tdx = report.claims.get("tdx").ok_or(InitError::NoClaims)?;
     let td = tdx.get("td").ok_or(InitError::NoClaims)?;
     let tcb = tdx.get("tcb").ok_or(InitError::NoClaims)?;
@@ -90,6 +93,50 @@ pub fn starting_policy(report: &Report, id: &str, valid_days: u64, today: Timest
         }
     }
     Ok(out)
+}
+
+/// The `[snp]` starting policy of a verified SEV-SNP report: its measurement, digests, product,
+/// guest policy, VMPL and REPORTED_TCB as minimums.
+fn snp_policy(report: &Report, snp: &serde_json::Value, id: &str, valid_days: u64) -> String {
+    let s = |k: &str| snp.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
+    let at = report.verified_at;
+    let expires = Timestamp::from_unix(at.unix().saturating_add(valid_days.saturating_mul(86_400)));
+    let source = report.input.source.clone().unwrap_or_else(|| "(stdin)".to_owned());
+    let mut out = String::new();
+    let _ = writeln!(out, "# Starting policy written by `teescan policy init` from a verified SEV-SNP report:");
+    let _ = writeln!(out, "#   {source} (sha256:{}), verified as of {at}", report.input.sha256);
+    let _ = writeln!(out, "# Every pinned value below was read from that report's signed bytes. Review each one:");
+    let _ = writeln!(out, "# a value observed once is not yet a value you trust. Remove a rule to accept any value.");
+    let _ = writeln!(out, "schema = \"{}\"", super::POLICY_SCHEMA);
+    let _ = writeln!(out, "id = {}", toml_str(id));
+    let _ = writeln!(out, "description = {}", toml_str(&format!("pinned from {source}")));
+    let _ = writeln!(out, "expires = {}  # review by then; an expired policy makes scans indeterminate", expires.to_rfc3339());
+    let _ = writeln!(out);
+    let _ = writeln!(out, "[snp]");
+    let _ = writeln!(out, "measurement = {{ any_of = [\"{}\"] }}  # launch digest", s("measurement"));
+    for key in ["host_data", "id_key_digest", "author_key_digest"] {
+        let _ = writeln!(out, "{key} = {{ any_of = [\"{}\"] }}", s(key));
+    }
+    if let Some(p) = snp.get("product").and_then(|x| x.as_str()) {
+        let _ = writeln!(out, "product = {{ any_of = [\"{p}\"] }}");
+    }
+    let policy = u64::from_str_radix(s("policy").trim_start_matches("0x"), 16).unwrap_or(0);
+    let _ = writeln!(out, "policy = {{ value = \"{policy:#018x}\", mask = \"0x00000000001fffff\" }}  # guest policy bits 0..20 as observed");
+    let vmpl = snp.get("vmpl").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let _ = writeln!(out, "vmpl = {{ any_of = [{vmpl}] }}");
+    if let Some(t) = snp.get("reported_tcb") {
+        let parts: Vec<String> = ["fmc", "bl", "tee", "snp", "ucode"]
+            .iter()
+            .filter_map(|k| t.get(*k).and_then(serde_json::Value::as_u64).map(|v| format!("{k} = {v}")))
+            .collect();
+        let _ = writeln!(out, "min_tcb = {{ {} }}  # REPORTED_TCB as observed", parts.join(", "));
+    }
+    if snp.get("guest_svn").and_then(serde_json::Value::as_u64).is_some_and(|v| v > 0) {
+        let _ = writeln!(out, "min_guest_svn = {}", snp.get("guest_svn").and_then(serde_json::Value::as_u64).unwrap_or(0));
+    }
+    let _ = writeln!(out, "allow_debug = false");
+    let _ = writeln!(out, "allow_migrate_ma = false");
+    out
 }
 
 fn toml_str(s: &str) -> String {

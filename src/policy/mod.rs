@@ -76,6 +76,9 @@ pub struct Policy {
     /// Client-facing keys of provider reports: which must be bound to each layer's verified quote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<KeysPolicy>,
+    /// AMD SEV-SNP rules (`crate::snp::policy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snp: Option<crate::snp::policy::SnpPolicy>,
 }
 
 /// `[keys]`: `require_bound = ["signing", "tls", "ohttp", "e2e", "hpke"]` (non-empty). Every
@@ -621,10 +624,10 @@ impl Policy {
         if self.id.trim().is_empty() {
             return Err(PolicyError::Invalid { path: "id".to_owned(), reason: "must not be empty".to_owned() });
         }
-        if self.tdx.is_none() && self.gpu.is_none() {
+        if self.tdx.is_none() && self.gpu.is_none() && self.snp.is_none() {
             return Err(PolicyError::Invalid {
                 path: "tdx".to_owned(),
-                reason: "the policy has no rules: add a [tdx] or [gpu] section (an empty policy would accept anything)".to_owned(),
+                reason: "the policy has no rules: add a [tdx], [gpu] or [snp] section (an empty policy would accept anything)".to_owned(),
             });
         }
         if self.keys.as_ref().is_some_and(|k| k.require_bound.is_empty()) {
@@ -651,6 +654,9 @@ impl Policy {
         }
         for (path, section) in self.tdx_sections() {
             validate_tdx_section(path, section)?;
+        }
+        if let Some(snp) = &self.snp {
+            snp.validate()?;
         }
         Ok(())
     }

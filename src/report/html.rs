@@ -137,6 +137,7 @@ enum Stage {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Row {
     Tdx,
+    Snp,
     Gpu(u32),
     Gpus,
     Nras,
@@ -156,6 +157,11 @@ fn place(rest: &str) -> (Option<Row>, Stage) {
         Some(Family::Tdx) if matches!(rest, "tdx.trust_anchor" | "tdx.pck.chain_root") => (Some(Row::Tdx), Stage::Root),
         Some(Family::Tdx) if rest.starts_with("tdx.pck.") || rest.starts_with("tdx.qe.") => (Some(Row::Tdx), Stage::Certs),
         Some(Family::TdxCollateral) => (Some(Row::Tdx), Stage::Certs),
+        Some(Family::Snp) if rest == "snp.chain.ark" => (Some(Row::Snp), Stage::Root),
+        Some(Family::Snp) if rest.starts_with("snp.chain.") || rest.starts_with("snp.crl") || rest.starts_with("snp.vcek") => {
+            (Some(Row::Snp), Stage::Certs)
+        }
+        Some(Family::Snp) => (Some(Row::Snp), Stage::Evidence),
         Some(Family::Tdx | Family::Evidence) => (Some(Row::Tdx), Stage::Evidence),
         Some(Family::Gpu | Family::Rim | Family::Ocsp) => (Some(Row::Gpus), Stage::Evidence),
         Some(Family::Nras) if rest == "nras.applies" => (None, Stage::Binding),
@@ -449,6 +455,7 @@ fn row_label(row: &Row, report: &Report) -> (String, String, String) {
             "PCK chain · collateral".to_owned(),
             "TDX quote".to_owned(),
         ),
+        Row::Snp => ("AMD ARK (pinned)".to_owned(), "ASK/ASVK · VCEK/VLEK · CRL".to_owned(), "SEV-SNP report".to_owned()),
         Row::Gpu(i) => (
             format!("NVIDIA Device CA {}", short(crate::pki::NVIDIA_DEVICE_IDENTITY_CA_SHA256, 9)),
             format!("GPU {i} cert chain · OCSP"),

@@ -51,6 +51,8 @@ pub enum Family {
     Bundle,
     /// The live endpoint a bundle recorded.
     Endpoint,
+    /// AMD SEV-SNP: the report, its AMD chain, VCEK extensions, CRL, guest policy, binding.
+    Snp,
 }
 
 impl Family {
@@ -74,6 +76,7 @@ impl Family {
             Family::Policy => "policy",
             Family::Bundle => "bundle",
             Family::Endpoint => "endpoint",
+            Family::Snp => "snp",
         }
     }
 }
@@ -269,6 +272,41 @@ pub const CHECKS: &[CheckSpec] = &[
     spec("bundle.integrity", F::Bundle, Yes, "every saved body matches its recorded SHA-256"),
     spec("endpoint.attestation", F::Endpoint, Yes, "the endpoint answered with an attestation report teescan can read"),
     spec("endpoint.tls", F::Endpoint, Yes, "the outermost layer's verified binding attests the TLS key the report came over"),
+    // AMD SEV-SNP (src/snp/).
+    spec("snp.collateral.parse", F::Snp, Yes, "every supplied AMD certificate parses (emitted only when one does not)"),
+    spec("snp.chain.ark", F::Snp, Yes, "the chain ends in the pinned ARK of the report's product; a supplied root is a pinned ARK"),
+    spec("snp.chain.intermediate", F::Snp, Yes, "the ASK (VCEK) or ASVK (VLEK) is a CA signed by the ARK (RSASSA-PSS SHA-384)"),
+    spec("snp.chain.leaf", F::Snp, Yes, "the VCEK/VLEK is signed by the ASK/ASVK"),
+    spec("snp.chain.validity", F::Snp, Yes, "ARK, ASK/ASVK and VCEK/VLEK are valid at the verification time"),
+    spec("snp.chain.product", F::Snp, Yes, "the report's CPUID, the intermediate's name and the leaf's productName name one product"),
+    spec("snp.report.signing_key", F::Snp, Yes, "the report's SIGNING_KEY names the kind of certificate supplied (VCEK or VLEK)"),
+    spec("snp.report.signature", F::Snp, Yes, "ECDSA P-384 over report bytes 0x000..0x2A0 verifies with the VCEK/VLEK key"),
+    spec("snp.vcek.hwid", F::Snp, Yes, "the VCEK hwID is the report's CHIP_ID (8 bytes on Turin); a VLEK has none"),
+    spec("snp.vcek.tcb", F::Snp, Yes, "the VCEK/VLEK SPL extensions equal REPORTED_TCB"),
+    spec("snp.crl", F::Snp, WhenEvaluated, "an ARK-signed CRL is current and does not list the ASK/ASVK (required by [snp] require_crl)"),
+    spec("snp.guest.debug", F::Snp, Yes, "guest policy DEBUG is clear (unless [snp] allow_debug)"),
+    spec("snp.guest.migrate_ma", F::Snp, Yes, "guest policy MIGRATE_MA is clear (unless [snp] allow_migrate_ma)"),
+    spec("snp.guest.policy_reserved", F::Snp, Yes, "guest policy bit 17 is one and bits 26..63 are zero"),
+    spec("snp.binding.report_data", F::Snp, Yes, "REPORT_DATA commits to the format's inputs (Tinfoil v3: TLS key, HPKE key, nonce)"),
+    spec("snp.nonce", F::Snp, Yes, "the report answers the caller's nonce"),
+    spec("policy.snp.present", F::Policy, Yes, "the policy has an [snp] section for the SEV-SNP evidence scanned"),
+    spec("policy.snp", F::Policy, Yes, "the [snp] rules are evaluated (skipped when the report is not authentic)"),
+    spec("policy.snp.measurement", F::Policy, Yes, "[snp] measurement is allowed"),
+    spec("policy.snp.host_data", F::Policy, Yes, "[snp] host_data is allowed"),
+    spec("policy.snp.id_key_digest", F::Policy, Yes, "[snp] id_key_digest is allowed"),
+    spec("policy.snp.author_key_digest", F::Policy, Yes, "[snp] author_key_digest is allowed"),
+    spec("policy.snp.family_id", F::Policy, Yes, "[snp] family_id is allowed"),
+    spec("policy.snp.image_id", F::Policy, Yes, "[snp] image_id is allowed"),
+    spec("policy.snp.product", F::Policy, Yes, "[snp] product is allowed"),
+    spec("policy.snp.min_tcb", F::Policy, Yes, "[snp] min_tcb: REPORTED_TCB meets the minimum per component"),
+    spec("policy.snp.min_committed_tcb", F::Policy, Yes, "[snp] min_committed_tcb: COMMITTED_TCB meets the minimum"),
+    spec("policy.snp.min_current_tcb", F::Policy, Yes, "[snp] min_current_tcb: CURRENT_TCB meets the minimum"),
+    spec("policy.snp.min_guest_svn", F::Policy, Yes, "[snp] min_guest_svn"),
+    spec("policy.snp.vmpl", F::Policy, Yes, "[snp] vmpl is allowed"),
+    spec("policy.snp.policy", F::Policy, Yes, "[snp] guest policy under the mask"),
+    spec("policy.snp.platform_info", F::Policy, Yes, "[snp] platform_info under the mask"),
+    spec("policy.snp.allow_smt", F::Policy, Yes, "[snp] allow_smt = false: SMT neither allowed by the guest nor enabled"),
+    spec("policy.snp.report_data", F::Policy, Yes, "[snp] report_data: exact bytes, or the format's binding holds"),
 ];
 
 /// Base names of provider-report layers (an index `[n]` may follow) and the placeholder itself.

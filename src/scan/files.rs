@@ -204,6 +204,8 @@ impl Collateral {
     pub fn add_collateral_path(&mut self, path: &Path, evidence: &Evidence) -> Result<(), Error> {
         if path.is_dir() {
             self.add_capture_dir(path, evidence)
+        } else if let Evidence::Snp(_) = evidence {
+            self.add_snp_file(&read_bounded(path)?).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
         } else {
             self.add_dcap_json(&read_bounded(path)?)
         }

@@ -70,8 +70,10 @@ pub enum Evidence {
     },
     /// A provider attestation report (NEAR AI, NEAR cloud, resellers, Chutes, Tinfoil).
     Provider(Box<ProviderReport>),
-    /// A provider report of a recognised format whose evidence this version cannot verify
-    /// (e.g. AMD SEV-SNP): scanned as indeterminate, never as a pass.
+    /// An AMD SEV-SNP report (raw, dstack, Tinfoil v3 router), with what its document carries.
+    Snp(Box<crate::snp::formats::SnpEvidence>),
+    /// A provider report of a recognised format whose evidence this version cannot verify:
+    /// scanned as indeterminate, never as a pass.
     Unsupported {
         /// Why.
         reason: String,
@@ -118,6 +120,9 @@ impl Evidence {
             return Err(input_error("input.usage", crate::provider::chutes::alone_message(doc)));
         }
         if first == Some(&b'{') {
+            if let Some(snp) = crate::snp::formats::detect_json(bytes) {
+                return snp.map(|e| Evidence::Snp(Box::new(e))).map_err(|e| input_error("input.snp", e.to_string()));
+            }
             match crate::provider::parse(bytes) {
                 Ok(report) => return Ok(Evidence::Provider(Box::new(report))),
                 Err(ProviderError::Unknown(_)) => {}
@@ -137,6 +142,9 @@ impl Evidence {
         }
         if Self::is_raw_gpu_report(bytes) {
             return Err(input_error("input.usage", "a raw GPU report needs its certificate chain: --cert-chain PEM"));
+        }
+        if let Some(snp) = crate::snp::formats::detect_binary(bytes) {
+            return snp.map(|e| Evidence::Snp(Box::new(e))).map_err(|e| input_error("input.snp", e.to_string()));
         }
         crate::parse_tdx_quote(bytes)?;
         Ok(Evidence::Quote(bytes.to_vec()))
@@ -206,6 +214,9 @@ impl Evidence {
             Evidence::Provider(_) | Evidence::Unsupported { .. } => {
                 Err(input_error("input.usage", "--gpu-evidence: a provider report carries its own GPU evidence"))
             }
+            Evidence::Snp(_) => {
+                Err(input_error("input.usage", "--gpu-evidence: SEV-SNP evidence with GPUs is not supported by this version"))
+            }
         }
     }
 
@@ -217,7 +228,7 @@ impl Evidence {
             Evidence::Gpu { raw: true, .. } => Kind::GpuRaw,
             Evidence::Gpu { raw: false, .. } => Kind::GpuList,
             Evidence::Provider(r) => Kind::Provider { gpu: r.layers.iter().any(|l| l.gpu.is_some()) },
-            Evidence::Unsupported { .. } => Kind::Provider { gpu: false },
+            Evidence::Unsupported { .. } | Evidence::Snp(_) => Kind::Provider { gpu: false },
         }
     }
 
@@ -229,7 +240,7 @@ impl Evidence {
                 crate::parse_tdx_quote(q).map(|(raw, _, _)| vec![raw]).unwrap_or_default()
             }
             Evidence::Provider(r) => r.layers.iter().map(|l| l.quote.clone()).collect(),
-            Evidence::Gpu { .. } | Evidence::Unsupported { .. } => Vec::new(),
+            Evidence::Gpu { .. } | Evidence::Unsupported { .. } | Evidence::Snp(_) => Vec::new(),
         };
         let mut hints: Vec<PckHint> = Vec::new();
         for q in quotes {
@@ -259,6 +270,8 @@ pub struct Collateral {
     /// What gathering the collateral left to tell the reader (fetch failures): added to the
     /// report's warnings by [`Scanner::scan`].
     pub notes: Vec<String>,
+    /// AMD SEV-SNP certificates (VCEK/VLEK, ASK/ASVK, ARK) and CRLs.
+    pub snp: crate::snp::SnpCollateral,
 }
 
 impl Collateral {
@@ -284,10 +297,27 @@ impl Collateral {
         Ok(())
     }
 
+    /// Add the AMD KDS answers among saved exchanges (`/vcek/v1/…`, `/vlek/v1/…`: the
+    /// `cert_chain` PEM, VCEK/VLEK DER, CRL DER). Evidence to verify, like any collateral.
+    pub fn add_kds_exchanges(&mut self, exchanges: &[HttpExchange]) -> Result<(), Error> {
+        for x in exchanges.iter().filter(|x| crate::snp::formats::is_kds_url(&x.url)) {
+            self.add_snp_file(&x.body).map_err(|e| input_error("input.collateral", format!("{}: {e}", x.url)))?;
+        }
+        Ok(())
+    }
+
+    /// Add one SEV-SNP collateral file: certificates (PEM or DER) or a CRL (DER or PEM).
+    pub fn add_snp_file(&mut self, bytes: &[u8]) -> Result<(), String> {
+        crate::snp::formats::add_collateral_file(&mut self.snp, bytes)
+    }
+
     /// Read a capture directory (teep's `responses/NNNN_*.{json,body}` layout; regular files
     /// only, bounded: [`crate::bundle::read_capture_dir`]) and add its DCAP collateral.
     pub fn add_capture_dir(&mut self, dir: &Path, evidence: &Evidence) -> Result<(), Error> {
         let exchanges = crate::bundle::read_capture_dir(dir)?;
+        if let Evidence::Snp(_) = evidence {
+            return self.add_kds_exchanges(&exchanges);
+        }
         self.add_pcs_exchanges(&exchanges, evidence)?;
         if let Some(why) = self.dcap_unavailable.take() {
             self.dcap_unavailable = Some(format!("{} has {why}", dir.display()));
@@ -412,6 +442,7 @@ impl Scanner {
             Evidence::Gpu { list, .. } => crate::scan_in(crate::Evidence { tdx: None, gpu: Some((list, &collateral.gpu)) }, opts, ctx),
             Evidence::Provider(report) => Ok(crate::provider::scan::scan_provider_in(report, collateral, opts, ctx)),
             Evidence::Unsupported { reason, sha256 } => Ok(unsupported_report(reason, sha256, opts, ctx)),
+            Evidence::Snp(snp) => crate::snp::scan::scan_snp(snp, &collateral.snp, opts, ctx),
         }?;
         Ok(ctx.complete(report))
     }
