@@ -52,6 +52,7 @@ pub mod input;
 pub mod nvidia;
 pub mod pki;
 pub mod policy;
+pub mod provenance;
 pub mod provider;
 pub mod report;
 pub mod scan;

@@ -1,0 +1,1 @@
+//! Scan-level provenance checks (filled in below).
