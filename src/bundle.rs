@@ -760,6 +760,7 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         gpu,
         signature: None,
         notes: gpu_warnings,
+        provenance: Vec::new(),
     };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
     let context = crate::scan::Context {

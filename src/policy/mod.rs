@@ -76,6 +76,10 @@ pub struct Policy {
     /// Client-facing keys of provider reports: which must be bound to each layer's verified quote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<KeysPolicy>,
+    /// Expected measurements from signed releases (Sigstore): who may publish them, and which
+    /// registers each publisher provides. See `docs/provenance.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::provenance::eval::ProvenancePolicy>,
 }
 
 /// `[keys]`: `require_bound = ["signing", "tls", "ohttp", "e2e", "hpke"]` (non-empty). Every
@@ -651,6 +655,9 @@ impl Policy {
         }
         for (path, section) in self.tdx_sections() {
             validate_tdx_section(path, section)?;
+        }
+        if let Some(p) = &self.provenance {
+            p.validate().map_err(|(path, reason)| invalid(path, reason))?;
         }
         Ok(())
     }

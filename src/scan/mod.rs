@@ -234,6 +234,8 @@ pub struct Collateral {
     /// What gathering the collateral left to tell the reader (fetch failures): added to the
     /// report's warnings by [`Scanner::scan`].
     pub notes: Vec<String>,
+    /// Sigstore bundles for `[provenance]` (GitHub `attestations` answers, bundle files).
+    pub provenance: Vec<crate::provenance::eval::SuppliedBundle>,
 }
 
 impl Collateral {
@@ -264,6 +266,7 @@ impl Collateral {
     pub fn add_capture_dir(&mut self, dir: &Path, evidence: &Evidence) -> Result<(), Error> {
         let exchanges = crate::bundle::read_capture_dir(dir)?;
         self.add_pcs_exchanges(&exchanges, evidence)?;
+        self.add_attestation_exchanges(&exchanges);
         if let Some(why) = self.dcap_unavailable.take() {
             self.dcap_unavailable = Some(format!("{} has {why}", dir.display()));
         }
@@ -347,7 +350,7 @@ impl Scanner {
         let ctx = &ctx;
         let node = |quote: &[u8], gpu: Option<&EvidenceList>| -> Result<Report, Error> {
             match self.dcap_for(quote, collateral)? {
-                Some(c) => crate::scan_in(crate::Evidence { tdx: Some((quote, c)), gpu: gpu.map(|g| (g, &collateral.gpu)) }, opts, ctx),
+                Some(c) => crate::scan_in_with(crate::Evidence { tdx: Some((quote, c)), gpu: gpu.map(|g| (g, &collateral.gpu)) }, opts, ctx, &collateral.provenance),
                 None => crate::collateral_unavailable_report_in(quote, &self.unavailable_reason(collateral), opts, ctx),
             }
         };
