@@ -23,6 +23,7 @@ use reqwest::Url;
 
 pub mod cache;
 pub mod gather;
+pub mod github;
 pub mod live;
 pub mod nvidia;
 pub mod pcs;
