@@ -211,7 +211,8 @@ mod tests {
         let r = TrustedRoot::public_good().unwrap();
         assert_eq!(r.kind, AnchorKind::Production);
         assert_eq!((r.tlogs.len(), r.ctlogs.len(), r.cas.len()), (2, 2, 2));
-        let edited = PUBLIC_GOOD_TRUSTED_ROOT_JSON.replacen("sigstore", "sigst0re", 1);
+        let edited = PUBLIC_GOOD_TRUSTED_ROOT_JSON.replacen("\"https://rekor.sigstore.dev\"", "\"https://rekor.example\"", 1);
+        assert_ne!(edited, PUBLIC_GOOD_TRUSTED_ROOT_JSON);
         assert_eq!(TrustedRoot::from_json(edited.as_bytes()).unwrap().kind, AnchorKind::DangerTest);
     }
 }

@@ -194,8 +194,13 @@ pub(crate) fn scan_provider_in(
     );
     // `[provenance]`: each workload layer's registers against the signed releases.
     if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
-        for l in report.layers.iter().filter(|l| l.role == Role::Workload) {
+        let workloads: Vec<&Layer> = report.layers.iter().filter(|l| l.role == Role::Workload).collect();
+        for l in &workloads {
             crate::provenance::eval::apply(&mut out, pp, &coll.provenance, &l.quote, Some(&l.name), opts.at);
+        }
+        if workloads.is_empty() {
+            out.checks.push(Check::fail("provenance.applies", "The policy's provenance sources apply to this evidence", "the report has no workload layer"));
+            out.verdict = crate::report::Verdict::from_checks(&out.checks);
         }
     }
     out
