@@ -763,6 +763,7 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         signature: None,
         notes: gpu_warnings,
         snp: crate::snp::SnpCollateral::default(),
+        provenance: Vec::new(),
     };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
     let context = bundle_context(bundle, checks, warnings, false);

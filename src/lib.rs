@@ -52,6 +52,7 @@ pub mod input;
 pub mod nvidia;
 pub mod pki;
 pub mod policy;
+pub mod provenance;
 pub mod provider;
 pub mod report;
 pub mod scan;
@@ -206,6 +207,17 @@ pub fn scan(evidence: Evidence<'_>, opts: &ScanOptions) -> Result<Report, Error>
 
 /// [`scan`] with what the entry point established first (`ctx`): its checks lead the report.
 pub(crate) fn scan_in(evidence: Evidence<'_>, opts: &ScanOptions, ctx: &scan::Context) -> Result<Report, Error> {
+    scan_in_with(evidence, opts, ctx, &[])
+}
+
+/// [`scan_in`] with the Sigstore bundles a `[provenance]` policy is evaluated with (none: its
+/// sources fail, never pass unseen).
+pub(crate) fn scan_in_with(
+    evidence: Evidence<'_>,
+    opts: &ScanOptions,
+    ctx: &scan::Context,
+    bundles: &[provenance::eval::SuppliedBundle],
+) -> Result<Report, Error> {
     if evidence.tdx.is_none() && evidence.gpu.is_none() {
         return Err(Error::Input { code: "input.empty", message: "nothing to scan: give a TDX quote, GPU evidence, or both".to_owned() });
     }
@@ -283,7 +295,7 @@ pub(crate) fn scan_in(evidence: Evidence<'_>, opts: &ScanOptions, ctx: &scan::Co
             PolicyInfo::of(None)
         }
     };
-    Ok(Report::new(
+    let mut report = Report::new(
         opts.at,
         InputInfo { format: ctx.format(formats.join(" + ")), sha256: crate::bytes::to_hex(hasher.finish()), source: ctx.source.clone() },
         policy_info,
@@ -291,7 +303,22 @@ pub(crate) fn scan_in(evidence: Evidence<'_>, opts: &ScanOptions, ctx: &scan::Co
         serde_json::Value::Object(claims),
         provenance,
         warnings,
-    ))
+    );
+    // `[provenance]`: the quote's registers against the signed releases.
+    if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
+        match evidence.tdx {
+            Some((input, _)) => provenance::eval::apply(&mut report, pp, bundles, input, None, opts.at),
+            None => {
+                report.checks.push(report::Check::fail(
+                    "provenance.applies",
+                    "The policy's provenance sources apply to this evidence",
+                    "[provenance] compares TDX registers and no TDX quote was given",
+                ));
+                report.verdict = report::Verdict::from_checks(&report.checks);
+            }
+        }
+    }
+    Ok(report)
 }
 
 fn usage(message: &str) -> Error {

@@ -27,6 +27,9 @@ fn load_policy(rel: &str) -> Policy {
     let mut p = Policy::parse(&std::fs::read_to_string(crate_path(rel)).unwrap()).unwrap();
     p.gpu = None;
     p.gateway = None;
+    // Provenance needs the release bundles, which a bare quote scan does not take: it is
+    // exercised in tests/trust_provenance.rs. Here only the pinned values are mutated.
+    p.provenance = None;
     if let Some(td) = p.tdx.as_mut().and_then(|t| t.td.as_mut()) {
         td.report_data = None;
     }
@@ -161,7 +164,8 @@ fn changing_one_pinned_value_fails_that_check_and_only_that_check() {
         let e = evidence(&root, dir, quote, coll);
         let base = load_policy(policy);
         let variants = single_pin_mutations(&base);
-        assert!(variants.len() >= 8, "{policy}: expected several pinned values, got {}", variants.len());
+        // tinfoil.toml takes MRTD and RTMR0-2 from signed releases, so it pins 7 values.
+        assert!(variants.len() >= 7, "{policy}: expected several pinned values, got {}", variants.len());
         for (id, variant) in variants {
             let r = scan(&e, variant, AT);
             assert_eq!(r.verdict, Verdict::Fail, "{dir}/{quote} {policy}: changing {id} must fail");

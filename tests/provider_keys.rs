@@ -30,7 +30,11 @@ fn scan(body: &[u8], root: &Path, c: &Capture, at: &str, pol: Option<&str>) -> R
     let mut opts = ScanOptions::new(Timestamp::parse_rfc3339(at).unwrap());
     opts.nonce = Some(c.nonce());
     opts.policy = pol.map(|t| -> LoadedPolicy { Policy::load(t.as_bytes()).unwrap() });
-    provider::scan::scan_provider(&report, &collaterals(root), &c.nras(), &opts)
+    // The capture's own Sigstore bundles (GitHub `attestations` answers): `[provenance]` policies
+    // (tinfoil.toml) take measurements from them; other policies ignore them.
+    let mut coll = teescan::scan::Collateral { dcap: collaterals(root), gpu: c.nras(), ..Default::default() };
+    coll.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&c.dir).unwrap());
+    provider::scan::scan_provider_with(&report, &coll, &opts)
 }
 
 fn not_passing(r: &Report) -> Vec<String> {

@@ -27,7 +27,22 @@ fn scan(body: &[u8], colls: &[Collateral], gpu: &GpuCollateral, at: &str, nonce:
     let mut opts = ScanOptions::new(Timestamp::parse_rfc3339(at).unwrap());
     opts.nonce = nonce;
     opts.policy = pol.map(policy);
-    provider::scan::scan_provider(&report, colls, gpu, &opts)
+    let root = corpus::root().unwrap();
+    let coll = teescan::scan::Collateral { dcap: colls.to_vec(), gpu: gpu.clone(), provenance: tinfoil_bundles(&root), ..Default::default() };
+    provider::scan::scan_provider_with(&report, &coll, &opts)
+}
+
+/// The Sigstore bundles the Tinfoil direct capture carries (its GitHub `attestations` answers):
+/// `policies/tinfoil.toml` takes MRTD and RTMR0-2 from them.
+fn tinfoil_bundles(root: &Path) -> Vec<teescan::provenance::eval::SuppliedBundle> {
+    let dir = std::fs::read_dir(root.join("providers/teep-captures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("tinfoil_v3_direct"))
+        .unwrap();
+    let mut coll = teescan::scan::Collateral::default();
+    coll.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&dir).unwrap());
+    coll.provenance
 }
 
 fn with_status(r: &Report, s: Status) -> Vec<String> {

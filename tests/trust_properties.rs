@@ -828,6 +828,9 @@ const SITES: &[Site] = &[
     Site { id: "tdx.pck.chain (stage diagnosis)", file: "src/tdx/verify.rs", marker: "leaf.verify_for_usage(", proof: Some(("tdx_negative.rs", "baseline_fails_with_the_production_root")) },
     // Certificate paths to a pinned root (GPU device chains, RIM signers, OCSP responders).
     Site { id: "pki.path", file: "src/pki/mod.rs", marker: ".verify_for_usage(", proof: Some(("pki_paths.rs", "root_with_the_right_name_but_another_key_fails")) },
+    // Sigstore: the Fulcio certificate to the pinned public-good root (a bundle minted by a
+    // self-made Fulcio/Rekor/CT root fails under it).
+    Site { id: "provenance.fulcio.chain", file: "src/provenance/fulcio.rs", marker: "ee.verify_for_usage(", proof: Some(("provenance_bundles.rs", "a_minted_bundle_verifies_with_its_identity")) },
     Site { id: "nvidia.gpu.chain", file: "src/nvidia/chain.rs", marker: "pub fn verify_device_chain(", proof: Some(("nvidia_chain.rs", "wrong_anchor_swapped_root_and_short_chains_fail")) },
     // The SPDM report signature is checked with the leaf's key: a report re-signed under a
     // self-made chain named like NVIDIA's fails the chain and the signature (also the real

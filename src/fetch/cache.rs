@@ -12,6 +12,7 @@
 //! | NVIDIA OCSP response | fetch time .. +12 h (NVIDIA's responses are valid 24 h) |
 //! | NVIDIA RIM | fetch time .. +7 days (revocation is OCSP's job) |
 //! | NRAS JWKS | fetch time .. +1 day |
+//! | GitHub attestations (Sigstore bundles, by digest) | fetch time .. +30 days |
 //!
 //! NRAS appraisals and provider attestations are never cached (they answer one nonce).
 //! Entries are keyed by SHA-256(method, URL, request body): `<dir>/<key>.json`, written
@@ -113,6 +114,10 @@ fn window(method: &str, url: &str, body: &[u8], now: Timestamp) -> Option<(Strin
     }
     if lower.contains("/v1/rim/") {
         return Some(("rim".to_owned(), now, days(7)));
+    }
+    if method == "GET" && lower.contains("/attestations/sha256:") {
+        // Sigstore bundles by digest: content-addressed, verified on every use.
+        return Some(("sigstore_bundle".to_owned(), now, days(30)));
     }
     if lower.ends_with("/.well-known/jwks.json") {
         return Some(("jwks".to_owned(), now, days(1)));

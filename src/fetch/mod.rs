@@ -24,6 +24,7 @@ use reqwest::Url;
 pub mod cache;
 pub mod gather;
 pub mod kds;
+pub mod github;
 pub mod live;
 pub mod nvidia;
 pub mod pcs;

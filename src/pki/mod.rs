@@ -5,6 +5,7 @@
 
 pub mod amd;
 pub mod nras;
+pub mod sigstore;
 
 /// DER of the Intel SGX Root CA (`CN=Intel SGX Root CA, O=Intel Corporation`, ECDSA P-256,
 /// 2018-05-21..2049-12-31), published by Intel at

@@ -79,6 +79,10 @@ pub struct Policy {
     /// AMD SEV-SNP rules (`crate::snp::policy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snp: Option<crate::snp::policy::SnpPolicy>,
+    /// Expected measurements from signed releases (Sigstore): who may publish them, and which
+    /// registers each publisher provides. See `docs/provenance.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<crate::provenance::eval::ProvenancePolicy>,
 }
 
 /// `[keys]`: `require_bound = ["signing", "tls", "ohttp", "e2e", "hpke"]` (non-empty). Every
@@ -657,6 +661,9 @@ impl Policy {
         }
         if let Some(snp) = &self.snp {
             snp.validate()?;
+        }
+        if let Some(p) = &self.provenance {
+            p.validate().map_err(|(path, reason)| invalid(path, reason))?;
         }
         Ok(())
     }

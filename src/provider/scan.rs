@@ -32,6 +32,12 @@ pub fn scan_provider(report: &ProviderReport, collaterals: &[Collateral], gpu: &
     scan_provider_signed(report, collaterals, gpu, None, opts)
 }
 
+/// [`scan_provider`] with the whole collateral: DCAP, GPU, and the Sigstore bundles a
+/// `[provenance]` policy is evaluated with.
+pub fn scan_provider_with(report: &ProviderReport, coll: &crate::scan::Collateral, opts: &ScanOptions) -> Report {
+    scan_provider_in(report, coll, opts, &crate::scan::Context::default())
+}
+
 /// A response signature with the bodies it covers (`GET /v1/signature/{chat_id}` and the exact
 /// request and response bytes).
 #[derive(Debug, Clone)]
@@ -173,7 +179,7 @@ pub(crate) fn scan_provider_in(
         checks.extend(c);
         claims.insert("response_signature".to_owned(), claim);
     }
-    Report::new(
+    let mut out = Report::new(
         opts.at,
         InputInfo {
             format: ctx.format(format!("provider report: {} ({})", report.format.as_str(), report.reason)),
@@ -185,7 +191,19 @@ pub(crate) fn scan_provider_in(
         Value::Object(claims),
         provenance,
         warnings,
-    )
+    );
+    // `[provenance]`: each workload layer's registers against the signed releases.
+    if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
+        let workloads: Vec<&Layer> = report.layers.iter().filter(|l| l.role == Role::Workload).collect();
+        for l in &workloads {
+            crate::provenance::eval::apply(&mut out, pp, &coll.provenance, &l.quote, Some(&l.name), opts.at);
+        }
+        if workloads.is_empty() {
+            out.checks.push(Check::fail("provenance.applies", "The policy's provenance sources apply to this evidence", "the report has no workload layer"));
+            out.verdict = crate::report::Verdict::from_checks(&out.checks);
+        }
+    }
+    out
 }
 
 /// The nonce an NRAS result says it answers (read unverified, only to choose the layers that

@@ -207,7 +207,42 @@ impl Collateral {
         } else if let Evidence::Snp(_) = evidence {
             self.add_snp_file(&read_bounded(path)?).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
         } else {
-            self.add_dcap_json(&read_bounded(path)?)
+            let bytes = read_bounded(path)?;
+            if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {
+                return Ok(());
+            }
+            self.add_dcap_json(&bytes)
+        }
+    }
+
+    /// Add the Sigstore bundles a document holds, if it is one: a bundle, or a GitHub
+    /// `attestations` answer (`{"attestations":[{"bundle": …}]}`); `lookup` is the SHA-256 it was
+    /// requested under. Returns whether it was one. The bundles are verified by the scan.
+    pub fn add_sigstore_document(&mut self, bytes: &[u8], origin: &str, lookup: Option<&str>) -> bool {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else { return false };
+        let supplied = |json: &serde_json::Value, i: Option<usize>| crate::provenance::eval::SuppliedBundle {
+            origin: i.map_or_else(|| origin.to_owned(), |i| format!("{origin} attestations[{i}]")),
+            json: serde_json::to_vec(json).unwrap_or_default(),
+            lookup_sha256: lookup.map(str::to_owned),
+        };
+        if v.get("mediaType").and_then(|m| m.as_str()).is_some_and(|m| m.starts_with("application/vnd.dev.sigstore.bundle")) {
+            self.provenance.push(supplied(&v, None));
+            return true;
+        }
+        let Some(list) = v.get("attestations").and_then(|a| a.as_array()) else { return false };
+        for (i, a) in list.iter().enumerate() {
+            // An entry without a bundle is still supplied (and fails verification).
+            self.provenance.push(supplied(a.get("bundle").unwrap_or(&serde_json::Value::Null), Some(i)));
+        }
+        true
+    }
+
+    /// Add the GitHub `…/attestations/sha256:<digest>` answers of a capture directory.
+    pub fn add_attestation_exchanges(&mut self, exchanges: &[crate::tdx::collateral::HttpExchange]) {
+        for x in exchanges {
+            let path = x.url.split(['?', '#']).next().unwrap_or_default();
+            let Some((_, digest)) = path.rsplit_once("/attestations/sha256:") else { continue };
+            self.add_sigstore_document(&x.body, &x.url, Some(digest));
         }
     }
 

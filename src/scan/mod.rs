@@ -272,6 +272,8 @@ pub struct Collateral {
     pub notes: Vec<String>,
     /// AMD SEV-SNP certificates (VCEK/VLEK, ASK/ASVK, ARK) and CRLs.
     pub snp: crate::snp::SnpCollateral,
+    /// Sigstore bundles for `[provenance]` (GitHub `attestations` answers, bundle files).
+    pub provenance: Vec<crate::provenance::eval::SuppliedBundle>,
 }
 
 impl Collateral {
@@ -319,6 +321,7 @@ impl Collateral {
             return self.add_kds_exchanges(&exchanges);
         }
         self.add_pcs_exchanges(&exchanges, evidence)?;
+        self.add_attestation_exchanges(&exchanges);
         if let Some(why) = self.dcap_unavailable.take() {
             self.dcap_unavailable = Some(format!("{} has {why}", dir.display()));
         }
@@ -432,7 +435,7 @@ impl Scanner {
         let ctx = &ctx;
         let node = |quote: &[u8], gpu: Option<&EvidenceList>| -> Result<Report, Error> {
             match self.dcap_for(quote, collateral)? {
-                Some(c) => crate::scan_in(crate::Evidence { tdx: Some((quote, c)), gpu: gpu.map(|g| (g, &collateral.gpu)) }, opts, ctx),
+                Some(c) => crate::scan_in_with(crate::Evidence { tdx: Some((quote, c)), gpu: gpu.map(|g| (g, &collateral.gpu)) }, opts, ctx, &collateral.provenance),
                 None => crate::collateral_unavailable_report_in(quote, &self.unavailable_reason(collateral), opts, ctx),
             }
         };

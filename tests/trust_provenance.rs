@@ -1,0 +1,226 @@
+//! Provenance material is adversary-written like the rest of the evidence: on the real Tinfoil
+//! gemma4 capture, the shipped policy (no MRTD/RTMR hex) passes with the capture's own Sigstore
+//! bundles, and removing, tampering with, swapping or re-pointing a bundle never improves the
+//! verdict.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use std::path::{Path, PathBuf};
+
+use teescan::nvidia::verify::NrasInput;
+use teescan::policy::{LoadedPolicy, Policy};
+use teescan::provenance::eval::SuppliedBundle;
+use teescan::report::{Report, Status, Verdict};
+use teescan::scan::{Collateral, Evidence, Scanner};
+use teescan::time::Timestamp;
+
+const AT: &str = "2026-06-29T02:13:30Z";
+
+fn capture(root: &Path, prefix: &str) -> PathBuf {
+    std::fs::read_dir(root.join("providers/teep-captures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap()
+}
+
+fn response(dir: &Path, needle: &str) -> Vec<u8> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("responses"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "body") && p.to_string_lossy().contains(needle))
+        .collect();
+    files.sort();
+    std::fs::read(&files[0]).unwrap()
+}
+
+fn policy_text() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml")).unwrap()
+}
+
+fn load(text: &str) -> LoadedPolicy {
+    Policy::load(text.as_bytes()).unwrap()
+}
+
+struct Setup {
+    evidence: Evidence,
+    coll: Collateral,
+    nonce: [u8; 32],
+}
+
+fn setup(root: &Path) -> Setup {
+    let dir = capture(root, "tinfoil_v3_direct_");
+    let evidence = Evidence::detect(&response(&dir, "tinfoil-attestation")).unwrap();
+    let mut coll = Collateral::default();
+    let teep = root.join("tdx/derived/teep/tinfoil_v3_direct_gemma4-31b_20260629_021304/collateral.json");
+    coll.add_dcap_json(&std::fs::read(teep).unwrap()).unwrap();
+    coll.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&dir).unwrap());
+    coll.gpu.nras = Some(NrasInput { body: response(&dir, "v3_attest_gpu"), jwks: response(&dir, "jwks") });
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let nonce = hex::decode(m["nonce_hex"].as_str().unwrap()).unwrap().try_into().unwrap();
+    Setup { evidence, coll, nonce }
+}
+
+fn scan(s: &Setup, coll: &Collateral, policy: &str) -> Report {
+    Scanner::new(Timestamp::parse_rfc3339(AT).unwrap()).with_nonce(s.nonce).with_policy(load(policy)).scan(&s.evidence, coll).unwrap()
+}
+
+fn failing(r: &Report) -> Vec<String> {
+    r.checks.iter().filter(|c| c.required && c.status != Status::Pass).map(|c| format!("{} {:?}", c.id, c.status)).collect()
+}
+
+fn status(r: &Report, id: &str) -> Status {
+    r.check(id).unwrap_or_else(|| panic!("no check {id}: {:?}", r.checks.iter().map(|c| &c.id).collect::<Vec<_>>())).status
+}
+
+#[test]
+fn the_shipped_tinfoil_policy_pins_no_measurement_and_passes_with_the_capture_bundles() {
+    let Some(root) = corpus::root() else { return };
+    let text = policy_text();
+    for reg in ["mr_td", "rtmr0 ", "rtmr1", "rtmr2"] {
+        assert!(!text.lines().any(|l| l.trim_start().starts_with(reg)), "{reg} is pinned in tinfoil.toml");
+    }
+    let s = setup(&root);
+    assert_eq!(s.coll.provenance.len(), 2, "gemma4 release + hardware-measurements");
+    let r = scan(&s, &s.coll, &text);
+    assert_eq!(r.verdict, Verdict::Pass, "{:?}", failing(&r));
+    for id in [
+        "enclave.provenance.source[0].bundle",
+        "enclave.provenance.source[0].identity",
+        "enclave.provenance.source[0].profile",
+        "enclave.provenance.source[0].mrtd",
+        "enclave.provenance.source[0].rtmr0",
+        "enclave.provenance.source[1].identity",
+        "enclave.provenance.source[1].statement",
+        "enclave.provenance.source[1].release",
+        "enclave.provenance.source[1].rtmr1",
+        "enclave.provenance.source[1].rtmr2",
+    ] {
+        assert_eq!(status(&r, id), Status::Pass, "{id}");
+    }
+    assert_eq!(r.check("enclave.provenance.source[0].profile").unwrap().actual.as_deref(), Some("medium_2d_new"));
+    let claim = &r.claims["layers"]["enclave"]["provenance"];
+    assert_eq!(claim["release"]["rekor_log_index"], 1_785_514_045u64);
+    assert_eq!(claim["release"]["ref"], "refs/tags/v0.0.18");
+    assert_eq!(claim["hardware"]["rekor_log_index"], 1_772_053_963u64);
+}
+
+#[test]
+fn removing_any_provenance_bundle_fails_the_scan() {
+    let Some(root) = corpus::root() else { return };
+    let s = setup(&root);
+    let text = policy_text();
+    for drop in 0..s.coll.provenance.len() {
+        let mut coll = s.coll.clone();
+        coll.provenance.remove(drop);
+        let r = scan(&s, &coll, &text);
+        assert_eq!(r.verdict, Verdict::Fail, "without bundle {drop}: {:?}", failing(&r));
+    }
+    let mut coll = s.coll.clone();
+    coll.provenance.clear();
+    let r = scan(&s, &coll, &text);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, "enclave.provenance.source[1].bundle"), Status::Fail);
+    assert_eq!(status(&r, "enclave.provenance.source[0].bundle"), Status::Fail);
+}
+
+#[test]
+fn a_tampered_provenance_bundle_fails_even_beside_the_good_one() {
+    let Some(root) = corpus::root() else { return };
+    let s = setup(&root);
+    let good = s.coll.provenance[0].clone();
+    let mut v: serde_json::Value = serde_json::from_slice(&good.json).unwrap();
+    let sig = v["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap().to_owned();
+    let flipped = if sig.starts_with('M') { sig.replacen('M', "N", 1) } else { sig.replacen(&sig[..1], "M", 1) };
+    v["dsseEnvelope"]["signatures"][0]["sig"] = flipped.into();
+    let mut coll = s.coll.clone();
+    coll.provenance.push(SuppliedBundle { origin: "tampered".into(), json: serde_json::to_vec(&v).unwrap(), lookup_sha256: good.lookup_sha256.clone() });
+    let r = scan(&s, &coll, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, "enclave.provenance.bundle[2]"), Status::Fail);
+    // In place of the good one.
+    coll.provenance.remove(0);
+    assert_eq!(scan(&s, &coll, &policy_text()).verdict, Verdict::Fail);
+}
+
+#[test]
+fn another_repositorys_signed_release_swapped_in_fails() {
+    let Some(root) = corpus::root() else { return };
+    let s = setup(&root);
+    let cloud = capture(&root, "tinfoil_v3_cloud_");
+    let mut router = Collateral::default();
+    router.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&cloud).unwrap());
+    let router_release = router
+        .provenance
+        .iter()
+        .find(|b| b.origin.contains("confidential-model-router"))
+        .expect("the router's release bundle")
+        .clone();
+    // The router's (validly signed) release instead of the enclave's: no release of the named
+    // repository is supplied.
+    let mut coll = s.coll.clone();
+    let idx = coll.provenance.iter().position(|b| b.origin.contains("confidential-gemma4-31b")).unwrap();
+    coll.provenance[idx] = router_release.clone();
+    let r = scan(&s, &coll, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, "enclave.provenance.source[1].bundle"), Status::Fail);
+    // A policy that names the router as the publisher: its RTMR2 (cmdline: dm-verity root,
+    // config hash) is not the enclave's. RTMR1 (the shared cvmimage kernel) is the same.
+    let text = policy_text().replace("tinfoilsh/confidential-gemma4-31b", "tinfoilsh/confidential-model-router");
+    let r = scan(&s, &coll, &text);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, "enclave.provenance.source[1].rtmr1"), Status::Pass);
+    assert_eq!(status(&r, "enclave.provenance.source[1].rtmr2"), Status::Fail);
+    let c = r.check("enclave.provenance.source[1].rtmr2").unwrap();
+    assert!(c.expected.is_some() && c.actual.is_some() && c.expected != c.actual);
+}
+
+#[test]
+fn a_bundle_re_pointed_at_another_digest_fails() {
+    let Some(root) = corpus::root() else { return };
+    let s = setup(&root);
+    let mut coll = s.coll.clone();
+    for b in &mut coll.provenance {
+        b.lookup_sha256 = Some("00".repeat(32));
+    }
+    let r = scan(&s, &coll, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, "enclave.provenance.source[1].statement"), Status::Fail);
+}
+
+#[test]
+fn a_stale_release_and_a_workflow_the_policy_does_not_name_fail() {
+    let Some(root) = corpus::root() else { return };
+    let s = setup(&root);
+    let text = policy_text().replace("max_age_days = 180", "max_age_days = 10");
+    let r = scan(&s, &s.coll, &text);
+    assert_eq!(status(&r, "enclave.provenance.source[1].release"), Status::Fail);
+    assert_eq!(r.verdict, Verdict::Fail);
+    let text = policy_text().replace(".github/workflows/build.yml", ".github/workflows/other.yml");
+    let r = scan(&s, &s.coll, &text);
+    assert_eq!(status(&r, "enclave.provenance.source[0].identity"), Status::Fail);
+    let text = policy_text().replacen("ref_prefix = \"refs/tags/\"", "ref_prefix = \"refs/heads/\"", 1);
+    assert_eq!(scan(&s, &s.coll, &text).verdict, Verdict::Fail);
+}
+
+#[test]
+fn a_quote_scanned_alone_under_a_provenance_policy_without_bundles_fails() {
+    let Some(root) = corpus::root() else { return };
+    let teep = root.join("tdx/derived/teep/tinfoil_v3_direct_gemma4-31b_20260629_021304");
+    let quote = std::fs::read(teep.join("quote_4a2c09445289.bin")).unwrap();
+    let evidence = Evidence::detect(&quote).unwrap();
+    let mut coll = Collateral::default();
+    coll.add_dcap_json(&std::fs::read(teep.join("collateral.json")).unwrap()).unwrap();
+    let text = policy_text().replace("report_data = { scheme = \"tinfoil-v3\" }\n", "");
+    let text = text.split("\n[gpu]").next().unwrap().to_owned() + &text[text.find("\n# Who may publish").unwrap()..];
+    let scanner = Scanner::new(Timestamp::parse_rfc3339(AT).unwrap()).with_policy(load(&text));
+    let r = scanner.scan(&evidence, &coll).unwrap();
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", failing(&r));
+    assert_eq!(status(&r, "provenance.source[1].bundle"), Status::Fail);
+    // With the capture's bundles the registers compare.
+    coll.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&capture(&root, "tinfoil_v3_direct_")).unwrap());
+    let r = scanner.scan(&evidence, &coll).unwrap();
+    assert_eq!(status(&r, "provenance.source[1].rtmr1"), Status::Pass);
+    assert_eq!(status(&r, "provenance.source[0].profile"), Status::Pass);
+}
