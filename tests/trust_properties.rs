@@ -851,6 +851,15 @@ const SITES: &[Site] = &[
     // Response signatures: the key is anchored by the layer's verified quote (report_data).
     Site { id: "response.signature.ecdsa", file: "src/provider/signature.rs", marker: "crate::crypto::recover_secp256k1(", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
     Site { id: "response.signature.ed25519", file: "src/provider/signature.rs", marker: "SigAlg::Ed25519Strict, &key", proof: Some(("provider_scan.rs", "a_response_signature_must_come_from_the_attested_key")) },
+    // Sigstore: the Rekor SET, checkpoint and SCT signatures with keys of the pinned trust root
+    // (a log of a self-made root fails), the DSSE signature with the Fulcio leaf's key.
+    Site { id: "provenance.log.signature", file: "src/provenance/fulcio.rs", marker: "|(alg, _, point)| crypto::verify(", proof: Some(("provenance_bundles.rs", "set_from_another_log_fails")) },
+    Site { id: "provenance.dsse.signature", file: "src/provenance/fulcio.rs", marker: "|(_, alg, point)| crypto::verify(", proof: Some(("provenance_bundles.rs", "tampered_dsse_payload_or_signature_fails")) },
+    // SEV-SNP: the ARK → ASK/ASVK → VCEK/VLEK signatures (RSASSA-PSS) against the pinned ARKs, and
+    // the report signature with the VCEK's key: a report minted under a test ARK never verifies
+    // with AMD's roots.
+    Site { id: "snp.chain", file: "src/snp/certs.rs", marker: "SigAlg::RsaPssSha384, k, message", proof: Some(("snp_negative.rs", "a_minted_genoa_vcek_report_verifies_with_the_test_ark_and_never_with_amds_roots")) },
+    Site { id: "snp.report.signature", file: "src/snp/verify.rs", marker: "SigAlg::EcdsaP384Sha384Fixed, point", proof: Some(("snp_negative.rs", "a_minted_genoa_vcek_report_verifies_with_the_test_ark_and_never_with_amds_roots")) },
     // The crypto room's primitives (src/crypto/): they anchor nothing themselves; every caller
     // above reaches them only through `crypto::verify` / `crypto::recover_secp256k1` / the
     // room's webpki algorithms, which the crypto_room test counts.
