@@ -67,8 +67,7 @@ started=$(date +%s)
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
 export CC_wasm32_unknown_unknown=clang-19 AR_wasm32_unknown_unknown=llvm-ar
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld
-# Portable crypto: when teescan's backends become features, add `--features teescan/crypto-ring`
-# here if web/Cargo.toml does not already select it.
+# Portable crypto: web/Cargo.toml selects teescan's `crypto-ring` backend.
 if [ "$PROFILE" = release ]; then flag=--release; dir=release; else flag=; dir=debug; fi
 /usr/bin/cargo build $flag -q --manifest-path "$ROOT/web/Cargo.toml" --target-dir "$WASM_TARGET_DIR" \
   -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown
