@@ -291,8 +291,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// One input: scan, render on stdout, exit with the verdict's code (2 on an input error; with
-/// `--format json|ear` the error is a JSON document on stdout too, as in a batch).
+/// One input: scan, render, exit with the verdict's code (2 on an input error, which `--format
+/// json|ear` also writes to stdout as a JSON document, as in a batch).
 fn run_scan(args: &ScanArgs) -> ExitCode {
     let quiet = args.quiet;
     let result = ear_key(args).and_then(|key| Ok((run::run(&request(args), &|l| if !quiet { eprintln!("teescan: {l}") })?, key)));
@@ -301,7 +301,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         Err(e) => {
             if !quiet {
                 eprintln!("teescan: error[{}]: {e}", e.code());
-                if args.format != Format::Table {
+                if matches!(args.format, Format::Json | Format::Ear) {
                     print!("{}", teescan::scan::batch::error_document(&args.input.display().to_string(), e.code(), &e.to_string()));
                 }
             }

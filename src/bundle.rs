@@ -473,6 +473,14 @@ pub fn scan_saved(path: &Path, mut opts: ScanOptions, keep_at: bool) -> Result<R
     if !keep_at {
         opts.at = bundle.scanned_at;
     }
+    rescan(&bundle, &mismatched, opts, &path.display().to_string())
+}
+
+/// Re-verify a loaded bundle saved as `name` (a path, a file name) at `opts.at`, against
+/// `opts.policy` or else the policy recorded in it (a note says which): the one routine behind
+/// `teescan scan BUNDLE` and the scanner page. `mismatched` lists exchanges whose body no longer
+/// matches its recorded hash.
+pub fn rescan(bundle: &Bundle, mismatched: &[usize], mut opts: ScanOptions, name: &str) -> Result<Report, Error> {
     let mut notes = Vec::new();
     if opts.policy.is_none() {
         if let Some(text) = &bundle.policy {
@@ -490,10 +498,15 @@ pub fn scan_saved(path: &Path, mut opts: ScanOptions, keep_at: bool) -> Result<R
     if bundle.test_root && opts.intel_root.is_production() {
         notes.push("the bundle was made with a TEST root; it is now checked against the Intel SGX Root CA".to_owned());
     }
-    let mut report = scan_bundle(&bundle, &mismatched, &opts)?;
-    report.input.source = Some(format!("{} (bundle of {})", path.display(), bundle.url));
-    report.warnings.extend(notes);
-    Ok(report)
+    let origin = Origin { source: format!("{name} (bundle of {})", bundle.url), notes };
+    scan_bundle_from(bundle, mismatched, &opts, &origin)
+}
+
+/// Where a bundle being verified comes from: the report's source, and notes on how it is
+/// re-verified (placed after the bundle's own warnings).
+struct Origin {
+    source: String,
+    notes: Vec<String>,
 }
 
 /// Read `path`, which must be a regular file of at most `max` bytes. With `within`, the file
@@ -703,6 +716,10 @@ pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String
 /// `endpoint.tls`: the outermost layer's verified report_data binds the SPKI SHA-256 of the TLS
 /// certificate the response came over. A bundle without a TLS certificate fails it.
 pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) -> Result<Report, Error> {
+    scan_bundle_from(bundle, mismatched, opts, &Origin { source: bundle.url.clone(), notes: Vec::new() })
+}
+
+fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, origin: &Origin) -> Result<Report, Error> {
     let mut opts = opts.clone();
     opts.nonce = Some(bundle.nonce);
     let mut checks = Vec::new();
@@ -726,7 +743,7 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
                 Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
                     .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
             );
-            return Ok(unverified(bundle, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
+            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
         }
         return Err(bundle_error(format!("{} attestation exchanges (exactly one expected)", attestations.len())));
     };
@@ -735,11 +752,11 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         Err(crate::provider::ProviderError::Unsupported(msg)) => {
             checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(msg));
             warnings.push("the evidence was not verified".to_owned());
-            return Ok(unverified(bundle, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&att.body), checks, warnings));
+            return Ok(unverified(bundle, origin, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&att.body), checks, warnings));
         }
         Err(e) => {
             checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}")));
-            return Ok(unverified(bundle, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&att.body), checks, warnings));
+            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&att.body), checks, warnings));
         }
     };
     let pcs: Vec<HttpExchange> = bundle
@@ -766,16 +783,16 @@ pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) ->
         provenance: Vec::new(),
     };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
-    let context = bundle_context(bundle, checks, warnings, false);
+    let context = bundle_context(bundle, origin, checks, warnings, false);
     let evidence = crate::scan::Evidence::Provider(Box::new(report));
     crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
 }
 
 /// The report of a bundle whose evidence could not be verified at all.
-fn unverified(bundle: &Bundle, opts: &ScanOptions, format: String, sha256: String, checks: Vec<Check>, warnings: Vec<String>) -> Report {
-    let input = InputInfo { format, sha256, source: Some(bundle.url.clone()) };
+fn unverified(bundle: &Bundle, origin: &Origin, opts: &ScanOptions, format: String, sha256: String, checks: Vec<Check>, warnings: Vec<String>) -> Report {
+    let input = InputInfo { format, sha256, source: Some(origin.source.clone()) };
     let said = checks.iter().any(|c| c.id == "endpoint.attestation");
-    let context = bundle_context(bundle, Vec::new(), Vec::new(), said);
+    let context = bundle_context(bundle, origin, Vec::new(), Vec::new(), said);
     context.complete(Report::new(opts.at, input, policy_info(opts), checks, serde_json::Value::Null, Vec::new(), warnings))
 }
 
@@ -785,7 +802,7 @@ fn policy_info(opts: &ScanOptions) -> PolicyInfo {
 
 /// What every bundle report carries beside its evidence: the leading checks, the `endpoint`
 /// claims, the warnings of the recording and the verdict recorded with it.
-fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>, attestation_said: bool) -> crate::scan::Context {
+fn bundle_context(bundle: &Bundle, origin: &Origin, checks: Vec<Check>, warnings: Vec<String>, attestation_said: bool) -> crate::scan::Context {
     let mut trailing = Vec::new();
     if bundle.nonce_source == NonceSource::Caller {
         trailing.push("the nonce was chosen by the caller, not drawn at random for this scan: freshness is only as good as that choice".to_owned());
@@ -797,6 +814,7 @@ fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>, at
     for (what, error) in bundle.failures.iter().filter(|(w, _)| !(attestation_said && w == "attestation")) {
         trailing.push(format!("could not fetch {what}: {error}"));
     }
+    trailing.extend(origin.notes.iter().cloned());
     let mut claims = serde_json::Map::new();
     claims.insert(
         "endpoint".to_owned(),
@@ -813,7 +831,7 @@ fn bundle_context(bundle: &Bundle, checks: Vec<Check>, warnings: Vec<String>, at
     crate::scan::Context {
         checks,
         warnings,
-        source: Some(bundle.url.clone()),
+        source: Some(origin.source.clone()),
         format_prefix: Some("evidence bundle: ".to_owned()),
         claims,
         trailing_warnings: trailing,

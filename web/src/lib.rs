@@ -22,7 +22,7 @@
 )]
 
 use teescan::report::Report;
-use teescan::scan::{Collateral, Evidence, Scanner};
+use teescan::scan::{Collateral, Context, Evidence, Scanner};
 use teescan::tdx::collateral::HttpExchange;
 use teescan::time::Timestamp;
 use teescan::{Error, ScanOptions};
@@ -178,33 +178,18 @@ pub fn scan(inputs: &Inputs, at: &str, nonce_hex: &str) -> Result<Report, Error>
         e => e,
     })?;
     let coll = collateral(inputs, &evidence)?;
-    let mut report = Scanner::from_options(opts).scan(&evidence, &coll)?;
-    report.input.source = Some(base_name(name).to_owned());
-    Ok(report)
+    // The file's name is where the evidence came from, as the CLI's path is.
+    let context = Context { source: Some(base_name(name).to_owned()), ..Context::default() };
+    Scanner::from_options(opts).scan_in(&evidence, &coll, &context)
 }
 
 /// A single-file bundle, re-verified as `teescan scan BUNDLE --at …` does (the caller's time;
 /// the policy recorded in it when none is given, with a note).
-fn scan_bundle(name: &str, bytes: &[u8], mut opts: ScanOptions) -> Result<Report, Error> {
+fn scan_bundle(name: &str, bytes: &[u8], opts: ScanOptions) -> Result<Report, Error> {
     let (bundle, mismatched) = teescan::bundle::Bundle::from_manifest(bytes, |file| {
         Err(Error::Input { code: "input.bundle", message: format!("a single-file bundle cannot refer to file {file:?}") })
     })?;
-    let mut notes = Vec::new();
-    if opts.policy.is_none() {
-        if let Some(text) = &bundle.policy {
-            let loaded = teescan::policy::Policy::load(text)
-                .map_err(|e| Error::Input { code: "input.policy", message: format!("the policy recorded in the bundle: {e}") })?;
-            notes.push(format!(
-                "held against the policy recorded in the bundle ({}, sha256:{}); pass --policy to use your own",
-                loaded.policy.id, loaded.sha256
-            ));
-            opts.policy = Some(loaded);
-        }
-    }
-    let mut report = teescan::bundle::scan_bundle(&bundle, &mismatched, &opts)?;
-    report.input.source = Some(format!("{} (bundle of {})", base_name(name), bundle.url));
-    report.warnings.extend(notes);
-    Ok(report)
+    teescan::bundle::rescan(&bundle, &mismatched, opts, base_name(name))
 }
 
 /// The compiled-in trust anchors, as JSON: `[{"name", "sha256"}]`.
