@@ -154,9 +154,13 @@ fn page_in_headless_chromium_matches_the_cli_on_real_captures_and_stays_on_loopb
     assert_eq!(got["console_errors"], json!([]), "the page logged errors");
 
     // NEAR direct: PASS, identical JSON.
-    let policy = s(&crate_dir().join("policies/nearai.toml"));
+    // The CLI runs where the report and the policy are files of those names, as the page sees
+    // them (the report's source and policy file are the names the auditor gave).
+    std::fs::copy(responses.join(NEAR_BODY), scratch.join(NEAR_BODY)).expect("copy report");
+    std::fs::copy(crate_dir().join("policies/nearai.toml"), scratch.join("nearai.toml")).expect("copy policy");
+    let policy = "nearai.toml".to_owned();
     let (nras, jwks, cap) = (s(&responses.join(NEAR_NRAS)), s(&responses.join(NEAR_JWKS)), s(&capture));
-    let (code, stdout, stderr, native_ms) = cli(&responses, &near_cli_args(NEAR_BODY, &cap, &nras, &jwks, &policy));
+    let (code, stdout, stderr, native_ms) = cli(&scratch, &near_cli_args(NEAR_BODY, &cap, &nras, &jwks, &policy));
     assert_eq!(code, 0, "{stderr}");
     let near = &results["near"];
     assert_eq!(near["exitCode"], 0, "{near}");

@@ -508,7 +508,7 @@ fn scan_vector(root: &Path, id: &str, input: &Value) -> Scan {
     let text = policy_toml(id, &policy, at, public_api, &mut untranslatable);
     let parsed = Policy::parse(&text).unwrap_or_else(|e| panic!("{id}: policy does not parse: {e}\n{text}"));
     let sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()));
-    opts.policy = Some(LoadedPolicy { policy: parsed, sha256 });
+    opts.policy = Some(LoadedPolicy { policy: parsed, sha256, file: None });
 
     let result = match Collateral::from_pcs(&pcs) {
         Err(e) => Err(teescan::Error::from(e).code().to_owned()),

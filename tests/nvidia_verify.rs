@@ -311,7 +311,7 @@ fn near_gpus_pass_the_shipped_gpu_policy_and_each_pin_fails_alone() {
     let scan = |p: Policy, nonce: Option<[u8; 32]>| {
         let mut opts = teescan::ScanOptions::new(at("2026-06-29T02:06:40Z"));
         opts.nonce = nonce;
-        opts.policy = Some(LoadedPolicy { policy: p, sha256: "test".to_owned() });
+        opts.policy = Some(LoadedPolicy { policy: p, sha256: "test".to_owned(), file: None });
         teescan::scan_gpu_evidence(&list, &coll, &opts).unwrap()
     };
     let nonce = Some(nonce_hex(meta(&root, dir)["request_nonce"].as_str().unwrap()));
@@ -338,7 +338,7 @@ fn near_gpus_pass_the_shipped_gpu_policy_and_each_pin_fails_alone() {
     // The policy requires NRAS: without it the node is indeterminate, never a pass.
     let mut opts = teescan::ScanOptions::new(at("2026-06-29T02:06:40Z"));
     opts.nonce = nonce;
-    opts.policy = Some(LoadedPolicy { policy: base, sha256: "test".to_owned() });
+    opts.policy = Some(LoadedPolicy { policy: base, sha256: "test".to_owned(), file: None });
     let r = teescan::scan_gpu_evidence(&list, &GpuCollateral::default(), &opts).unwrap();
     assert_eq!(r.verdict, Verdict::Indeterminate);
 }

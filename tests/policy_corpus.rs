@@ -37,7 +37,7 @@ fn load_policy(rel: &str) -> Policy {
 }
 
 fn loaded(p: Policy) -> LoadedPolicy {
-    LoadedPolicy { policy: p, sha256: "test".to_owned() }
+    LoadedPolicy { policy: p, sha256: "test".to_owned(), file: None }
 }
 
 /// (capture dir, quote file, collateral dir, shipped policy)

@@ -578,6 +578,17 @@ pub struct LoadedPolicy {
     pub policy: Policy,
     /// SHA-256 of the file it was read from.
     pub sha256: String,
+    /// Where it was read from, as the auditor named it (a path, a file name), if known.
+    pub file: Option<String>,
+}
+
+impl LoadedPolicy {
+    /// This policy, recorded as read from `file`.
+    #[must_use]
+    pub fn from_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
 }
 
 impl Policy {
@@ -601,7 +612,7 @@ impl Policy {
         let text = std::str::from_utf8(bytes).map_err(|_| PolicyError::Parse("policy is not UTF-8".to_owned()))?;
         let policy = Policy::parse(text)?;
         let sha256 = crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, bytes));
-        Ok(LoadedPolicy { policy, sha256 })
+        Ok(LoadedPolicy { policy, sha256, file: None })
     }
 
     /// Every TDX rule section with its dotted path: `[tdx]`, and `[gateway.tdx]` for the gateway

@@ -230,7 +230,7 @@ impl PolicyInfo {
     /// What the report says about `policy` (the one place this is built).
     pub fn of(policy: Option<&crate::policy::LoadedPolicy>) -> PolicyInfo {
         match policy {
-            Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()), file: None },
+            Some(p) => PolicyInfo { applied: true, id: Some(p.policy.id.clone()), sha256: Some(p.sha256.clone()), file: p.file.clone() },
             None => PolicyInfo { applied: false, id: None, sha256: None, file: None },
         }
     }

@@ -88,7 +88,7 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
     if let Some(path) = &req.policy {
         let loaded = crate::policy::Policy::load(&read_bounded(path)?)
             .map_err(|e| input_error("input.policy", format!("{}: {e}", path.display())))?;
-        opts.policy = Some(loaded);
+        opts.policy = Some(loaded.from_file(path.display().to_string()));
     }
     if let Some(root) = &req.test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
@@ -106,12 +106,6 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
 /// Run one scan. `warn` receives the lines an operator must see on stderr (warnings, live
 /// progress); the report carries everything else.
 pub fn run(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
-    let mut report = run_inner(req, warn)?;
-    report.policy.file = req.policy.as_ref().map(|p| p.display().to_string());
-    Ok(report)
-}
-
-fn run_inner(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
     let opts = scan_options(req)?;
     let input = match Input::read_pair(&req.inputs, opts.nonce.as_ref())? {
         Some(pair) => pair,

@@ -62,6 +62,8 @@ pub struct Inputs {
     pub jwks: Option<Vec<u8>>,
     /// The policy text.
     pub policy: Option<Vec<u8>>,
+    /// The bundled policy's file name, when the policy is one of [`BUNDLED_POLICIES`].
+    pub policy_name: Option<String>,
 }
 
 /// The base name of a path given by the browser (`webkitRelativePath` or a file name).
@@ -155,7 +157,11 @@ pub fn scan(inputs: &Inputs, at: &str, nonce_hex: &str) -> Result<Report, Error>
     let mut opts = ScanOptions::new(at);
     opts.parallel = false;
     if let Some(text) = &inputs.policy {
-        opts.policy = Some(teescan::policy::Policy::load(text).map_err(|e| Error::Input { code: "input.policy", message: format!("policy: {e}") })?);
+        let loaded = teescan::policy::Policy::load(text).map_err(|e| Error::Input { code: "input.policy", message: format!("policy: {e}") })?;
+        opts.policy = Some(match &inputs.policy_name {
+            Some(name) => loaded.from_file(name.clone()),
+            None => loaded,
+        });
     }
     let nonce = nonce_hex.trim();
     if !nonce.is_empty() {
@@ -269,12 +275,14 @@ impl Page {
     /// A policy file's bytes.
     pub fn set_policy(&mut self, bytes: Vec<u8>) {
         self.inputs.policy = Some(bytes);
+        self.inputs.policy_name = None;
     }
     /// One of [`BUNDLED_POLICIES`] by file name; false if there is none of that name.
     pub fn use_bundled_policy(&mut self, name: &str) -> bool {
         match BUNDLED_POLICIES.iter().find(|(n, _)| *n == name) {
             Some((_, text)) => {
                 self.inputs.policy = Some(text.as_bytes().to_vec());
+                self.inputs.policy_name = Some(name.to_owned());
                 true
             }
             None => false,
@@ -283,6 +291,7 @@ impl Page {
     /// No policy.
     pub fn clear_policy(&mut self) {
         self.inputs.policy = None;
+        self.inputs.policy_name = None;
     }
     /// Scan as of `at` (RFC 3339) with `nonce_hex`. A bad input is an error (`error[code]: …`),
     /// as the CLI's exit code 2.
