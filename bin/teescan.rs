@@ -19,7 +19,6 @@ use teescan::Error;
 
 mod batch;
 
-
 #[derive(Parser)]
 #[command(
     name = "teescan",
@@ -33,7 +32,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Verify a TDX quote (raw, hex or base64) with its DCAP collateral.
+    /// Verify evidence: a TDX quote, an SEV-SNP report, GPU evidence, a provider report, a bundle or an https:// endpoint.
     Scan(Box<ScanArgs>),
     /// Work with policy files: lint, schema, init.
     Policy {
