@@ -6,15 +6,17 @@
 //! Every run goes through [`teescan`], which also asserts that the binary did not panic.
 #![cfg(feature = "cli")]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 #[path = "support/replay_server.rs"]
 mod replay_server;
 
 use std::ffi::OsStr;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+use cli::{crate_dir, scratch, teescan, teescan_with_stdin, Run};
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -32,101 +34,6 @@ const NEARDIRECT: &str = "neardirect_qwen_qwen3.5-122b-a10b_20260629_020637";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The outcome of one run of the binary.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The last non-empty line of stdout.
-    fn last_line(&self) -> &str {
-        self.stdout
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
-    }
-    fn context(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "{}", self.context());
-        self
-    }
-}
-
-/// Run `teescan ARGS` from the crate directory, with `NO_COLOR=1`, stdin `stdin` (or empty), and
-/// stdout/stderr captured (so never a terminal). Asserts it exited normally without panicking.
-fn teescan_with_stdin<I, S>(args: I, stdin: Option<&[u8]>) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_teescan"));
-    cmd.args(args)
-        .current_dir(crate_dir())
-        .env("NO_COLOR", "1")
-        // Never the user's collateral cache: an empty one of the test run's own.
-        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
-        .env_remove("RUST_BACKTRACE")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn teescan");
-    if let Some(data) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin pipe");
-        pipe.write_all(data).expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("wait for teescan");
-    let run = Run {
-        code: out.status.code().expect("teescan killed by a signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "teescan panicked:\n{}",
-        run.context()
-    );
-    assert!(run.code != 101, "exit 101 (panic?):\n{}", run.context());
-    run
-}
-
-fn teescan<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    teescan_with_stdin(args, None)
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
 
 fn testpki_args(quote: &str) -> Vec<String> {
     [
@@ -352,7 +259,7 @@ fn hex_and_base64_encodings_give_the_same_result() {
     std::fs::write(&b64_path, wrapped.join("\n") + "\n").expect("write base64");
 
     let scan = |input: &str, stdin: Option<&[u8]>| {
-        let run = teescan_with_stdin(with(testpki_args(input), &["--format", "json"]), stdin);
+        let run = teescan_with_stdin(with(testpki_args(input), &["--format", "json"]), stdin.map(<[u8]>::to_vec));
         run.assert_code(0);
         run.json()
     };

@@ -4,12 +4,12 @@
 //! batch reaches exactly the checks a single scan of each input reaches.
 #![cfg(feature = "cli")]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use cli::{s, scratch, teescan, Run};
 
 use serde_json::Value;
 
@@ -18,54 +18,6 @@ const QUOTE: &str = "fixtures/testpki/quote.bin";
 const DEBUG_QUOTE: &str = "fixtures/testpki/debug_quote.bin";
 const COLLATERAL: &str = "fixtures/testpki/collateral.json";
 const ROOT: &str = "fixtures/testpki/root.der";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn context(&self) -> String {
-        format!("exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().filter(|l| !l.trim().is_empty()).collect()
-    }
-}
-
-fn teescan<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let out = Command::new(env!("CARGO_BIN_EXE_teescan"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run teescan");
-    let run = Run {
-        code: out.status.code().expect("killed by a signal"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8"),
-    };
-    assert!(!run.stderr.contains("panicked") && run.code != 101, "{}", run.context());
-    run
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_batch").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch");
-    dir
-}
-
-fn s(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
 
 /// The test-PKI flags, then the inputs.
 fn testpki(inputs: &[&str], extra: &[&str]) -> Run {

@@ -6,45 +6,17 @@
 //! without, a saved bundle, and a live endpoint (loopback; every refusal happens before any
 //! connection). The corpus columns are skipped when the corpus is absent.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use cli::{s, scratch, Run};
 
 fn teescan(args: &[String]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_teescan"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        // Never the user's collateral cache: an empty one of the test run's own.
-        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_flags-xdg-cache"))
-        .output()
-        .expect("run teescan");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_flags").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_owned()
+    cli::teescan(args)
 }
 
 const QUOTE: &str = "fixtures/testpki/quote.bin";

@@ -21,14 +21,16 @@
 //! | 1,024 bundle entries naming one 8 MiB body; one 20 MiB body | `bundle_bodies_are_bounded_each_and_in_total` | 2 |
 #![cfg(feature = "cli")]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 
 use std::ffi::OsStr;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use cli::{crate_dir, scratch, Run};
 
 use base64::Engine as _;
 
@@ -37,19 +39,27 @@ const TESTPKI_AT: &str = "2026-01-15T00:00:00Z";
 /// Generous: a debug build on a loaded 2-core machine. A hang or a quadratic blow-up still trips it.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 /// Address-space limit for each run (debug binary, glibc arenas included).
-const AS_LIMIT: &str = "2147483648";
+const AS_LIMIT: u64 = 2_147_483_648;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
+/// Run `teescan ARGS` with [`TIME_LIMIT`] and, where `prlimit` is available, [`AS_LIMIT`].
+fn teescan<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    teescan_with_stdin(args, None)
+}
+
+/// [`teescan`] with `stdin` written to the child's standard input.
+fn teescan_with_stdin<I, S>(args: I, stdin: Option<Vec<u8>>) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    cli::teescan_with(args, cli::Options { stdin, memory_limit: Some(AS_LIMIT), time_limit: Some(TIME_LIMIT), dir: None })
 }
 
 impl Run {
-    fn context(&self) -> String {
-        format!("exit {} after {:?}\n--- stdout\n{}--- stderr\n{}", self.code, self.elapsed, self.stdout, self.stderr)
-    }
     /// Exit 2 with exactly one error line on stderr, `teescan: error[CODE]: …`, mentioning
     /// `needle` (the test-root warning of `--danger-trust-test-root` aside).
     fn assert_input_error(&self, needle: &str) -> &Self {
@@ -79,97 +89,6 @@ impl Run {
     fn has_line(&self, status: &str, check: &str) -> bool {
         self.stdout.lines().any(|l| l.trim_start().starts_with(status) && l.contains(check))
     }
-}
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Run `teescan ARGS` with a time limit (the child is killed when it runs over) and, where
-/// `prlimit` is available, a memory limit. Asserts no panic and a normal exit.
-fn teescan<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    teescan_with_stdin(args, None)
-}
-
-/// [`teescan`] with `stdin` written to the child's standard input (write errors ignored: the
-/// child may stop reading early, which is the point of a bounded read).
-fn teescan_with_stdin<I, S>(args: I, stdin: Option<Vec<u8>>) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let bin = env!("CARGO_BIN_EXE_teescan");
-    let mut cmd = if Path::new("/usr/bin/prlimit").is_file() {
-        let mut c = Command::new("/usr/bin/prlimit");
-        c.arg(format!("--as={AS_LIMIT}")).arg("--").arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    };
-    cmd.args(args)
-        .current_dir(crate_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_BACKTRACE")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn teescan");
-    let writer = stdin.map(|data| {
-        let mut pipe = child.stdin.take().expect("stdin pipe");
-        std::thread::spawn(move || {
-            use std::io::Write as _;
-            let _ = pipe.write_all(&data);
-        })
-    });
-    let mut out_pipe = child.stdout.take().expect("stdout");
-    let mut err_pipe = child.stderr.take().expect("stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        out_pipe.read_to_end(&mut s).ok();
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        err_pipe.read_to_end(&mut s).ok();
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > TIME_LIMIT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("teescan ran for more than {TIME_LIMIT:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = start.elapsed();
-    if let Some(w) = writer {
-        w.join().expect("stdin writer");
-    }
-    let run = Run {
-        code: status.code().unwrap_or_else(|| panic!("teescan killed by a signal ({status:?}): out of memory?")),
-        stdout: String::from_utf8_lossy(&out_reader.join().expect("stdout reader")).into_owned(),
-        stderr: String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned(),
-        elapsed,
-    };
-    assert!(!run.stderr.contains("panicked"), "teescan panicked:\n{}", run.context());
-    assert!(run.code != 101, "exit 101 (panic?):\n{}", run.context());
-    run
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_hostile").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
@@ -523,7 +442,7 @@ fn duplicate_keys_in_gpu_evidence_lists_are_refused() {
 
 /// `mkfifo PATH` (std has no FIFO constructor; no `nix`).
 fn mkfifo(path: &Path) {
-    let st = Command::new("mkfifo").arg(path).status().expect("run mkfifo");
+    let st = std::process::Command::new("mkfifo").arg(path).status().expect("run mkfifo");
     assert!(st.success(), "mkfifo {}", path.display());
 }
 

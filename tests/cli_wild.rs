@@ -2,6 +2,8 @@
 //! exit-code rule for malformed input, and what the table and JSON say about what judged the
 //! evidence.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 
@@ -10,13 +12,8 @@ mod corpus;
 mod verify_quote;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use cli::{s, scratch, Run};
 
 /// Runs the binary. Scans get `--offline` unless they say otherwise: tests never use the network.
 fn teescan(args: &[&str]) -> Run {
@@ -24,31 +21,7 @@ fn teescan(args: &[&str]) -> Run {
     if args.first() == Some(&"scan") && !args.contains(&"--pccs") && !args.iter().any(|a| a.starts_with("http")) {
         args.push("--offline");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_teescan"))
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
-        .output()
-        .expect("run teescan");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_wild").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_owned()
+    cli::teescan(args)
 }
 
 const H100_NONCE: &str = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";

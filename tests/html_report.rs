@@ -4,13 +4,15 @@
 //! and exit code shown are the process's, every failing check is present, the embedded JSON is
 //! the `--format json` report, and adversary-controlled text cannot inject markup.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
+use cli::{crate_dir, scratch};
 use serde_json::Value;
 
 const TESTPKI_AT: &str = "2026-01-15T00:00:00Z";
@@ -21,23 +23,10 @@ const NEAR_BODY: &str = "0001_qwen35-122b.completions.near.ai_v1_attestation_rep
 const NEAR_NRAS: &str = "0006_nras.attestation.nvidia.com_v3_attest_gpu.body";
 const NEAR_JWKS: &str = "0007_nras.attestation.nvidia.com_.well-known_jwks.json.body";
 
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Run `teescan ARGS` in `dir`; returns (exit code, stdout).
 fn teescan_in<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_teescan")).args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("run teescan");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "teescan panicked:\n{stderr}");
-    (out.status.code().expect("exit code"), String::from_utf8(out.stdout).expect("utf-8 stdout"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html_report").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    let run = cli::teescan_with(args, cli::Options { dir: Some(dir.to_owned()), ..cli::Options::default() });
+    (run.code, run.stdout)
 }
 
 fn snapshot(name: &str, actual: &str) {
@@ -255,7 +244,7 @@ fn adversary_controlled_text_in_the_report_is_escaped() {
 #[test]
 fn batch_scan_refuses_format_html_as_a_usage_error() {
     let args = ["scan", "fixtures/testpki/quote.bin", "fixtures/testpki/debug_quote.bin", "--format", "html", "--offline", "--no-cache"];
-    let out = Command::new(env!("CARGO_BIN_EXE_teescan")).args(args).current_dir(crate_dir()).output().expect("run");
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--format html applies to one input"));
+    let run = cli::teescan(args);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--format html applies to one input"), "{}", run.context());
 }

@@ -4,13 +4,16 @@
 //! key, self-made chain named like NVIDIA's, real JWKS stripped of x5c, a bundle's JWKS replaced)
 //! FAIL, whatever the policy says about NRAS; the real JWKS still passes.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/corpus.rs"]
 mod corpus;
 #[path = "support/nras_forge.rs"]
 mod nras_forge;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use cli::{s, scratch, teescan, Run};
 
 use base64::Engine as _;
 use nras_forge::{success_device, success_overall, Forger, Validity, FORGED_KID};
@@ -27,52 +30,6 @@ const NEAR_AT: &str = "2026-06-29T02:06:40Z";
 const REPORT: &str = "0001_qwen35-122b.completions.near.ai_v1_attestation_report.body";
 const NRAS: &str = "0006_nras.attestation.nvidia.com_v3_attest_gpu.body";
 const JWKS: &str = "0007_nras.attestation.nvidia.com_.well-known_jwks.json.body";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", self.stdout, self.stderr))
-    }
-    fn check(&self, id: &str) -> Value {
-        self.json()["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned().unwrap_or_else(|| panic!("no check {id}: {}", self.stdout))
-    }
-    fn status(&self, id: &str) -> String {
-        self.check(id)["status"].as_str().unwrap().to_owned()
-    }
-}
-
-fn teescan(args: &[String]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_teescan"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-empty"))
-        .output()
-        .expect("run teescan");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("trust_nras").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_owned()
-}
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
