@@ -7,7 +7,7 @@ mod corpus;
 use std::path::Path;
 
 use teescan::nvidia::evidence::{decode_report, parse_evidence_list, Encoding, EvidenceList};
-use teescan::nvidia::opaque::{self, FeatureFlag};
+use teescan::nvidia::opaque::{self, FeatureFlag, OpaqueError};
 use teescan::nvidia::spdm::{SpdmError, SpdmReport};
 
 fn report_file(root: &Path, rel: &str) -> Vec<u8> {
@@ -460,7 +460,7 @@ fn every_truncation_is_an_error() {
                 e,
                 SpdmError::Truncated { .. }
                     | SpdmError::RecordLength { .. }
-                    | SpdmError::OpaqueOverrun { .. }
+                    | SpdmError::Opaque(OpaqueError::OpaqueOverrun { .. })
             ),
             "cut at {cut}: {e:?}"
         );
@@ -533,10 +533,10 @@ fn duplicate_opaque_field_is_refused_before_the_signature() {
     m[at..at + 2].copy_from_slice(&u16::try_from(len + tlv.len()).unwrap().to_le_bytes());
     assert!(matches!(
         parse_err(&m),
-        SpdmError::DuplicateOpaqueField {
+        SpdmError::Opaque(OpaqueError::DuplicateOpaqueField {
             field: 3,
             name: Some("DRIVER_VERSION")
-        }
+        })
     ));
     // The same TLV with an unknown type parses (kept, reported), and the signature fails.
     m[at + 2 + len] = 0xF0;

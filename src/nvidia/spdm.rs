@@ -28,11 +28,7 @@ impl From<OpaqueError> for SpdmError {
     fn from(e: OpaqueError) -> Self {
         match e {
             OpaqueError::LengthTooLarge { len, max } => SpdmError::LengthTooLarge { field: "opaque data", len, max },
-            OpaqueError::OpaqueOverrun { field_type, offset, declared, available } => {
-                SpdmError::OpaqueOverrun { field_type, offset, declared, available }
-            }
-            OpaqueError::DuplicateOpaqueField { field, name } => SpdmError::DuplicateOpaqueField { field, name },
-            OpaqueError::OpaqueFieldLength { field, name, len, expected } => SpdmError::OpaqueFieldLength { field, name, len, expected },
+            e => SpdmError::Opaque(e),
         }
     }
 }
@@ -165,38 +161,10 @@ pub enum SpdmError {
         /// DMTF value size field.
         value_size: u16,
     },
-    /// An opaque TLV runs past the opaque area (or a partial TLV header at its end).
-    #[error("opaque field {field_type:?} at opaque offset {offset} declares {declared} bytes, {available} left")]
-    OpaqueOverrun {
-        /// Field type, if its header could be read.
-        field_type: Option<u16>,
-        /// Offset of the TLV in the opaque area.
-        offset: usize,
-        /// Bytes needed (the 4-byte header, or the declared data length).
-        declared: usize,
-        /// Bytes left.
-        available: usize,
-    },
-    /// An opaque field type appears twice.
-    #[error("opaque field {field} ({}) appears more than once", name.unwrap_or("unknown type"))]
-    DuplicateOpaqueField {
-        /// Field type.
-        field: u16,
-        /// NVIDIA's name for it, if known.
-        name: Option<&'static str>,
-    },
-    /// A known opaque field with a length its meaning does not allow.
-    #[error("opaque field {field} ({name}) is {len} bytes, expected {expected}")]
-    OpaqueFieldLength {
-        /// Field type.
-        field: u16,
-        /// NVIDIA's name for it.
-        name: &'static str,
-        /// Length found.
-        len: usize,
-        /// Lengths allowed.
-        expected: &'static str,
-    },
+    /// The opaque area (its TLVs) is malformed: a field overruns it, repeats, or has a length
+    /// its meaning does not allow.
+    #[error(transparent)]
+    Opaque(OpaqueError),
     /// Non-zero bytes after the signature (zero padding is tolerated).
     #[error("{0} bytes after the signature, not all zero (zero padding is tolerated, other bytes are not)")]
     TrailingBytes(usize),
@@ -232,9 +200,7 @@ impl SpdmError {
             | SpdmError::ReservedBlockIndex(_)
             | SpdmError::MeasurementSpec { .. }
             | SpdmError::DmtfSize { .. } => "nvidia.spdm.block",
-            SpdmError::OpaqueOverrun { .. }
-            | SpdmError::DuplicateOpaqueField { .. }
-            | SpdmError::OpaqueFieldLength { .. } => "nvidia.spdm.opaque",
+            SpdmError::Opaque(_) => "nvidia.spdm.opaque",
             SpdmError::TrailingBytes(_) => "nvidia.spdm.trailing",
             SpdmError::Certificate(_) | SpdmError::KeyType { .. } => "nvidia.spdm.certificate",
             SpdmError::BadSignature => "nvidia.spdm.signature",
