@@ -53,6 +53,11 @@ pub struct Options {
     pub verbose: bool,
 }
 
+/// The strings of the array `v[key]` (none when it is absent or not an array).
+fn strings(v: &serde_json::Value, key: &str) -> Vec<String> {
+    v.get(key).and_then(|a| a.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+}
+
 /// `node.gpu[3].report.parse` → (`node.gpu`, `.report.parse`): a per-device check.
 fn per_device(id: &str) -> Option<(&str, &str)> {
     let open = id.find("gpu[")?.checked_add(3)?;
@@ -221,15 +226,7 @@ pub fn render_with(report: &Report, options: Options) -> String {
             v.get(k).and_then(|x| x.as_str()).unwrap_or("-").to_owned()
         };
         if let Some(tcb) = tdx.get("tcb") {
-            let adv: Vec<String> = tcb
-                .get("advisory_ids")
-                .and_then(|a| a.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let adv = strings(tcb, "advisory_ids");
             let _ = writeln!(
                 out,
                 "  TCB status      {}{}",
@@ -250,15 +247,7 @@ pub fn render_with(report: &Report, options: Options) -> String {
             );
         }
         if let Some(td) = tdx.get("td") {
-            let attrs: Vec<String> = td
-                .get("td_attributes_set")
-                .and_then(|a| a.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let attrs = strings(td, "td_attributes_set");
             let _ = writeln!(
                 out,
                 "  TD attributes   {} [{}]   XFAM {}",
