@@ -12,7 +12,7 @@
 //! | NVIDIA OCSP response | fetch time .. +12 h (NVIDIA's responses are valid 24 h) |
 //! | NVIDIA RIM | fetch time .. +7 days (revocation is OCSP's job) |
 //! | NRAS JWKS | fetch time .. +1 day |
-//! | GitHub attestations (Sigstore bundles, by digest) | fetch time .. +30 days |
+//! | GitHub attestations (Sigstore bundles, by digest; re-verified at the scan time) | any scan time .. fetch time +30 days |
 //!
 //! NRAS appraisals and provider attestations are never cached (they answer one nonce).
 //! Entries are keyed by SHA-256(method, URL, request body): `<dir>/<key>.json`, written

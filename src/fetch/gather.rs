@@ -174,11 +174,12 @@ pub const RELEASE_DIGEST_ASSET: &str = "tinfoil.hash";
 
 /// The GitHub client `g` names (`github_url` for the API and downloads, else GitHub's), with `cache`.
 pub fn github_client(g: &GatherOptions, cache: Option<DiskStore>) -> Result<super::github::GithubClient, Error> {
-    let (api, downloads) = match &g.github_url {
-        Some(u) => (u.as_str(), u.as_str()),
-        None => (super::github::GITHUB_API, super::github::GITHUB_DOWNLOADS),
-    };
-    let client = super::github::GithubClient::new(api, downloads, fetch_options(g)).map_err(|e| input_error("input.url", e.to_string()))?;
+    github_client_with(g.github_url.as_deref(), fetch_options(g), cache).map_err(|e| input_error("input.url", e.to_string()))
+}
+
+fn github_client_with(url: Option<&str>, opts: FetchOptions, cache: Option<DiskStore>) -> Result<super::github::GithubClient, FetchError> {
+    let (api, downloads) = url.map_or((super::github::GITHUB_API, super::github::GITHUB_DOWNLOADS), |u| (u, u));
+    let client = super::github::GithubClient::new(api, downloads, opts)?;
     Ok(match cache {
         Some(c) => client.with_cache(c),
         None => client,
@@ -213,12 +214,7 @@ pub fn uncovered_repositories(
 /// recently cached attestations answer of the repository stands in for "latest": it is
 /// re-verified like a fresh one, and the policy's `max_age_days` bounds how old it may be.
 /// Returns the bundles, the record for the report, and a note when the cache stood in.
-pub async fn fetch_release_bundles(
-    client: &super::github::GithubClient,
-    cache: Option<&DiskStore>,
-    repo: &str,
-    at: Timestamp,
-) -> Result<(Vec<crate::provenance::eval::SuppliedBundle>, crate::report::CollateralUsed, Option<String>), FetchError> {
+pub async fn fetch_release_bundles(client: &super::github::GithubClient, cache: Option<&DiskStore>, repo: &str, at: Timestamp) -> Result<ReleaseBundles, FetchError> {
     let pointer = async {
         let tag = client.latest_tag(repo).await?;
         let digest = client.release_digest(repo, &tag, RELEASE_DIGEST_ASSET).await?;
@@ -242,7 +238,56 @@ pub async fn fetch_release_bundles(
         next_update: None,
         detail: Some(format!("{} ({release}, subject sha256:{digest})", answer.url)),
     };
-    Ok((bundles, used, note))
+    Ok(ReleaseBundles { bundles, used, note, answer })
+}
+
+/// What [`fetch_release_bundles`] found for one repository.
+#[derive(Debug, Clone)]
+pub struct ReleaseBundles {
+    /// The bundles of the attestations answer (to be verified by the scan).
+    pub bundles: Vec<crate::provenance::eval::SuppliedBundle>,
+    /// The record for the report's collateral list.
+    pub used: crate::report::CollateralUsed,
+    /// Set when the cache stood in for the unreachable release pointer.
+    pub note: Option<String>,
+    /// The attestations answer itself (a live scan saves it in its bundle).
+    pub answer: super::Fetched,
+}
+
+/// A live scan's `[provenance]` collateral: every source repository's attestations answer as a
+/// [`crate::bundle::Role::Provenance`] exchange (re-verified whenever the bundle is re-scanned),
+/// and the failures `(what, why)`.
+pub async fn provenance_exchanges(
+    policy: &crate::provenance::eval::ProvenancePolicy,
+    live: &LiveOptions,
+    at: Timestamp,
+) -> (Vec<crate::bundle::Exchange>, Vec<(String, String)>) {
+    let (mut out, mut failures) = (Vec::new(), Vec::new());
+    let client = match github_client_with(live.github_url.as_deref(), live.fetch.clone(), live.cache.clone()) {
+        Ok(c) => c,
+        Err(e) => return (out, vec![("provenance".to_owned(), e.to_string())]),
+    };
+    let mut repos: Vec<&str> = policy.source.iter().map(|s| s.repository.as_str()).collect();
+    repos.dedup();
+    for repo in repos {
+        match fetch_release_bundles(&client, live.cache.as_ref(), repo, at).await {
+            Ok(r) => {
+                let hit = live.cache.as_ref().is_some_and(|c| c.hits().contains(&r.answer.url));
+                out.push(crate::bundle::Exchange {
+                    role: crate::bundle::Role::Provenance,
+                    method: "GET".to_owned(),
+                    url: r.answer.url,
+                    request_body: None,
+                    status: r.answer.status,
+                    headers: r.answer.headers,
+                    body: r.answer.body,
+                    origin: if hit { "cache" } else { "network" }.to_owned(),
+                });
+            }
+            Err(e) => failures.push((format!("provenance {repo}"), e.to_string())),
+        }
+    }
+    (out, failures)
 }
 
 /// The digest of the newest cached attestations answer under `prefix` (`…/attestations/sha256:`)
@@ -288,10 +333,10 @@ impl<'a> Fetcher<'a> {
         let rt = self.runtime.get_or_input_error()?;
         for repo in &missing {
             match rt.block_on(fetch_release_bundles(&client, self.cache.as_ref(), repo, scan.at)) {
-                Ok((bundles, used, note)) => {
-                    out.collateral.provenance.extend(bundles);
-                    out.provenance_used.push(used);
-                    out.collateral.notes.extend(note);
+                Ok(r) => {
+                    out.collateral.provenance.extend(r.bundles);
+                    out.provenance_used.push(r.used);
+                    out.collateral.notes.extend(r.note);
                 }
                 Err(e) => {
                     let why = format!("provenance: could not fetch the release bundles of {repo}: {e}");
@@ -469,6 +514,7 @@ pub fn live_options(g: &GatherOptions, scan: &ScanOptions) -> LiveOptions {
         nvidia: nvidia_endpoints(g),
         nonce: scan.nonce,
         cache: cache_for(g, scan.at),
+        github_url: g.github_url.clone(),
         ..LiveOptions::default()
     }
 }
