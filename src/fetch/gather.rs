@@ -11,7 +11,10 @@
 //!   the cache or NVIDIA; failures are warnings for the operator, never passes;
 //! - a provider report: every `--collateral` path, the GPU files, then everything they lack for
 //!   every FMSPC and GPU layer at once ([`super::live::fetch_dependencies`]), then the response
-//!   signature; failures become [`Collateral::notes`] (report warnings).
+//!   signature; failures become [`Collateral::notes`] (report warnings);
+//! - any kind, under a `[[provenance.source]]` policy: for each source the files supplied no
+//!   verified bundle of, its release's GitHub attestations answer (cache, then GitHub or
+//!   `github_url`; [`fetch_release_bundles`]), recorded in [`Gathered::provenance_used`].
 
 use std::cell::OnceCell;
 use std::path::Path;
