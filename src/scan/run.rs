@@ -97,7 +97,7 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
     }
     if let Some(path) = &req.sigstore_root {
         // An auditor's file, never the evidence's; a flag whose check cannot run is a usage error.
-        if !opts.policy.as_ref().is_some_and(|p| p.policy.provenance.is_some()) {
+        if opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
             return Err(input_error("input.usage", "--sigstore-trusted-root applies to a policy with [[provenance.source]]; give --policy with one"));
         }
         let root = crate::pki::sigstore::TrustedRoot::from_json(&read_bounded(path)?)
