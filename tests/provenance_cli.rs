@@ -269,3 +269,15 @@ fn a_malformed_or_useless_sigstore_trusted_root_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_github_url_that_cannot_be_used_is_a_usage_error() {
+    let Some(root) = corpus::root() else { return };
+    // Plain http off loopback: refused before anything is fetched.
+    let o = scan(&root, &["--github-url".into(), "http://github-proxy.example".into(), "--no-cache".into()]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    // With --offline nothing would be asked: the flag's check cannot run.
+    let o = scan(&root, &["--github-url".into(), dead_url(), "--offline".into(), "--no-cache".into()]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("--github-url applies"), "{}", o.stderr);
+}

@@ -95,6 +95,13 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
     if let Some(root) = &req.test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
     }
+    if let Some(url) = &req.gather.github_url {
+        // Only a [provenance] policy fetches from GitHub, and only when the network may be used.
+        if req.gather.offline || opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
+            return Err(input_error("input.usage", "--github-url applies to a policy with [[provenance.source]] and without --offline"));
+        }
+        crate::fetch::github::GithubClient::new(url, url, crate::fetch::FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
+    }
     if let Some(path) = &req.sigstore_root {
         // An auditor's file, never the evidence's; a flag whose check cannot run is a usage error.
         if opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
