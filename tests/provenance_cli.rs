@@ -157,6 +157,8 @@ fn a_file_scan_fetches_the_release_bundles_and_passes_then_answers_from_the_cach
     assert!(second.json["warnings"].to_string().contains("last cached attestations"), "{}", second.json["warnings"]);
     assert_eq!(second.code, 0, "{:?}\n{}", failing(&second), second.stderr);
     assert_eq!(first.json["verdict"], second.json["verdict"]);
+    let from_cache = second.json["collateral"].as_array().unwrap().iter().filter(|c| c["kind"] == "sigstore_attestations" && c["detail"].as_str().unwrap().contains("from the cache")).count();
+    assert_eq!(from_cache, 2, "{}", second.json["collateral"]);
 }
 
 #[test]

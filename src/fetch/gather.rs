@@ -234,12 +234,13 @@ pub async fn fetch_release_bundles(client: &super::github::GithubClient, cache: 
         },
     };
     let (answer, bundles) = client.attestations_answer(repo, &digest).await?;
+    let cached = cache.is_some_and(|c| c.hits().contains(&answer.url));
     let used = crate::report::CollateralUsed {
         kind: "sigstore_attestations".to_owned(),
         sha256: crate::bytes::to_hex(crate::crypto::sha256(&answer.body)),
         issued: Some(Timestamp::now().to_rfc3339()),
         next_update: None,
-        detail: Some(format!("{} ({release}, subject sha256:{digest})", answer.url)),
+        detail: Some(format!("{} ({release}, subject sha256:{digest}{})", answer.url, if cached { ", from the cache" } else { "" })),
     };
     Ok(ReleaseBundles { bundles, used, note, answer })
 }
@@ -271,6 +272,7 @@ pub async fn provenance_exchanges(
         Err(e) => return (out, vec![("provenance".to_owned(), e.to_string())]),
     };
     let mut repos: Vec<&str> = policy.source.iter().map(|s| s.repository.as_str()).collect();
+    repos.sort_unstable();
     repos.dedup();
     for repo in repos {
         match fetch_release_bundles(&client, live.cache.as_ref(), repo, at).await {
