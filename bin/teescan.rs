@@ -259,6 +259,15 @@ struct ScanArgs {
     /// Retries of a request that timed out, failed to connect or got HTTP 5xx/429. Default 2.
     #[arg(long, value_name = "N")]
     retries: Option<u32>,
+    /// GitHub API base URL for a `[provenance]` policy's releases and attestations, also asked
+    /// for release downloads (as Tinfoil's proxy https://github-proxy.tinfoil.sh serves both).
+    /// Default: api.github.com and github.com.
+    #[arg(long, value_name = "URL")]
+    github_url: Option<String>,
+    /// A Sigstore `trusted_root.json` to verify `[provenance]` bundles against instead of the
+    /// public-good root compiled in. Every report made with another root names it and warns.
+    #[arg(long, value_name = "FILE")]
+    sigstore_trusted_root: Option<PathBuf>,
     /// Collateral cache directory (default: $XDG_CACHE_HOME/teescan or ~/.cache/teescan).
     /// Answers are reused only inside their validity window and verified like fresh ones;
     /// with --offline the cache is the only source besides the files given.
@@ -372,10 +381,12 @@ fn request(args: &ScanArgs) -> Request {
             nras_url: args.nras_url.clone(),
             timeout: args.timeout,
             retries: args.retries,
+            github_url: args.github_url.clone(),
         },
         at: args.at.clone(),
         policy: args.policy.clone(),
         test_root: args.danger_trust_test_root.clone(),
+        sigstore_root: args.sigstore_trusted_root.clone(),
         nonce: args.nonce.clone(),
         binding: args.binding,
         allow_debug: args.allow_debug,

@@ -69,6 +69,8 @@ pub enum Role {
     NvidiaNras,
     /// The NRAS JWKS.
     NvidiaJwks,
+    /// A GitHub `attestations/sha256:<digest>` answer (Sigstore bundles) for `[provenance]`.
+    Provenance,
 }
 
 impl Role {
@@ -81,6 +83,7 @@ impl Role {
             Role::NvidiaOcsp => "nvidia_ocsp",
             Role::NvidiaNras => "nvidia_nras",
             Role::NvidiaJwks => "nvidia_jwks",
+            Role::Provenance => "provenance",
         }
     }
 }
@@ -698,7 +701,7 @@ pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String
             Role::NvidiaOcsp => coll.ocsp.push(x.body.clone()),
             Role::NvidiaNras => nras = Some(x.body.clone()),
             Role::NvidiaJwks => jwks = Some(x.body.clone()),
-            Role::Attestation | Role::Pcs => {}
+            Role::Attestation | Role::Pcs | Role::Provenance => {}
         }
     }
     if let (Some(body), Some(jwks)) = (nras, jwks) {
@@ -780,12 +783,25 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         signature: None,
         notes: gpu_warnings,
         snp: crate::snp::SnpCollateral::default(),
-        provenance: Vec::new(),
+        provenance: provenance_from(&bundle.exchanges),
     };
     checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
     let context = bundle_context(bundle, origin, checks, warnings, false);
     let evidence = crate::scan::Evidence::Provider(Box::new(report));
     crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
+}
+
+/// The Sigstore bundles of a bundle's [`Role::Provenance`] exchanges (GitHub attestations
+/// answers), each tagged with the digest its URL looked up; verified by the scan like any other.
+pub fn provenance_from(exchanges: &[Exchange]) -> Vec<crate::provenance::eval::SuppliedBundle> {
+    let mut coll = crate::scan::Collateral::default();
+    let saved: Vec<HttpExchange> = exchanges
+        .iter()
+        .filter(|x| x.role == Role::Provenance)
+        .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
+        .collect();
+    coll.add_attestation_exchanges(&saved);
+    coll.provenance
 }
 
 /// The report of a bundle whose evidence could not be verified at all.

@@ -98,6 +98,9 @@ pub struct ScanOptions {
     /// DANGER: an AMD root (ARK) to trust instead of the pinned ones, for a test PKI (SEV-SNP).
     /// Never taken from the evidence; every report made with one says so.
     pub amd_test_ark: Option<TrustAnchor>,
+    /// The Sigstore trust root `[provenance]` bundles are verified against: `None` is the
+    /// public-good root compiled in; another (`--sigstore-trusted-root`) is named in every report.
+    pub sigstore_root: Option<std::sync::Arc<pki::sigstore::TrustedRoot>>,
 }
 
 impl ScanOptions {
@@ -113,6 +116,7 @@ impl ScanOptions {
             cache: None,
             parallel: true,
             amd_test_ark: None,
+            sigstore_root: None,
         }
     }
 }
@@ -307,7 +311,7 @@ pub(crate) fn scan_in_with(
     // `[provenance]`: the quote's registers against the signed releases.
     if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
         match evidence.tdx {
-            Some((input, _)) => provenance::eval::apply(&mut report, pp, bundles, input, None, opts.at),
+            Some((input, _)) => provenance::eval::apply_in(&mut report, pp, bundles, input, None, opts.at, opts.sigstore_root.as_deref()),
             None => {
                 report.checks.push(report::Check::fail(
                     "provenance.applies",

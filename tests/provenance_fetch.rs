@@ -99,3 +99,32 @@ fn a_non_loopback_http_base_is_refused() {
 }
 
 const GITHUB_DOWNLOADS_HTTPS: &str = teescan::fetch::github::GITHUB_DOWNLOADS;
+
+/// Measurement (printed): fetch + verify of the gemma4 release over loopback, uncached (three
+/// requests) and from the cache (no request), each verified in full.
+#[test]
+fn fetch_and_verify_from_the_cache_asks_nothing_and_verifies_the_same() {
+    let Some(root) = corpus::root() else { return };
+    let srv = server(&capture(&root));
+    let cache_dir = std::env::temp_dir().join(format!("teescan-github-timing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let at = Timestamp::parse_rfc3339("2026-06-29T02:13:30Z").unwrap();
+    let trust = teescan::pki::sigstore::TrustedRoot::public_good().unwrap();
+    let client = GithubClient::new(&srv.base, &srv.base, FetchOptions::default()).unwrap().with_cache(DiskStore::new(cache_dir.clone(), at, true));
+    let rt = rt();
+    let t = std::time::Instant::now();
+    let fresh = rt.block_on(client.latest_release_bundles(REPO, "tinfoil.hash")).unwrap();
+    let v1 = teescan::provenance::verify_bundle(&fresh[0].json, &trust, at, None).unwrap();
+    let uncached = t.elapsed();
+    let path = format!("/repos/{REPO}/attestations/sha256:{DIGEST}");
+    assert_eq!(srv.hits(&path), 1);
+    let offline = GithubClient::new(&srv.base, &srv.base, FetchOptions::default()).unwrap().with_cache(DiskStore::new(cache_dir.clone(), at, true).offline());
+    let t = std::time::Instant::now();
+    let cached = rt.block_on(offline.attestations(REPO, DIGEST)).unwrap();
+    let v2 = teescan::provenance::verify_bundle(&cached[0].json, &trust, at, None).unwrap();
+    let warm = t.elapsed();
+    assert_eq!(srv.hits(&path), 1, "the cached run asked the server");
+    assert_eq!(v1.log_index, v2.log_index);
+    eprintln!("fetch+verify gemma4 release over loopback: uncached {:.2} ms (3 requests), cached {:.2} ms (0 requests)", uncached.as_secs_f64() * 1e3, warm.as_secs_f64() * 1e3);
+    let _ = std::fs::remove_dir_all(&cache_dir);
+}

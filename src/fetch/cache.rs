@@ -12,7 +12,7 @@
 //! | NVIDIA OCSP response | fetch time .. +12 h (NVIDIA's responses are valid 24 h) |
 //! | NVIDIA RIM | fetch time .. +7 days (revocation is OCSP's job) |
 //! | NRAS JWKS | fetch time .. +1 day |
-//! | GitHub attestations (Sigstore bundles, by digest) | fetch time .. +30 days |
+//! | GitHub attestations (Sigstore bundles, by digest; re-verified at the scan time) | any scan time .. fetch time +30 days |
 //!
 //! NRAS appraisals and provider attestations are never cached (they answer one nonce).
 //! Entries are keyed by SHA-256(method, URL, request body): `<dir>/<key>.json`, written
@@ -116,8 +116,9 @@ fn window(method: &str, url: &str, body: &[u8], now: Timestamp) -> Option<(Strin
         return Some(("rim".to_owned(), now, days(7)));
     }
     if method == "GET" && lower.contains("/attestations/sha256:") {
-        // Sigstore bundles by digest: content-addressed, verified on every use.
-        return Some(("sigstore_bundle".to_owned(), now, days(30)));
+        // Sigstore bundles by digest: content-addressed, verified on every use (at the scan
+        // time: a bundle logged after it is refused), so offered to scans as of any earlier time.
+        return Some(("sigstore_bundle".to_owned(), Timestamp::from_unix(0), days(30)));
     }
     if lower.ends_with("/.well-known/jwks.json") {
         return Some(("jwks".to_owned(), now, days(1)));

@@ -11,7 +11,10 @@
 //!   the cache or NVIDIA; failures are warnings for the operator, never passes;
 //! - a provider report: every `--collateral` path, the GPU files, then everything they lack for
 //!   every FMSPC and GPU layer at once ([`super::live::fetch_dependencies`]), then the response
-//!   signature; failures become [`Collateral::notes`] (report warnings).
+//!   signature; failures become [`Collateral::notes`] (report warnings);
+//! - any kind, under a `[[provenance.source]]` policy: for each source the files supplied no
+//!   verified bundle of, its release's GitHub attestations answer (cache, then GitHub or
+//!   `github_url`; [`fetch_release_bundles`]), recorded in [`Gathered::provenance_used`].
 
 use std::cell::OnceCell;
 use std::path::Path;
@@ -129,6 +132,9 @@ pub struct Gathered {
     /// Fetch failures of a node's or GPU input's NVIDIA collateral (the checks they leave open
     /// are indeterminate in the report).
     pub operator_warnings: Vec<String>,
+    /// The GitHub attestations answers fetched (or taken from the cache) for `[provenance]`:
+    /// URL, SHA-256 of the answer, when it was had; for the report's collateral list.
+    pub provenance_used: Vec<crate::report::CollateralUsed>,
 }
 
 enum FetchFailure {
@@ -162,10 +168,191 @@ pub fn gather(evidence: &Evidence, g: &GatherOptions, scan: &ScanOptions) -> Res
         }
         _ => Collateral::default(),
     };
+    f.provenance(&mut out, scan)?;
     Ok(out)
 }
 
+/// The release digest asset a `[provenance]` source's release carries (Tinfoil: `tinfoil.hash`).
+pub const RELEASE_DIGEST_ASSET: &str = "tinfoil.hash";
+
+/// The GitHub client `g` names (`github_url` for the API and downloads, else GitHub's), with `cache`.
+pub fn github_client(g: &GatherOptions, cache: Option<DiskStore>) -> Result<super::github::GithubClient, Error> {
+    github_client_with(g.github_url.as_deref(), fetch_options(g), cache).map_err(|e| input_error("input.url", e.to_string()))
+}
+
+fn github_client_with(url: Option<&str>, opts: FetchOptions, cache: Option<DiskStore>) -> Result<super::github::GithubClient, FetchError> {
+    let (api, downloads) = url.map_or((super::github::GITHUB_API, super::github::GITHUB_DOWNLOADS), |u| (u, u));
+    let client = super::github::GithubClient::new(api, downloads, opts)?;
+    Ok(match cache {
+        Some(c) => client.with_cache(c),
+        None => client,
+    })
+}
+
+/// The `owner/name` repositories of the `[provenance]` sources that `supplied` has no verified
+/// bundle for (verified against `root` at `at`; a bundle that does not verify covers nothing).
+pub fn uncovered_repositories(
+    policy: &crate::provenance::eval::ProvenancePolicy,
+    supplied: &[crate::provenance::eval::SuppliedBundle],
+    root: &crate::pki::sigstore::TrustedRoot,
+    at: Timestamp,
+) -> Vec<String> {
+    let covered: Vec<String> = supplied
+        .iter()
+        .filter_map(|b| crate::provenance::verify_bundle(&b.json, root, at, None).ok())
+        .filter_map(|v| v.identity.san_uri)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for s in &policy.source {
+        let prefix = format!("https://github.com/{}/", s.repository);
+        if !covered.iter().any(|san| san.starts_with(&prefix)) && !out.contains(&s.repository) {
+            out.push(s.repository.clone());
+        }
+    }
+    out
+}
+
+/// One repository's release bundles: `releases/latest` → digest asset → attestations (through
+/// the cache). When the unsigned pointers cannot be had (network down, `--offline`), the most
+/// recently cached attestations answer of the repository stands in for "latest": it is
+/// re-verified like a fresh one, and the policy's `max_age_days` bounds how old it may be.
+/// Returns the bundles, the record for the report, and a note when the cache stood in.
+pub async fn fetch_release_bundles(client: &super::github::GithubClient, cache: Option<&DiskStore>, repo: &str, at: Timestamp) -> Result<ReleaseBundles, FetchError> {
+    let pointer = async {
+        let tag = client.latest_tag(repo).await?;
+        let digest = client.release_digest(repo, &tag, RELEASE_DIGEST_ASSET).await?;
+        Ok::<_, FetchError>((tag, digest))
+    };
+    let (release, digest, note) = match pointer.await {
+        Ok((tag, digest)) => (format!("release {tag}"), digest, None),
+        Err(e) => match cache.and_then(|c| cached_attestations_digest(c, &client.attestations_url(repo, ""), at)) {
+            Some(digest) => {
+                let note = format!("provenance: the latest release of {repo} could not be asked ({e}); using its last cached attestations (sha256:{digest}), re-verified");
+                ("last cached release".to_owned(), digest, Some(note))
+            }
+            None => return Err(e),
+        },
+    };
+    let (answer, bundles) = client.attestations_answer(repo, &digest).await?;
+    let cached = cache.is_some_and(|c| c.hits().contains(&answer.url));
+    let used = crate::report::CollateralUsed {
+        kind: "sigstore_attestations".to_owned(),
+        sha256: crate::bytes::to_hex(crate::crypto::sha256(&answer.body)),
+        issued: Some(Timestamp::now().to_rfc3339()),
+        next_update: None,
+        detail: Some(format!("{} ({release}, subject sha256:{digest}{})", answer.url, if cached { ", from the cache" } else { "" })),
+    };
+    Ok(ReleaseBundles { bundles, used, note, answer })
+}
+
+/// What [`fetch_release_bundles`] found for one repository.
+#[derive(Debug, Clone)]
+pub struct ReleaseBundles {
+    /// The bundles of the attestations answer (to be verified by the scan).
+    pub bundles: Vec<crate::provenance::eval::SuppliedBundle>,
+    /// The record for the report's collateral list.
+    pub used: crate::report::CollateralUsed,
+    /// Set when the cache stood in for the unreachable release pointer.
+    pub note: Option<String>,
+    /// The attestations answer itself (a live scan saves it in its bundle).
+    pub answer: super::Fetched,
+}
+
+/// A live scan's `[provenance]` collateral: every source repository's attestations answer as a
+/// [`crate::bundle::Role::Provenance`] exchange (re-verified whenever the bundle is re-scanned),
+/// and the failures `(what, why)`.
+pub async fn provenance_exchanges(
+    policy: &crate::provenance::eval::ProvenancePolicy,
+    live: &LiveOptions,
+    at: Timestamp,
+) -> (Vec<crate::bundle::Exchange>, Vec<(String, String)>) {
+    let (mut out, mut failures) = (Vec::new(), Vec::new());
+    let client = match github_client_with(live.github_url.as_deref(), live.fetch.clone(), live.cache.clone()) {
+        Ok(c) => c,
+        Err(e) => return (out, vec![("provenance".to_owned(), e.to_string())]),
+    };
+    let mut repos: Vec<&str> = policy.source.iter().map(|s| s.repository.as_str()).collect();
+    repos.sort_unstable();
+    repos.dedup();
+    for repo in repos {
+        match fetch_release_bundles(&client, live.cache.as_ref(), repo, at).await {
+            Ok(r) => {
+                let hit = live.cache.as_ref().is_some_and(|c| c.hits().contains(&r.answer.url));
+                out.push(crate::bundle::Exchange {
+                    role: crate::bundle::Role::Provenance,
+                    method: "GET".to_owned(),
+                    url: r.answer.url,
+                    request_body: None,
+                    status: r.answer.status,
+                    headers: r.answer.headers,
+                    body: r.answer.body,
+                    origin: if hit { "cache" } else { "network" }.to_owned(),
+                });
+            }
+            Err(e) => failures.push((format!("provenance {repo}"), e.to_string())),
+        }
+    }
+    (out, failures)
+}
+
+/// The digest of the newest cached attestations answer under `prefix` (`…/attestations/sha256:`)
+/// still offered at `at`.
+fn cached_attestations_digest(cache: &DiskStore, prefix: &str, at: Timestamp) -> Option<String> {
+    super::cache::entries(cache.dir())
+        .into_iter()
+        .filter(|(_, e, _)| e.method == "GET" && at <= e.not_after)
+        .filter_map(|(_, e, _)| {
+            let digest = e.url.strip_prefix(prefix)?.to_owned();
+            (digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit())).then_some((e.fetched_at, digest))
+        })
+        .max_by_key(|(t, _)| t.unix())
+        .map(|(_, d)| d)
+}
+
 impl<'a> Fetcher<'a> {
+    /// `[provenance]`: for every source whose repository the supplied collateral has no verified
+    /// bundle of, fetch its release's bundles (the cache, then GitHub or `github_url`); never
+    /// with `--offline` and no cache. Failures are notes: the source then fails in the scan.
+    fn provenance(&self, out: &mut Gathered, scan: &ScanOptions) -> Result<(), Error> {
+        let Some(pp) = scan.policy.as_ref().and_then(|p| p.policy.provenance.as_ref()) else { return Ok(()) };
+        let pinned;
+        let root = match &scan.sigstore_root {
+            Some(r) => r.as_ref(),
+            None => match crate::pki::sigstore::TrustedRoot::public_good() {
+                Ok(r) => {
+                    pinned = r;
+                    &pinned
+                }
+                Err(_) => return Ok(()), // the scan reports it (provenance.trust_root)
+            },
+        };
+        let missing = uncovered_repositories(pp, &out.collateral.provenance, root, scan.at);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if self.opts.offline && self.cache.is_none() {
+            out.collateral.notes.push(format!("provenance: no bundle supplied for {} and --offline forbids fetching it", missing.join(", ")));
+            return Ok(());
+        }
+        let client = github_client(self.opts, self.cache.clone())?;
+        let rt = self.runtime.get_or_input_error()?;
+        for repo in &missing {
+            match rt.block_on(fetch_release_bundles(&client, self.cache.as_ref(), repo, scan.at)) {
+                Ok(r) => {
+                    out.collateral.provenance.extend(r.bundles);
+                    out.provenance_used.push(r.used);
+                    out.collateral.notes.extend(r.note);
+                }
+                Err(e) => {
+                    let why = format!("provenance: could not fetch the release bundles of {repo}: {e}");
+                    out.operator_warnings.push(why.clone());
+                    out.collateral.notes.push(why);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The VCEK and cert_chain of an SNP report from AMD KDS (or the cache); a failure is left
     /// as a note (the chain checks are then indeterminate).
     fn kds(&self, snp: &crate::snp::formats::SnpEvidence, coll: &mut Collateral) {
@@ -332,6 +519,7 @@ pub fn live_options(g: &GatherOptions, scan: &ScanOptions) -> LiveOptions {
         nvidia: nvidia_endpoints(g),
         nonce: scan.nonce,
         cache: cache_for(g, scan.at),
+        github_url: g.github_url.clone(),
         ..LiveOptions::default()
     }
 }

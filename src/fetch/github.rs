@@ -85,13 +85,23 @@ impl GithubClient {
     /// The bundles GitHub's attestations API holds for `repo` and `sha256` (hex), as supplied
     /// collateral (to be verified), each tagged with the digest it was looked up under.
     pub async fn attestations(&self, repo: &str, sha256: &str) -> Result<Vec<SuppliedBundle>, FetchError> {
-        let url = format!("{}/repos/{repo}/attestations/sha256:{sha256}", self.api);
+        Ok(self.attestations_answer(repo, sha256).await?.1)
+    }
+
+    /// [`Self::attestations`] with the answer itself (URL and bytes, for the report's record).
+    pub async fn attestations_answer(&self, repo: &str, sha256: &str) -> Result<(Fetched, Vec<SuppliedBundle>), FetchError> {
+        let url = self.attestations_url(repo, sha256);
         let f = self.get(&url, true).await?;
         let mut coll = crate::scan::Collateral::default();
         if !coll.add_sigstore_document(&f.body, &url, Some(sha256)) {
             return Err(bad(&url, "not an attestations answer".to_owned()));
         }
-        Ok(coll.provenance)
+        Ok((f, coll.provenance))
+    }
+
+    /// The attestations URL of `repo` for `sha256` (hex; empty: the prefix of them all).
+    pub fn attestations_url(&self, repo: &str, sha256: &str) -> String {
+        format!("{}/repos/{repo}/attestations/sha256:{sha256}", self.api)
     }
 
     /// The latest release's bundles: `releases/latest` → `<asset>` digest → attestations.

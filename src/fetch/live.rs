@@ -113,6 +113,8 @@ pub struct LiveOptions {
     pub progress: Option<Progress>,
     /// Collateral cache to consult and fill (the attestation itself is never cached).
     pub cache: Option<super::cache::DiskStore>,
+    /// GitHub API base URL for `[provenance]` releases (default GitHub's; see `fetch::github`).
+    pub github_url: Option<String>,
 }
 
 impl LiveOptions {
@@ -338,6 +340,12 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
             }
             x
         }));
+        bundle.failures.extend(failures);
+    }
+    // 2b. `[provenance]`: each source's release bundles, saved so a re-scan re-verifies them.
+    if let Some(pp) = scan.policy.as_ref().and_then(|p| p.policy.provenance.as_ref()) {
+        let (exchanges, failures) = super::gather::provenance_exchanges(pp, live, scan.at).await;
+        bundle.exchanges.extend(exchanges);
         bundle.failures.extend(failures);
     }
     stats.requests = bundle.exchanges.len();

@@ -145,19 +145,31 @@ fn id(index: usize, what: &str) -> String {
 
 /// Evaluate `[provenance]` for one TDX quote: checks and a claims value.
 pub fn evaluate(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &TdxRegisters, at: Timestamp) -> (Vec<Check>, Value) {
+    evaluate_in(policy, supplied, regs, at, None)
+}
+
+/// [`evaluate`] against `root` (the auditor's `--sigstore-trusted-root`; `None`: the pinned one).
+pub fn evaluate_in(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &TdxRegisters, at: Timestamp, root: Option<&TrustedRoot>) -> (Vec<Check>, Value) {
     let mut checks = Vec::new();
     let mut claims = serde_json::Map::new();
-    let root = match TrustedRoot::public_good() {
-        Ok(r) => r,
-        Err(e) => {
-            checks.push(Check::fail("provenance.trust_root", "The pinned Sigstore trust root loads", e.to_string()));
-            return (checks, Value::Null);
-        }
+    let pinned;
+    let root = match root {
+        Some(r) => r,
+        None => match TrustedRoot::public_good() {
+            Ok(r) => {
+                pinned = r;
+                &pinned
+            }
+            Err(e) => {
+                checks.push(Check::fail("provenance.trust_root", "The pinned Sigstore trust root loads", e.to_string()));
+                return (checks, Value::Null);
+            }
+        },
     };
     // Every supplied bundle is verified; one that does not verify fails the scan.
     let mut verified: Vec<(&SuppliedBundle, VerifiedBundle)> = Vec::new();
     for (i, b) in supplied.iter().enumerate() {
-        match verify_bundle(&b.json, &root, at, None) {
+        match verify_bundle(&b.json, root, at, None) {
             Ok(v) => verified.push((b, v)),
             Err(e) => checks.push(
                 Check::fail(&format!("provenance.bundle[{i}]"), "A supplied Sigstore bundle verifies", e.to_string()).actual(b.origin.clone()),
@@ -309,9 +321,16 @@ fn evaluate_source(n: usize, s: &SourcePolicy, verified: &[(&SuppliedBundle, Ver
 /// `prefix.` when given), its claims under `claims.provenance`, and re-derive the verdict. A
 /// quote that does not parse adds nothing: its own checks already fail.
 pub fn apply(report: &mut crate::report::Report, policy: &ProvenancePolicy, supplied: &[SuppliedBundle], quote: &[u8], prefix: Option<&str>, at: Timestamp) {
+    apply_in(report, policy, supplied, quote, prefix, at, None);
+}
+
+/// [`apply`] against `root` (`None`: the pinned public-good root). The report names the root
+/// used by SHA-256 in its trust anchors, and warns when it is not the pinned one.
+pub fn apply_in(report: &mut crate::report::Report, policy: &ProvenancePolicy, supplied: &[SuppliedBundle], quote: &[u8], prefix: Option<&str>, at: Timestamp, root: Option<&TrustedRoot>) {
     let Ok((_, q, _)) = crate::parse_tdx_quote(quote) else { return };
     let regs = TdxRegisters { mrtd: q.report.mr_td, rtmr: q.report.rtmr };
-    let (checks, claims) = evaluate(policy, supplied, &regs, at);
+    note_trust_root(report, root);
+    let (checks, claims) = evaluate_in(policy, supplied, &regs, at, root);
     report.checks.extend(checks.into_iter().map(|mut c| {
         if let Some(p) = prefix {
             c.id = format!("{p}.{}", c.id);
@@ -331,4 +350,22 @@ pub fn apply(report: &mut crate::report::Report, policy: &ProvenancePolicy, supp
         }
     }
     report.verdict = crate::report::Verdict::from_checks(&report.checks);
+}
+
+/// Name the Sigstore root a scan used in `report.trust_anchors` (once), and warn loudly when it
+/// is not the pinned public-good root.
+pub fn note_trust_root(report: &mut crate::report::Report, root: Option<&TrustedRoot>) {
+    let (name, sha) = match root {
+        Some(r) if r.kind != crate::pki::AnchorKind::Production => {
+            let warning = format!("TEST SIGSTORE TRUST ROOT (sha256:{}) given with --sigstore-trusted-root: provenance is NOT vouched for by the Sigstore public-good instance", r.sha256);
+            if !report.warnings.contains(&warning) {
+                report.warnings.push(warning);
+            }
+            ("Sigstore trusted root given with --sigstore-trusted-root (NOT public-good)", r.sha256.as_str())
+        }
+        _ => ("Sigstore public-good trusted root (pinned)", crate::pki::sigstore::PUBLIC_GOOD_TRUSTED_ROOT_SHA256),
+    };
+    if !report.trust_anchors.iter().any(|a| a.sha256 == sha) {
+        report.trust_anchors.push(crate::report::AnchorUsed { name: name.to_owned(), sha256: sha.to_owned() });
+    }
 }

@@ -196,7 +196,7 @@ pub(crate) fn scan_provider_in(
     if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
         let workloads: Vec<&Layer> = report.layers.iter().filter(|l| l.role == Role::Workload).collect();
         for l in &workloads {
-            crate::provenance::eval::apply(&mut out, pp, &coll.provenance, &l.quote, Some(&l.name), opts.at);
+            crate::provenance::eval::apply_in(&mut out, pp, &coll.provenance, &l.quote, Some(&l.name), opts.at, opts.sigstore_root.as_deref());
         }
         if workloads.is_empty() {
             out.checks.push(Check::fail("provenance.applies", "The policy's provenance sources apply to this evidence", "the report has no workload layer"));

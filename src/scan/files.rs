@@ -61,6 +61,9 @@ pub struct GatherOptions {
     pub timeout: Option<u64>,
     /// Retries of a request that failed transiently.
     pub retries: Option<u32>,
+    /// GitHub API base URL for `[provenance]` releases and attestations (also serving release
+    /// downloads, as Tinfoil's proxy does); default api.github.com and github.com.
+    pub github_url: Option<String>,
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/teescan`, else `$HOME/.cache/teescan`.

@@ -41,6 +41,8 @@ pub struct Request {
     pub policy: Option<PathBuf>,
     /// `--danger-trust-test-root`.
     pub test_root: Option<PathBuf>,
+    /// `--sigstore-trusted-root`: the Sigstore root `[provenance]` bundles are verified against.
+    pub sigstore_root: Option<PathBuf>,
     /// `--nonce` (hex).
     pub nonce: Option<String>,
     /// `--binding`.
@@ -93,6 +95,22 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
     if let Some(root) = &req.test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
     }
+    if let Some(url) = &req.gather.github_url {
+        // Only a [provenance] policy fetches from GitHub, and only when the network may be used.
+        if req.gather.offline || opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
+            return Err(input_error("input.usage", "--github-url applies to a policy with [[provenance.source]] and without --offline"));
+        }
+        crate::fetch::github::GithubClient::new(url, url, crate::fetch::FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
+    }
+    if let Some(path) = &req.sigstore_root {
+        // An auditor's file, never the evidence's; a flag whose check cannot run is a usage error.
+        if opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
+            return Err(input_error("input.usage", "--sigstore-trusted-root applies to a policy with [[provenance.source]]; give --policy with one"));
+        }
+        let root = crate::pki::sigstore::TrustedRoot::from_json(&read_bounded(path)?)
+            .map_err(|e| input_error("input.sigstore_root", format!("{}: {e}", path.display())))?;
+        opts.sigstore_root = Some(Arc::new(root));
+    }
     if let Some(n) = &req.nonce {
         let bytes = hex::decode(n.trim()).map_err(|e| input_error("input.nonce", format!("--nonce is not hex: {e}")))?;
         let arr: [u8; 32] = bytes
@@ -120,6 +138,11 @@ pub fn run(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
     if let Some(root) = &req.test_root {
         warn(&format!("warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display()));
     }
+    if let (Some(path), Some(root)) = (&req.sigstore_root, &opts.sigstore_root) {
+        if root.kind != crate::pki::AnchorKind::Production {
+            warn(&format!("warning: verifying provenance against the Sigstore root {} (sha256:{}), NOT the pinned public-good root", path.display(), root.sha256));
+        }
+    }
     let mut evidence = match input {
         Input::Live => return live(req, opts, warn),
         Input::Bundle => return crate::bundle::scan_saved(&req.input, opts, req.at.is_some()),
@@ -135,6 +158,7 @@ pub fn run(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
         warn(&format!("warning: {w}"));
     }
     let mut report = Scanner::from_options(opts).scan(&evidence, &gathered.collateral)?;
+    report.collateral.extend(gathered.provenance_used);
     report.input.source = Some(req.input.display().to_string());
     Ok(report)
 }
