@@ -57,7 +57,8 @@ pub const MANIFEST_NAME: &str = "bundle.json";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// The provider's attestation report (exactly one per bundle).
+    /// The provider's attestation document: exactly one per bundle, or the two of Chutes' API
+    /// pair (`/chutes/{id}/evidence`, `/e2e/instances/{id}`).
     Attestation,
     /// An Intel PCS / PCCS response (TCB Info, QE Identity, PCK CRL, root CA CRL).
     Pcs,
@@ -69,6 +70,8 @@ pub enum Role {
     NvidiaNras,
     /// The NRAS JWKS.
     NvidiaJwks,
+    /// An AMD KDS answer (VCEK DER, `cert_chain` PEM, CRL) for an SEV-SNP report.
+    AmdKds,
 }
 
 impl Role {
@@ -81,6 +84,7 @@ impl Role {
             Role::NvidiaOcsp => "nvidia_ocsp",
             Role::NvidiaNras => "nvidia_nras",
             Role::NvidiaJwks => "nvidia_jwks",
+            Role::AmdKds => "amd_kds",
         }
     }
 }
@@ -698,7 +702,7 @@ pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String
             Role::NvidiaOcsp => coll.ocsp.push(x.body.clone()),
             Role::NvidiaNras => nras = Some(x.body.clone()),
             Role::NvidiaJwks => jwks = Some(x.body.clone()),
-            Role::Attestation | Role::Pcs => {}
+            Role::Attestation | Role::Pcs | Role::AmdKds => {}
         }
     }
     if let (Some(body), Some(jwks)) = (nras, jwks) {
@@ -737,35 +741,81 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         )
     });
     let attestations: Vec<&Exchange> = bundle.exchanges.iter().filter(|x| x.role == Role::Attestation).collect();
-    let Some(att) = attestations.first().filter(|_| attestations.len() == 1) else {
-        if attestations.is_empty() {
-            checks.push(
-                Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
-                    .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
-            );
-            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
-        }
-        return Err(bundle_error(format!("{} attestation exchanges (exactly one expected)", attestations.len())));
+    let Some(first) = attestations.first() else {
+        checks.push(
+            Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
+                .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
+        );
+        return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
     };
-    let report = match crate::provider::parse(&att.body) {
-        Ok(r) => r,
-        Err(crate::provider::ProviderError::Unsupported(msg)) => {
-            checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(msg));
+    // The same detection as a file's (`Evidence::detect`, `Evidence::detect_pair`): one
+    // document, or Chutes' API pair under the bundle's nonce.
+    let detected = match attestations.as_slice() {
+        [one] => crate::scan::Evidence::detect(&one.body),
+        [a, b] => crate::scan::Evidence::detect_pair(&a.body, &b.body, Some(&bundle.nonce))
+            .and_then(|e| e.ok_or_else(|| bundle_error("2 attestation exchanges that are not Chutes' API pair"))),
+        more => return Err(bundle_error(format!("{} attestation exchanges (one, or Chutes' API pair, expected)", more.len()))),
+    };
+    let evidence = match detected {
+        Ok(e @ (crate::scan::Evidence::Provider(_) | crate::scan::Evidence::Snp(_))) => e,
+        Ok(crate::scan::Evidence::Unsupported { reason, .. }) => {
+            checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(reason));
             warnings.push("the evidence was not verified".to_owned());
-            return Ok(unverified(bundle, origin, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&att.body), checks, warnings));
+            return Ok(unverified(bundle, origin, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&first.body), checks, warnings));
+        }
+        Ok(_) => {
+            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", "the response is a bare quote or GPU evidence, not a provider's attestation document"));
+            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&first.body), checks, warnings));
         }
         Err(e) => {
-            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}")));
-            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&att.body), checks, warnings));
+            let missing = bundle.failures.iter().find(|(w, _)| w == "attestation").map(|(_, e)| format!(" (a request failed: {e})")).unwrap_or_default();
+            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}{missing}")));
+            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&first.body), checks, warnings));
         }
     };
+    let (collateral, gates, claims) = match &evidence {
+        crate::scan::Evidence::Snp(snp) => {
+            let mut coll = crate::scan::Collateral::default();
+            for x in bundle.exchanges.iter().filter(|x| x.role == Role::AmdKds) {
+                coll.add_snp_file(&x.body).map_err(|e| bundle_error(format!("{}: {e}", x.url)))?;
+            }
+            let (check, gate) = snp_tls_check(snp, bundle.tls_leaf.as_deref());
+            checks.push(check);
+            (coll, gate.into_iter().collect(), serde_json::Map::new())
+        }
+        crate::scan::Evidence::Provider(report) => {
+            let collateral = provider_collateral(bundle, report, &opts);
+            let (check, gates, claims) = match attestations.as_slice() {
+                [a, b] if report.layers.iter().all(|l| l.scheme == crate::provider::binding::Scheme::ChutesE2e) => {
+                    let (ev, inst) = if crate::provider::chutes::sniff(&a.body) == Some(crate::provider::chutes::Document::Evidence) { (a, b) } else { (b, a) };
+                    let (check, gate, claims, warning) = e2e_check(report, &ev.body, &inst.body, &bundle.url);
+                    warnings.extend(warning);
+                    (check, gate.into_iter().collect(), claims)
+                }
+                _ => (tls_check(report, bundle.tls_leaf.as_deref()), Vec::new(), serde_json::Map::new()),
+            };
+            checks.push(check);
+            (collateral, gates, claims)
+        }
+        _ => return Err(bundle_error("unreachable evidence kind")),
+    };
+    let mut context = bundle_context(bundle, origin, checks, warnings, false);
+    context.gates = gates;
+    if let Some(serde_json::Value::Object(endpoint)) = context.claims.get_mut("endpoint") {
+        endpoint.extend(claims);
+    }
+    crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
+}
+
+/// The collateral of a provider report: Intel PCS and NVIDIA exchanges, by role.
+fn provider_collateral(bundle: &Bundle, report: &crate::provider::ProviderReport, opts: &ScanOptions) -> crate::scan::Collateral {
     let pcs: Vec<HttpExchange> = bundle
         .exchanges
         .iter()
         .filter(|x| x.role == Role::Pcs)
         .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
         .collect();
-    let (dcap, missing) = collaterals_from_pcs(&report, &pcs, opts.at);
+    let (dcap, missing) = collaterals_from_pcs(report, &pcs, opts.at);
     let (gpu, gpu_warnings) = gpu_collateral_from(&bundle.exchanges);
     // Why collateral is missing, said where a layer's `tdx.collateral.available` is decided.
     let why: Vec<String> = missing
@@ -773,7 +823,7 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         .map(|(_, why)| why.clone())
         .chain(bundle.failures.iter().filter(|(w, _)| w.starts_with("pcs")).map(|(w, e)| format!("{w}: {e}")))
         .collect();
-    let collateral = crate::scan::Collateral {
+    crate::scan::Collateral {
         dcap,
         dcap_unavailable: if why.is_empty() { None } else { Some(why.join("; ")) },
         gpu,
@@ -781,11 +831,7 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         notes: gpu_warnings,
         snp: crate::snp::SnpCollateral::default(),
         provenance: Vec::new(),
-    };
-    checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
-    let context = bundle_context(bundle, origin, checks, warnings, false);
-    let evidence = crate::scan::Evidence::Provider(Box::new(report));
-    crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
+    }
 }
 
 /// The report of a bundle whose evidence could not be verified at all.
@@ -836,6 +882,7 @@ fn bundle_context(bundle: &Bundle, origin: &Origin, checks: Vec<Check>, warnings
         claims,
         trailing_warnings: trailing,
         recorded_verdict: bundle.verdict.map(|v| (v, bundle.scanned_at)),
+        gates: Vec::new(),
     }
 }
 
@@ -872,4 +919,86 @@ fn tls_check(report: &crate::provider::ProviderReport, leaf: Option<&[u8]>) -> C
         Check::pass(ID, TITLE)
     };
     check.expected(seen).actual(attested)
+}
+
+/// `endpoint.tls` for an SEV-SNP document: its format binds a TLS key (tinfoil-v3), that binding
+/// holds on the report's REPORT_DATA, and the key is the SPKI of the connection's leaf. Gated on
+/// the report's chain, signature and verified binding (checked by the scan).
+fn snp_tls_check(snp: &crate::snp::formats::SnpEvidence, leaf: Option<&[u8]>) -> (Check, Option<crate::scan::Gate>) {
+    const ID: &str = "endpoint.tls";
+    const TITLE: &str = "The attested TLS key is the key of the connection the report came over";
+    let gate = crate::scan::Gate {
+        check: ID.to_owned(),
+        needs: vec!["snp.chain.".to_owned(), "snp.report.signature".to_owned(), "snp.binding.report_data".to_owned()],
+    };
+    let Some(inputs) = &snp.tinfoil else {
+        return (Check::fail(ID, TITLE, format!("the {} format binds no TLS key: anyone relaying the report could serve it", snp.format.as_str())), None);
+    };
+    let Some(leaf) = leaf else {
+        return (Check::fail(ID, TITLE, "no TLS certificate was recorded (plain http?): the report is not bound to the connection"), None);
+    };
+    let seen = match spki_sha256(leaf) {
+        Ok(s) => crate::bytes::to_hex(s),
+        Err(e) => return (Check::fail(ID, TITLE, e), None),
+    };
+    let attested = inputs.tls_fingerprint.as_ref().map(hex::encode).unwrap_or_default();
+    let holds = match (crate::snp::Report::parse(&snp.report), crate::snp::formats::tinfoil_report_data(inputs)) {
+        (Ok(r), Ok(want)) => r.report_data == want,
+        _ => false,
+    };
+    let check = if !holds {
+        Check::fail(ID, TITLE, "the report's tinfoil-v3 REPORT_DATA binding does not hold, so its TLS fingerprint is not attested")
+    } else if attested != seen {
+        Check::fail(ID, TITLE, "the server's TLS key is not the attested one (a different server, or a TLS-terminating proxy)")
+    } else {
+        Check::pass(ID, TITLE)
+    };
+    (check.expected(seen).actual(attested), Some(gate))
+}
+
+/// `endpoint.e2e` for Chutes' API pair, whose `chutes-e2e` scheme binds an end-to-end encryption
+/// key and no TLS key (Chutes terminates TLS outside the attested VMs): the instance the client
+/// encrypts to (the first of `/e2e/instances`) has a quote whose binding of its key holds under
+/// this scan's nonce, gated on that quote's verification, its binding and nonce checks. Returns
+/// the check, its gate, the `endpoint` claims (`channel: "e2e"`, instance, key SHA-256) and the
+/// warning that TLS is not attested.
+fn e2e_check(
+    report: &crate::provider::ProviderReport,
+    evidence: &[u8],
+    instances: &[u8],
+    url: &str,
+) -> (Check, Option<crate::scan::Gate>, serde_json::Map<String, serde_json::Value>, Option<String>) {
+    const ID: &str = "endpoint.e2e";
+    const TITLE: &str = "The end-to-end encryption key the client will use is bound by a verified quote of this scan";
+    let mut claims = serde_json::Map::new();
+    claims.insert("channel".to_owned(), json!("e2e"));
+    let Some(target) = crate::provider::chutes::encryption_target(evidence, instances) else {
+        return (Check::fail(ID, TITLE, "/e2e/instances lists no instance to encrypt to"), None, claims, None);
+    };
+    let key = base64::engine::general_purpose::STANDARD.decode(target.e2e_pubkey.trim());
+    let key_sha256 = key.as_deref().map(|k| crate::bytes::to_hex(crate::crypto::sha256(k))).unwrap_or_default();
+    claims.insert("e2e".to_owned(), json!({ "instance_id": target.instance_id, "layer": target.layer, "key_sha256": key_sha256 }));
+    let warning = format!(
+        "TLS to {url} is not attested (Chutes terminates TLS outside the attested VMs): only payloads end-to-end encrypted to instance {}'s e2e key (sha256:{key_sha256}) are protected",
+        target.instance_id
+    );
+    let actual = format!("{} ({}) key sha256:{key_sha256}", target.layer, target.instance_id);
+    if key.is_err() {
+        return (Check::fail(ID, TITLE, "the e2e_pubkey of the instance to encrypt to is not base64").actual(actual), None, claims, Some(warning));
+    }
+    let Some(layer) = report.layers.iter().find(|l| l.name == target.layer) else {
+        return (Check::fail(ID, TITLE, format!("no layer {} for the instance to encrypt to", target.layer)).actual(actual), None, claims, Some(warning));
+    };
+    let holds = Quote::parse(&layer.quote).is_ok_and(|q| binding::holds(layer.scheme, &layer.inputs, &q.report.report_data) == Ok(true));
+    let bound_key = layer.inputs.e2e_pubkey.as_deref() == Some(target.e2e_pubkey.as_str());
+    let check = if layer.quote.is_empty() {
+        Check::fail(ID, TITLE, format!("instance {} has no quote: its key is attested by nothing", target.instance_id))
+    } else if !bound_key || !holds {
+        Check::fail(ID, TITLE, format!("the quote of {} does not bind this key under this scan's nonce", target.layer))
+    } else {
+        Check::pass(ID, TITLE).reason(format!("encrypt only to instance {} (key sha256:{key_sha256}); TLS to the endpoint is not attested", target.instance_id))
+    };
+    let l = &layer.name;
+    let gate = crate::scan::Gate { check: ID.to_owned(), needs: vec![format!("{l}.tdx."), format!("{l}.binding.report_data"), format!("{l}.nonce")] };
+    (check.actual(actual), Some(gate), claims, Some(warning))
 }

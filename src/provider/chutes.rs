@@ -49,6 +49,33 @@ pub fn sniff(bytes: &[u8]) -> Option<Document> {
     }
 }
 
+/// The instance a client encrypts to — the first of `/e2e/instances`, as Chutes' client and
+/// teep choose — and the layer of [`parse_pair`]'s report that stands for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Its `instance_id`.
+    pub instance_id: String,
+    /// Its `e2e_pubkey` as listed (base64 ML-KEM-768).
+    pub e2e_pubkey: String,
+    /// The layer name (`instance[i]`): layers follow the evidence document, then the instances
+    /// it lacks.
+    pub layer: String,
+}
+
+/// The [`Target`] of the pair; `None` when `/e2e/instances` lists no instance (or either
+/// document is malformed, which [`parse_pair`] reports).
+pub fn encryption_target(evidence: &[u8], instances: &[u8]) -> Option<Target> {
+    let ev: Value = crate::json::strict(evidence).ok()?;
+    let inst: Value = crate::json::strict(instances).ok()?;
+    let first = inst.get("instances")?.as_array()?.first()?;
+    let id = first.get("instance_id")?.as_str()?;
+    let key = first.get("e2e_pubkey")?.as_str()?;
+    let ids: Vec<&str> = ev.get("evidence")?.as_array()?.iter().filter_map(|a| a.get("instance_id").and_then(Value::as_str)).collect();
+    // Not in the evidence: the first instance without evidence, the first layer after them.
+    let index = ids.iter().position(|x| *x == id).unwrap_or(ids.len());
+    Some(Target { instance_id: id.to_owned(), e2e_pubkey: key.to_owned(), layer: format!("instance[{index}]") })
+}
+
 /// What a single document of the pair cannot be scanned without.
 pub fn alone_message(doc: Document) -> &'static str {
     match doc {
