@@ -210,6 +210,7 @@ fn snp_router_bound_to_the_connections_tls_key_passes_live_and_its_bundle_rescan
     // A random nonce of this scan (none given).
     let scan = live_scan(&m.provider.base, Provider::Tinfoil, &live_options(&m.tls, &m.kds, None), &opts);
     let r = &scan.report;
+    eprintln!("live SNP scan on loopback: {:?}", scan.stats);
     assert_eq!(r.verdict, Verdict::Pass, "{:#?}", failing(r));
     for id in ["endpoint.tls", "snp.report.signature", "snp.binding.report_data", "snp.nonce", "bundle.integrity"] {
         assert_eq!(status(r, id), Status::Pass, "{id}");
@@ -483,6 +484,38 @@ fn chutes_bundle_with_the_instances_key_swapped_or_a_document_missing_is_not_a_p
         ("indeterminate", "indeterminate") => assert!(e2e["reason"].as_str().unwrap().contains(&format!("{layer}.tdx.collateral.available")), "{e2e}"),
         other => panic!("{other:?}: {e2e}"),
     }
+
+    // The target instance's evidence removed: its key is attested by nothing.
+    let unattested = w.dir.join("unattested.json");
+    rewrite(&bundle, &unattested, |xs| {
+        let x = xs.iter_mut().find(|x| x["role"] == "attestation" && !is_instances(x)).unwrap();
+        let mut doc: Value = serde_json::from_slice(&body_of(x)).unwrap();
+        doc["evidence"].as_array_mut().unwrap().retain(|e| e["instance_id"] != TARGET);
+        set_body(x, &serde_json::to_vec(&doc).unwrap());
+    });
+    let r = rescan(&unattested);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.status("endpoint.e2e"), "fail");
+
+    // The target's quote altered in a signed byte outside REPORTDATA: the key is still bound by
+    // the bytes, but by a quote that does not verify, so endpoint.e2e fails with the reason.
+    let forged = w.dir.join("forged.json");
+    rewrite(&bundle, &forged, |xs| {
+        let x = xs.iter_mut().find(|x| x["role"] == "attestation" && !is_instances(x)).unwrap();
+        let mut doc: Value = serde_json::from_slice(&body_of(x)).unwrap();
+        let e = doc["evidence"].as_array_mut().unwrap().iter_mut().find(|e| e["instance_id"] == TARGET).unwrap();
+        let mut quote = base64::engine::general_purpose::STANDARD.decode(e["quote"].as_str().unwrap()).unwrap();
+        quote[200] ^= 1; // MRTD, inside the signed TD report
+        e["quote"] = json!(base64::engine::general_purpose::STANDARD.encode(&quote));
+        set_body(x, &serde_json::to_vec(&doc).unwrap());
+    });
+    let r = rescan(&forged);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.status("instance[0].binding.report_data"), "pass");
+    assert_eq!(r.status("instance[0].tdx.quote.signature"), "fail");
+    let e2e = r.json()["checks"].as_array().unwrap().iter().find(|c| c["id"] == "endpoint.e2e").unwrap().clone();
+    assert_eq!(e2e["status"], "fail", "{e2e}");
+    assert!(e2e["reason"].as_str().unwrap().contains("instance[0].tdx.quote.signature"), "{e2e}");
 
     // Either document missing.
     for (name, drop_instances) in [("no-instances.json", true), ("no-evidence.json", false)] {
