@@ -792,7 +792,14 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
                     warnings.extend(warning);
                     (check, gate.into_iter().collect(), claims)
                 }
-                _ => (tls_check(report, bundle.tls_leaf.as_deref()), Vec::new(), serde_json::Map::new()),
+                _ => {
+                    // The binding is evidence only if the quote carrying it verifies.
+                    let gate = report.layers.first().map(|l| crate::scan::Gate {
+                        check: "endpoint.tls".to_owned(),
+                        needs: vec![format!("{}.tdx.", l.name), format!("{}.binding.report_data", l.name)],
+                    });
+                    (tls_check(report, bundle.tls_leaf.as_deref()), gate.into_iter().collect(), serde_json::Map::new())
+                }
             };
             checks.push(check);
             (collateral, gates, claims)
