@@ -2,8 +2,9 @@
 //! re-verified offline, later, by someone else.
 //!
 //! A bundle records the request (endpoint, the caller's nonce), every HTTP exchange byte for byte
-//! (the provider's attestation response, Intel PCS collateral with its headers, NVIDIA RIMs, OCSP
-//! responses, NRAS tokens and JWKS), the TLS certificate the attestation response arrived over,
+//! (the provider's attestation response — or the two documents of Chutes' API pair —, Intel PCS
+//! collateral with its headers, NVIDIA RIMs, OCSP responses, NRAS tokens and JWKS, AMD KDS
+//! certificates), the TLS certificate the attestation response arrived over,
 //! the policy, the scan time and the verdict reached. [`scan_bundle`] re-verifies it without the
 //! network; a live scan ([`crate::fetch::live`]) is itself nothing but "fetch into a bundle, then
 //! [`scan_bundle`]", so a re-scan at the recorded time reaches the same verdict by construction.
@@ -716,9 +717,16 @@ pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String
 /// whose body does not match its recorded hash (from [`Bundle::from_manifest`]), which fails
 /// `bundle.integrity`.
 ///
-/// Beyond the provider scan ([`crate::provider::scan::scan_provider`]) it checks
-/// `endpoint.tls`: the outermost layer's verified report_data binds the SPKI SHA-256 of the TLS
-/// certificate the response came over. A bundle without a TLS certificate fails it.
+/// The attestation exchange(s) become a [`crate::scan::Evidence`] through the file path's
+/// detection (one document, or Chutes' API pair under the bundle's nonce); collateral comes from
+/// the exchanges by role. Beyond the scan it checks the channel, gated on the evidence binding
+/// the key verifying in the same scan ([`crate::scan::Gate`]):
+/// - `endpoint.tls` (TDX provider reports, the Tinfoil SEV-SNP router): the verified binding
+///   attests the SPKI SHA-256 of the TLS certificate the response came over; a bundle without a
+///   TLS certificate, or a scheme that binds no TLS key, fails it;
+/// - `endpoint.e2e` (Chutes' API pair, whose `chutes-e2e` scheme binds an end-to-end key and no
+///   TLS key): the instance the client encrypts to has a verified quote binding its key under
+///   this nonce; claims `endpoint.channel: "e2e"`, a warning that TLS is not attested.
 pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) -> Result<Report, Error> {
     scan_bundle_from(bundle, mismatched, opts, &Origin { source: bundle.url.clone(), notes: Vec::new() })
 }

@@ -413,7 +413,7 @@ fn live_chutes_pair_verifies_with_endpoint_e2e_and_its_bundle_rescans_the_same()
     assert!(statuses(&j).iter().all(|(_, s)| s != "fail"), "{}", live.stdout);
     assert_eq!(live.code, offline.code);
     // Intel PCS asked for the collateral of each FMSPC (4 requests each).
-    assert!(!w.pcs.targets().is_empty() && w.pcs.targets().len() % 4 == 0, "{:?}", w.pcs.targets());
+    assert!(!w.pcs.targets().is_empty() && w.pcs.targets().len().is_multiple_of(4), "{:?}", w.pcs.targets());
 
     // The saved bundle re-verifies offline to the same checks.
     let again = rescan(&bundle);

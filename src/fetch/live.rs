@@ -5,9 +5,14 @@
 //! [`scan_endpoint`] does three things and nothing else:
 //! 1. draws a 32-byte nonce from the OS CSPRNG (unless the caller supplies one), and GETs the
 //!    provider's attestation report with it on a fresh connection that keeps the server's TLS leaf
-//!    certificate (no redirects: the report must come over the connection that was asked);
-//! 2. fetches, all at once, the Intel PCS collateral for every FMSPC the report's quotes name and,
-//!    per GPU layer, the NVIDIA RIMs and OCSP responses (and NRAS with its JWKS when asked);
+//!    certificate (no redirects: the report must come over the connection that was asked); for
+//!    Chutes (`https://HOST/chutes/{id}`) `/chutes/{id}/evidence?nonce=…` then
+//!    `/e2e/instances/{id}`, both recorded;
+//! 2. recognises the evidence as a file would be (`scan::Evidence::detect` / `detect_pair`) and
+//!    fetches, all at once, the Intel PCS collateral for every FMSPC the report's quotes name and,
+//!    per GPU layer, the NVIDIA RIMs and OCSP responses (and NRAS with its JWKS when asked); for an
+//!    SEV-SNP report (the Tinfoil router) the VCEK and `cert_chain` from AMD KDS
+//!    ([`LiveOptions::kds`]);
 //! 3. records all of it in a [`Bundle`] and verifies that bundle with [`bundle::scan_bundle`] —
 //!    the same function an auditor runs on the saved bundle later, so a re-scan at the recorded
 //!    time reaches the same verdict by construction.

@@ -15,7 +15,15 @@
 //! instance of the instances document without evidence (a key a client may encrypt to that no
 //! quote binds) becomes a layer that fails `instance[i].evidence.missing` and
 //! `instance[i].tdx.quote.structure`. The instance the client encrypts to — the first of the
-//! instances document, as Chutes' client and teep choose — is named in the report's reason.
+//! instances document, as Chutes' client and teep choose — is named in the report's reason
+//! ([`encryption_target`]).
+//!
+//! Live (`teescan scan https://api.chutes.ai/chutes/{id}`, `fetch::live`): both documents are
+//! fetched with the scan's nonce and recorded in the bundle. Chutes terminates TLS outside the
+//! attested VMs, so no quote binds the TLS key: the channel check is `endpoint.e2e` (the target's
+//! verified quote binds its `e2e_pubkey` under this nonce) instead of `endpoint.tls`, and the
+//! report warns that only payloads end-to-end encrypted to that key are protected
+//! (`docs/threat-model.md`, "The channel").
 
 use serde_json::Value;
 
