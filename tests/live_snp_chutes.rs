@@ -392,7 +392,9 @@ fn live_chutes_pair_verifies_with_endpoint_e2e_and_its_bundle_rescans_the_same()
     let Some(root) = corpus::root() else { return };
     let w = chutes_world(&root, "chutes-live");
     let bundle = w.dir.join("bundle.json");
+    let started = std::time::Instant::now();
     let live = w.scan(&["--save-bundle", &bundle.to_string_lossy()]);
+    eprintln!("live Chutes pair scan on loopback (4 instances with their GPUs): {} ms wall (whole process)", started.elapsed().as_millis());
     let j = live.json();
     // Both documents were asked for; the nonce went out with the evidence request.
     let paths: Vec<String> = w.api.received().iter().map(|r| r.path.clone()).collect();
