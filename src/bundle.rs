@@ -787,6 +787,11 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
             for x in bundle.exchanges.iter().filter(|x| x.role == Role::AmdKds) {
                 coll.add_snp_file(&x.body).map_err(|e| bundle_error(format!("{}: {e}", x.url)))?;
             }
+            if snp.tinfoil.is_none() {
+                // A format that binds no nonce (a bare report, dstack's): the nonce cannot be
+                // asked of it (a usage error for a file); the channel check below fails instead.
+                opts.nonce = None;
+            }
             let (check, gate) = snp_tls_check(snp, bundle.tls_leaf.as_deref());
             checks.push(check);
             (coll, gate.into_iter().collect(), serde_json::Map::new())
@@ -947,7 +952,7 @@ fn snp_tls_check(snp: &crate::snp::formats::SnpEvidence, leaf: Option<&[u8]>) ->
         needs: vec!["snp.chain.".to_owned(), "snp.report.signature".to_owned(), "snp.binding.report_data".to_owned()],
     };
     let Some(inputs) = &snp.tinfoil else {
-        return (Check::fail(ID, TITLE, format!("the {} format binds no TLS key: anyone relaying the report could serve it", snp.format.as_str())), None);
+        return (Check::fail(ID, TITLE, format!("the {} format binds no TLS key (nor this scan's nonce): anyone relaying the report could serve it", snp.format.as_str())), None);
     };
     let Some(leaf) = leaf else {
         return (Check::fail(ID, TITLE, "no TLS certificate was recorded (plain http?): the report is not bound to the connection"), None);

@@ -265,6 +265,55 @@ fn snp_bundle_without_the_kds_answers_is_not_a_pass() {
     assert_ne!(status(&r, "endpoint.tls"), Status::Pass);
 }
 
+#[test]
+fn bundle_of_a_bare_snp_report_fails_endpoint_tls_instead_of_erroring() {
+    // An endpoint answering a bare SEV-SNP report (no format binding a TLS key or the nonce):
+    // the provider's evidence fails the scan (exit 1), it is not a usage error.
+    let minted = amd_pki::Mint::genoa().mint();
+    let tls = TlsIdentity::new();
+    let x = |role, url: &str, body: Vec<u8>| teescan::bundle::Exchange {
+        role,
+        method: "GET".into(),
+        url: url.into(),
+        request_body: None,
+        status: 200,
+        headers: Vec::new(),
+        body,
+        origin: "network".into(),
+    };
+    let chain = format!(
+        "{}{}",
+        pem::encode(&pem::Pem::new("CERTIFICATE", minted.inter.clone())),
+        pem::encode(&pem::Pem::new("CERTIFICATE", minted.ark.clone()))
+    );
+    let bundle = teescan::bundle::Bundle {
+        scanned_at: Timestamp::parse_rfc3339(amd_pki::AT).unwrap(),
+        tool: "test".into(),
+        url: "https://127.0.0.1/".into(),
+        provider: "tinfoil".into(),
+        model: None,
+        nonce: [9; 32],
+        nonce_source: teescan::bundle::NonceSource::Random,
+        tls_leaf: Some(tls.leaf_der.clone()),
+        exchanges: vec![
+            x(teescan::bundle::Role::Attestation, "https://127.0.0.1/.well-known/tinfoil-attestation", minted.report.clone()),
+            x(teescan::bundle::Role::AmdKds, "https://kds/vcek/v1/Genoa/5c5c", minted.leaf.clone()),
+            x(teescan::bundle::Role::AmdKds, "https://kds/vcek/v1/Genoa/cert_chain", chain.into_bytes()),
+        ],
+        failures: Vec::new(),
+        policy: None,
+        intel_root_sha256: String::new(),
+        test_root: false,
+        verdict: None,
+    };
+    let r = teescan::bundle::rescan(&bundle, &[], snp_options(&minted.ark), "bare").expect("a report, not an input error");
+    assert_eq!(status(&r, "snp.report.signature"), Status::Pass);
+    let c = r.check("endpoint.tls").unwrap();
+    assert_eq!(c.status, Status::Fail);
+    assert!(c.reason.as_deref().unwrap_or_default().contains("binds no TLS key"), "{c:?}");
+    assert_eq!(r.verdict, Verdict::Fail);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Chutes' API pair.
 
