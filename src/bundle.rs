@@ -776,8 +776,13 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
             return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&first.body), checks, warnings));
         }
         Err(e) => {
-            let missing = bundle.failures.iter().find(|(w, _)| w == "attestation").map(|(_, e)| format!(" (a request failed: {e})")).unwrap_or_default();
-            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}{missing}")));
+            const TITLE: &str = "The endpoint answered with an attestation report";
+            checks.push(match bundle.failures.iter().find(|(w, _)| w == "attestation") {
+                // One document of a pair could not be fetched: unreachable, not refuted.
+                Some((_, why)) => Check::new("endpoint.attestation", TITLE, Status::Indeterminate)
+                    .reason(format!("a request for the attestation failed ({why}), and what was received is not a report alone: {e}")),
+                None => Check::fail("endpoint.attestation", TITLE, format!("the response is not a report teescan can verify: {e}")),
+            });
             return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&first.body), checks, warnings));
         }
     };

@@ -579,6 +579,25 @@ fn chutes_bundle_with_the_instances_key_swapped_or_a_document_missing_is_not_a_p
 }
 
 #[test]
+fn live_chutes_scan_whose_instances_request_fails_is_indeterminate_not_a_pass() {
+    let Some(root) = corpus::root() else { return };
+    let dir = root.join(CHUTES).join("responses");
+    let evidence = Capture::load(&dir, &format!("0002_api.chutes.ai_chutes_{CHUTE}_evidence")).reply();
+    let tls = TlsIdentity::new();
+    let api = start_tls(&tls, move |req: &Request, _| if req.path.ends_with("/evidence") { evidence.clone() } else { Reply::status(503) });
+    let unused = Server::start(|_, _| Reply::status(404));
+    let mut live = live_options(&tls, &unused, Some(hex::decode(CHUTES_NONCE).unwrap().try_into().unwrap()));
+    live.fetch.retries = 0;
+    live.skip_gpu_collateral = true;
+    live.pccs = Some(unused.base.clone());
+    let opts = ScanOptions::new(Timestamp::parse_rfc3339(CHUTES_AT).unwrap());
+    let scan = live_scan(&format!("{}/chutes/{CHUTE}", api.base), Provider::Auto, &live, &opts);
+    assert_eq!(scan.bundle.provider, "chutes");
+    assert_eq!(status(&scan.report, "endpoint.attestation"), Status::Indeterminate, "{:#?}", ids(&scan.report));
+    assert_eq!(scan.report.verdict, Verdict::Indeterminate);
+}
+
+#[test]
 fn chutes_url_forms_are_checked_before_any_request() {
     let nonce = [7u8; 32];
     let ok = |u: &str| teescan::fetch::live::chutes_urls(&reqwest::Url::parse(u).unwrap(), &nonce);
