@@ -233,8 +233,9 @@ struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
     /// Live scans: the endpoint's attestation protocol: auto (default: Tinfoil for *.tinfoil.sh,
-    /// NEAR otherwise), near (NEAR AI, dstack proxies), phala (RedPill), tinfoil.
-    #[arg(long, value_parser = |s: &str| Provider::from_name(s).ok_or("expected auto, near, phala or tinfoil"))]
+    /// Chutes for *.chutes.ai or a /chutes/<id> path, NEAR otherwise), near (NEAR AI, dstack
+    /// proxies), phala (RedPill), tinfoil, chutes (https://api.chutes.ai/chutes/<chute id>).
+    #[arg(long, value_parser = |s: &str| Provider::from_name(s).ok_or("expected auto, near, phala, tinfoil or chutes"))]
     provider: Option<Provider>,
     /// Live scans: save everything the verdict depended on (request, nonce, raw responses and
     /// headers, TLS certificate, collateral, policy, verdict) as a directory, or as one file when

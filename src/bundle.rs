@@ -2,8 +2,9 @@
 //! re-verified offline, later, by someone else.
 //!
 //! A bundle records the request (endpoint, the caller's nonce), every HTTP exchange byte for byte
-//! (the provider's attestation response, Intel PCS collateral with its headers, NVIDIA RIMs, OCSP
-//! responses, NRAS tokens and JWKS), the TLS certificate the attestation response arrived over,
+//! (the provider's attestation response — or the two documents of Chutes' API pair —, Intel PCS
+//! collateral with its headers, NVIDIA RIMs, OCSP responses, NRAS tokens and JWKS, AMD KDS
+//! certificates), the TLS certificate the attestation response arrived over,
 //! the policy, the scan time and the verdict reached. [`scan_bundle`] re-verifies it without the
 //! network; a live scan ([`crate::fetch::live`]) is itself nothing but "fetch into a bundle, then
 //! [`scan_bundle`]", so a re-scan at the recorded time reaches the same verdict by construction.
@@ -57,7 +58,8 @@ pub const MANIFEST_NAME: &str = "bundle.json";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// The provider's attestation report (exactly one per bundle).
+    /// The provider's attestation document: exactly one per bundle, or the two of Chutes' API
+    /// pair (`/chutes/{id}/evidence`, `/e2e/instances/{id}`).
     Attestation,
     /// An Intel PCS / PCCS response (TCB Info, QE Identity, PCK CRL, root CA CRL).
     Pcs,
@@ -71,6 +73,8 @@ pub enum Role {
     NvidiaJwks,
     /// A GitHub `attestations/sha256:<digest>` answer (Sigstore bundles) for `[provenance]`.
     Provenance,
+    /// An AMD KDS answer (VCEK DER, `cert_chain` PEM, CRL) for an SEV-SNP report.
+    AmdKds,
 }
 
 impl Role {
@@ -84,6 +88,7 @@ impl Role {
             Role::NvidiaNras => "nvidia_nras",
             Role::NvidiaJwks => "nvidia_jwks",
             Role::Provenance => "provenance",
+            Role::AmdKds => "amd_kds",
         }
     }
 }
@@ -701,7 +706,7 @@ pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String
             Role::NvidiaOcsp => coll.ocsp.push(x.body.clone()),
             Role::NvidiaNras => nras = Some(x.body.clone()),
             Role::NvidiaJwks => jwks = Some(x.body.clone()),
-            Role::Attestation | Role::Pcs | Role::Provenance => {}
+            Role::Attestation | Role::Pcs | Role::Provenance | Role::AmdKds => {}
         }
     }
     if let (Some(body), Some(jwks)) = (nras, jwks) {
@@ -715,9 +720,16 @@ pub fn gpu_collateral_from(exchanges: &[Exchange]) -> (GpuCollateral, Vec<String
 /// whose body does not match its recorded hash (from [`Bundle::from_manifest`]), which fails
 /// `bundle.integrity`.
 ///
-/// Beyond the provider scan ([`crate::provider::scan::scan_provider`]) it checks
-/// `endpoint.tls`: the outermost layer's verified report_data binds the SPKI SHA-256 of the TLS
-/// certificate the response came over. A bundle without a TLS certificate fails it.
+/// The attestation exchange(s) become a [`crate::scan::Evidence`] through the file path's
+/// detection (one document, or Chutes' API pair under the bundle's nonce); collateral comes from
+/// the exchanges by role. Beyond the scan it checks the channel, gated on the evidence binding
+/// the key verifying in the same scan ([`crate::scan::Gate`]):
+/// - `endpoint.tls` (TDX provider reports, the Tinfoil SEV-SNP router): the verified binding
+///   attests the SPKI SHA-256 of the TLS certificate the response came over; a bundle without a
+///   TLS certificate, or a scheme that binds no TLS key, fails it;
+/// - `endpoint.e2e` (Chutes' API pair, whose `chutes-e2e` scheme binds an end-to-end key and no
+///   TLS key): the instance the client encrypts to has a verified quote binding its key under
+///   this nonce; claims `endpoint.channel: "e2e"`, a warning that TLS is not attested.
 pub fn scan_bundle(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions) -> Result<Report, Error> {
     scan_bundle_from(bundle, mismatched, opts, &Origin { source: bundle.url.clone(), notes: Vec::new() })
 }
@@ -740,35 +752,99 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         )
     });
     let attestations: Vec<&Exchange> = bundle.exchanges.iter().filter(|x| x.role == Role::Attestation).collect();
-    let Some(att) = attestations.first().filter(|_| attestations.len() == 1) else {
-        if attestations.is_empty() {
-            checks.push(
-                Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
-                    .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
-            );
-            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
-        }
-        return Err(bundle_error(format!("{} attestation exchanges (exactly one expected)", attestations.len())));
+    let Some(first) = attestations.first() else {
+        checks.push(
+            Check::new("endpoint.attestation", "The endpoint answered with an attestation report", Status::Indeterminate)
+                .reason(bundle.failures.iter().find(|(w, _)| w == "attestation").map_or_else(|| "no attestation response was recorded".to_owned(), |(_, e)| e.clone())),
+        );
+        return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), String::new(), checks, warnings));
     };
-    let report = match crate::provider::parse(&att.body) {
-        Ok(r) => r,
-        Err(crate::provider::ProviderError::Unsupported(msg)) => {
-            checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(msg));
+    // The same detection as a file's (`Evidence::detect`, `Evidence::detect_pair`): one
+    // document, or Chutes' API pair under the bundle's nonce.
+    let detected = match attestations.as_slice() {
+        [one] => crate::scan::Evidence::detect(&one.body),
+        [a, b] => crate::scan::Evidence::detect_pair(&a.body, &b.body, Some(&bundle.nonce))
+            .and_then(|e| e.ok_or_else(|| bundle_error("2 attestation exchanges that are not Chutes' API pair"))),
+        more => return Err(bundle_error(format!("{} attestation exchanges (one, or Chutes' API pair, expected)", more.len()))),
+    };
+    let evidence = match detected {
+        Ok(e @ (crate::scan::Evidence::Provider(_) | crate::scan::Evidence::Snp(_))) => e,
+        Ok(crate::scan::Evidence::Unsupported { reason, .. }) => {
+            checks.push(Check::new("provider.evidence.supported", "The report's evidence is of a kind teescan verifies", Status::Indeterminate).reason(reason));
             warnings.push("the evidence was not verified".to_owned());
-            return Ok(unverified(bundle, origin, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&att.body), checks, warnings));
+            return Ok(unverified(bundle, origin, &opts, "provider report (unsupported evidence)".to_owned(), sha256_hex(&first.body), checks, warnings));
+        }
+        Ok(_) => {
+            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", "the response is a bare quote or GPU evidence, not a provider's attestation document"));
+            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&first.body), checks, warnings));
         }
         Err(e) => {
-            checks.push(Check::fail("endpoint.attestation", "The endpoint answered with an attestation report", format!("the response is not a report teescan can verify: {e}")));
-            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&att.body), checks, warnings));
+            const TITLE: &str = "The endpoint answered with an attestation report";
+            checks.push(match bundle.failures.iter().find(|(w, _)| w == "attestation") {
+                // One document of a pair could not be fetched: unreachable, not refuted.
+                Some((_, why)) => Check::new("endpoint.attestation", TITLE, Status::Indeterminate)
+                    .reason(format!("a request for the attestation failed ({why}), and what was received is not a report alone: {e}")),
+                None => Check::fail("endpoint.attestation", TITLE, format!("the response is not a report teescan can verify: {e}")),
+            });
+            return Ok(unverified(bundle, origin, &opts, format!("evidence bundle ({})", bundle.provider), sha256_hex(&first.body), checks, warnings));
         }
     };
+    let (collateral, gates, claims) = match &evidence {
+        crate::scan::Evidence::Snp(snp) => {
+            let mut coll = crate::scan::Collateral::default();
+            for x in bundle.exchanges.iter().filter(|x| x.role == Role::AmdKds) {
+                coll.add_snp_file(&x.body).map_err(|e| bundle_error(format!("{}: {e}", x.url)))?;
+            }
+            coll.provenance = provenance_from(&bundle.exchanges);
+            if snp.tinfoil.is_none() {
+                // A format that binds no nonce (a bare report, dstack's): the nonce cannot be
+                // asked of it (a usage error for a file); the channel check below fails instead.
+                opts.nonce = None;
+            }
+            let (check, gate) = snp_tls_check(snp, bundle.tls_leaf.as_deref());
+            checks.push(check);
+            (coll, gate.into_iter().collect(), serde_json::Map::new())
+        }
+        crate::scan::Evidence::Provider(report) => {
+            let collateral = provider_collateral(bundle, report, &opts);
+            let (check, gates, claims) = match attestations.as_slice() {
+                [a, b] if report.layers.iter().all(|l| l.scheme == crate::provider::binding::Scheme::ChutesE2e) => {
+                    let (ev, inst) = if crate::provider::chutes::sniff(&a.body) == Some(crate::provider::chutes::Document::Evidence) { (a, b) } else { (b, a) };
+                    let (check, gate, claims, warning) = e2e_check(report, &ev.body, &inst.body, &bundle.url);
+                    warnings.extend(warning);
+                    (check, gate.into_iter().collect(), claims)
+                }
+                _ => {
+                    // The binding is evidence only if the quote carrying it verifies.
+                    let gate = report.layers.first().map(|l| crate::scan::Gate {
+                        check: "endpoint.tls".to_owned(),
+                        needs: vec![format!("{}.tdx.", l.name), format!("{}.binding.report_data", l.name)],
+                    });
+                    (tls_check(report, bundle.tls_leaf.as_deref()), gate.into_iter().collect(), serde_json::Map::new())
+                }
+            };
+            checks.push(check);
+            (collateral, gates, claims)
+        }
+        _ => return Err(bundle_error("unreachable evidence kind")),
+    };
+    let mut context = bundle_context(bundle, origin, checks, warnings, false);
+    context.gates = gates;
+    if let Some(serde_json::Value::Object(endpoint)) = context.claims.get_mut("endpoint") {
+        endpoint.extend(claims);
+    }
+    crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
+}
+
+/// The collateral of a provider report: Intel PCS and NVIDIA exchanges, by role.
+fn provider_collateral(bundle: &Bundle, report: &crate::provider::ProviderReport, opts: &ScanOptions) -> crate::scan::Collateral {
     let pcs: Vec<HttpExchange> = bundle
         .exchanges
         .iter()
         .filter(|x| x.role == Role::Pcs)
         .map(|x| HttpExchange { url: x.url.clone(), headers: x.headers.clone(), body: x.body.clone() })
         .collect();
-    let (dcap, missing) = collaterals_from_pcs(&report, &pcs, opts.at);
+    let (dcap, missing) = collaterals_from_pcs(report, &pcs, opts.at);
     let (gpu, gpu_warnings) = gpu_collateral_from(&bundle.exchanges);
     // Why collateral is missing, said where a layer's `tdx.collateral.available` is decided.
     let why: Vec<String> = missing
@@ -776,7 +852,7 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         .map(|(_, why)| why.clone())
         .chain(bundle.failures.iter().filter(|(w, _)| w.starts_with("pcs")).map(|(w, e)| format!("{w}: {e}")))
         .collect();
-    let collateral = crate::scan::Collateral {
+    crate::scan::Collateral {
         dcap,
         dcap_unavailable: if why.is_empty() { None } else { Some(why.join("; ")) },
         gpu,
@@ -784,11 +860,7 @@ fn scan_bundle_from(bundle: &Bundle, mismatched: &[usize], opts: &ScanOptions, o
         notes: gpu_warnings,
         snp: crate::snp::SnpCollateral::default(),
         provenance: provenance_from(&bundle.exchanges),
-    };
-    checks.push(tls_check(&report, bundle.tls_leaf.as_deref()));
-    let context = bundle_context(bundle, origin, checks, warnings, false);
-    let evidence = crate::scan::Evidence::Provider(Box::new(report));
-    crate::scan::Scanner::from_options(opts).scan_in(&evidence, &collateral, &context)
+    }
 }
 
 /// The Sigstore bundles of a bundle's [`Role::Provenance`] exchanges (GitHub attestations
@@ -852,6 +924,7 @@ fn bundle_context(bundle: &Bundle, origin: &Origin, checks: Vec<Check>, warnings
         claims,
         trailing_warnings: trailing,
         recorded_verdict: bundle.verdict.map(|v| (v, bundle.scanned_at)),
+        gates: Vec::new(),
     }
 }
 
@@ -888,4 +961,86 @@ fn tls_check(report: &crate::provider::ProviderReport, leaf: Option<&[u8]>) -> C
         Check::pass(ID, TITLE)
     };
     check.expected(seen).actual(attested)
+}
+
+/// `endpoint.tls` for an SEV-SNP document: its format binds a TLS key (tinfoil-v3), that binding
+/// holds on the report's REPORT_DATA, and the key is the SPKI of the connection's leaf. Gated on
+/// the report's chain, signature and verified binding (checked by the scan).
+fn snp_tls_check(snp: &crate::snp::formats::SnpEvidence, leaf: Option<&[u8]>) -> (Check, Option<crate::scan::Gate>) {
+    const ID: &str = "endpoint.tls";
+    const TITLE: &str = "The attested TLS key is the key of the connection the report came over";
+    let gate = crate::scan::Gate {
+        check: ID.to_owned(),
+        needs: vec!["snp.chain.".to_owned(), "snp.report.signature".to_owned(), "snp.binding.report_data".to_owned()],
+    };
+    let Some(inputs) = &snp.tinfoil else {
+        return (Check::fail(ID, TITLE, format!("the {} format binds no TLS key (nor this scan's nonce): anyone relaying the report could serve it", snp.format.as_str())), None);
+    };
+    let Some(leaf) = leaf else {
+        return (Check::fail(ID, TITLE, "no TLS certificate was recorded (plain http?): the report is not bound to the connection"), None);
+    };
+    let seen = match spki_sha256(leaf) {
+        Ok(s) => crate::bytes::to_hex(s),
+        Err(e) => return (Check::fail(ID, TITLE, e), None),
+    };
+    let attested = inputs.tls_fingerprint.as_ref().map(hex::encode).unwrap_or_default();
+    let holds = match (crate::snp::Report::parse(&snp.report), crate::snp::formats::tinfoil_report_data(inputs)) {
+        (Ok(r), Ok(want)) => r.report_data == want,
+        _ => false,
+    };
+    let check = if !holds {
+        Check::fail(ID, TITLE, "the report's tinfoil-v3 REPORT_DATA binding does not hold, so its TLS fingerprint is not attested")
+    } else if attested != seen {
+        Check::fail(ID, TITLE, "the server's TLS key is not the attested one (a different server, or a TLS-terminating proxy)")
+    } else {
+        Check::pass(ID, TITLE)
+    };
+    (check.expected(seen).actual(attested), Some(gate))
+}
+
+/// `endpoint.e2e` for Chutes' API pair, whose `chutes-e2e` scheme binds an end-to-end encryption
+/// key and no TLS key (Chutes terminates TLS outside the attested VMs): the instance the client
+/// encrypts to (the first of `/e2e/instances`) has a quote whose binding of its key holds under
+/// this scan's nonce, gated on that quote's verification, its binding and nonce checks. Returns
+/// the check, its gate, the `endpoint` claims (`channel: "e2e"`, instance, key SHA-256) and the
+/// warning that TLS is not attested.
+fn e2e_check(
+    report: &crate::provider::ProviderReport,
+    evidence: &[u8],
+    instances: &[u8],
+    url: &str,
+) -> (Check, Option<crate::scan::Gate>, serde_json::Map<String, serde_json::Value>, Option<String>) {
+    const ID: &str = "endpoint.e2e";
+    const TITLE: &str = "The end-to-end encryption key the client will use is bound by a verified quote of this scan";
+    let mut claims = serde_json::Map::new();
+    claims.insert("channel".to_owned(), json!("e2e"));
+    let Some(target) = crate::provider::chutes::encryption_target(evidence, instances) else {
+        return (Check::fail(ID, TITLE, "/e2e/instances lists no instance to encrypt to"), None, claims, None);
+    };
+    let key = base64::engine::general_purpose::STANDARD.decode(target.e2e_pubkey.trim());
+    let key_sha256 = key.as_deref().map(|k| crate::bytes::to_hex(crate::crypto::sha256(k))).unwrap_or_default();
+    claims.insert("e2e".to_owned(), json!({ "instance_id": target.instance_id, "layer": target.layer, "key_sha256": key_sha256 }));
+    let warning = format!(
+        "TLS to {url} is not attested (Chutes terminates TLS outside the attested VMs): only payloads end-to-end encrypted to instance {}'s e2e key (sha256:{key_sha256}) are protected",
+        target.instance_id
+    );
+    let actual = format!("{} ({}) key sha256:{key_sha256}", target.layer, target.instance_id);
+    if key.is_err() {
+        return (Check::fail(ID, TITLE, "the e2e_pubkey of the instance to encrypt to is not base64").actual(actual), None, claims, Some(warning));
+    }
+    let Some(layer) = report.layers.iter().find(|l| l.name == target.layer) else {
+        return (Check::fail(ID, TITLE, format!("no layer {} for the instance to encrypt to", target.layer)).actual(actual), None, claims, Some(warning));
+    };
+    let holds = Quote::parse(&layer.quote).is_ok_and(|q| binding::holds(layer.scheme, &layer.inputs, &q.report.report_data) == Ok(true));
+    let bound_key = layer.inputs.e2e_pubkey.as_deref() == Some(target.e2e_pubkey.as_str());
+    let check = if layer.quote.is_empty() {
+        Check::fail(ID, TITLE, format!("instance {} has no quote: its key is attested by nothing", target.instance_id))
+    } else if !bound_key || !holds {
+        Check::fail(ID, TITLE, format!("the quote of {} does not bind this key under this scan's nonce", target.layer))
+    } else {
+        Check::pass(ID, TITLE).reason(format!("encrypt only to instance {} (key sha256:{key_sha256}); TLS to the endpoint is not attested", target.instance_id))
+    };
+    let l = &layer.name;
+    let gate = crate::scan::Gate { check: ID.to_owned(), needs: vec![format!("{l}.tdx."), format!("{l}.binding.report_data"), format!("{l}.nonce")] };
+    (check.actual(actual), Some(gate), claims, Some(warning))
 }

@@ -566,6 +566,9 @@ fn bundle_round_trip_reaches_the_same_verdict_and_tampering_fails() {
     tampered.assert_code(1);
     assert_eq!(tampered.status("bundle.integrity"), "fail");
     assert_eq!(tampered.status("node.tdx.quote.signature"), "fail");
+    // The TLS key is still in the altered quote's REPORTDATA, but a quote that does not verify
+    // attests nothing: endpoint.tls fails with it.
+    assert_eq!(tampered.status("endpoint.tls"), "fail");
 
     // A single byte flipped anywhere in a body of the single-file bundle never passes.
     let text = std::fs::read_to_string(&file).unwrap();

@@ -5,9 +5,14 @@
 //! [`scan_endpoint`] does three things and nothing else:
 //! 1. draws a 32-byte nonce from the OS CSPRNG (unless the caller supplies one), and GETs the
 //!    provider's attestation report with it on a fresh connection that keeps the server's TLS leaf
-//!    certificate (no redirects: the report must come over the connection that was asked);
-//! 2. fetches, all at once, the Intel PCS collateral for every FMSPC the report's quotes name and,
-//!    per GPU layer, the NVIDIA RIMs and OCSP responses (and NRAS with its JWKS when asked);
+//!    certificate (no redirects: the report must come over the connection that was asked); for
+//!    Chutes (`https://HOST/chutes/{id}`) `/chutes/{id}/evidence?nonce=…` then
+//!    `/e2e/instances/{id}`, both recorded;
+//! 2. recognises the evidence as a file would be (`scan::Evidence::detect` / `detect_pair`) and
+//!    fetches, all at once, the Intel PCS collateral for every FMSPC the report's quotes name and,
+//!    per GPU layer, the NVIDIA RIMs and OCSP responses (and NRAS with its JWKS when asked); for an
+//!    SEV-SNP report (the Tinfoil router) the VCEK and `cert_chain` from AMD KDS
+//!    ([`LiveOptions::kds`]);
 //! 3. records all of it in a [`Bundle`] and verifies that bundle with [`bundle::scan_bundle`] —
 //!    the same function an auditor runs on the saved bundle later, so a re-scan at the recorded
 //!    time reaches the same verdict by construction.
@@ -45,8 +50,12 @@ pub enum Provider {
     Near,
     /// Phala / RedPill: `GET /v1/attestation/report?model=…&nonce=…&signing_algo=ecdsa`.
     Phala,
-    /// Tinfoil: `GET /.well-known/tinfoil-attestation?nonce=…`.
+    /// Tinfoil: `GET /.well-known/tinfoil-attestation?nonce=…` (the TDX model enclaves and the
+    /// SEV-SNP router; for the router, the VCEK and `cert_chain` come from AMD KDS).
     Tinfoil,
+    /// Chutes' own API, named `https://api.chutes.ai/chutes/{id}`: `GET /chutes/{id}/evidence?
+    /// nonce=…` and `GET /e2e/instances/{id}`, scanned as one pair.
+    Chutes,
 }
 
 impl Provider {
@@ -57,11 +66,12 @@ impl Provider {
             Provider::Near => "near",
             Provider::Phala => "phala",
             Provider::Tinfoil => "tinfoil",
+            Provider::Chutes => "chutes",
         }
     }
     /// Parse a name as [`Provider::as_str`] gives it.
     pub fn from_name(s: &str) -> Option<Provider> {
-        [Provider::Auto, Provider::Near, Provider::Phala, Provider::Tinfoil].into_iter().find(|p| p.as_str() == s)
+        [Provider::Auto, Provider::Near, Provider::Phala, Provider::Tinfoil, Provider::Chutes].into_iter().find(|p| p.as_str() == s)
     }
     fn resolve(self, url: &Url) -> Provider {
         match self {
@@ -69,6 +79,8 @@ impl Provider {
                 let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
                 if host == "tinfoil.sh" || host.ends_with(".tinfoil.sh") || url.path().contains("tinfoil-attestation") {
                     Provider::Tinfoil
+                } else if host == "chutes.ai" || host.ends_with(".chutes.ai") || url.path().starts_with("/chutes/") {
+                    Provider::Chutes
                 } else {
                     Provider::Near
                 }
@@ -109,6 +121,8 @@ pub struct LiveOptions {
     pub nras: Option<bool>,
     /// The policy text, recorded in the bundle (the policy itself is `ScanOptions::policy`).
     pub policy_text: Option<Vec<u8>>,
+    /// AMD KDS base URL for SEV-SNP reports (default: AMD's, [`super::kds::AMD_KDS`]).
+    pub kds: Option<String>,
     /// Called with a short line as each stage starts (progress display); `None` is silent.
     pub progress: Option<Progress>,
     /// Collateral cache to consult and fill (the attestation itself is never cached).
@@ -175,6 +189,10 @@ pub fn attestation_url(endpoint: &Endpoint, nonce: &[u8; 32]) -> Result<(Url, Pr
         return Err(invalid("the URL must not carry a nonce: teescan sends its own"));
     }
     let provider = endpoint.provider.resolve(&url);
+    if provider == Provider::Chutes {
+        let (evidence, _) = chutes_urls(&url, nonce).map_err(|r| invalid(&r))?;
+        return Ok((evidence, provider));
+    }
     if url.path().is_empty() || url.path() == "/" {
         url.set_path(match provider {
             Provider::Tinfoil => "/.well-known/tinfoil-attestation",
@@ -188,7 +206,7 @@ pub fn attestation_url(endpoint: &Endpoint, nonce: &[u8; 32]) -> Result<(Url, Pr
             Provider::Tinfoil => {
                 q.append_pair("nonce", &nonce_hex);
             }
-            Provider::Near | Provider::Auto => {
+            Provider::Near | Provider::Auto | Provider::Chutes => {
                 if let Some(m) = &endpoint.model {
                     q.append_pair("model", m);
                 }
@@ -206,6 +224,26 @@ pub fn attestation_url(endpoint: &Endpoint, nonce: &[u8; 32]) -> Result<(Url, Pr
         }
     }
     Ok((url, provider))
+}
+
+/// Chutes' pair for `https://host/chutes/{id}` (or `…/chutes/{id}/evidence`): the evidence URL
+/// with the nonce, and the instances URL. `Err`: why the URL does not name a chute.
+pub fn chutes_urls(url: &Url, nonce: &[u8; 32]) -> Result<(Url, Url), String> {
+    let path = url.path().trim_end_matches('/');
+    let id = path
+        .strip_prefix("/chutes/")
+        .map(|rest| rest.strip_suffix("/evidence").unwrap_or(rest))
+        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) && !id.starts_with('.'))
+        .ok_or("a Chutes endpoint is named https://HOST/chutes/<chute id>")?;
+    if url.query().is_some() {
+        return Err("a Chutes endpoint URL takes no query".to_owned());
+    }
+    let mut evidence = url.clone();
+    evidence.set_path(&format!("/chutes/{id}/evidence"));
+    evidence.query_pairs_mut().append_pair("nonce", &crate::bytes::to_hex(nonce));
+    let mut instances = url.clone();
+    instances.set_path(&format!("/e2e/instances/{id}"));
+    Ok((evidence, instances))
 }
 
 /// 32 bytes from the operating system's CSPRNG.
@@ -267,10 +305,12 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
         None => PcsClient::intel(live.fetch.clone())?,
     };
     let mut nvidia = NvidiaClient::new(live.nvidia.clone(), live.fetch.clone())?;
+    let mut kds = super::kds::KdsClient::with_base(live.kds.as_deref().unwrap_or(super::kds::AMD_KDS), live.fetch.clone())?;
     let mut pcs = pcs;
     if let Some(c) = &live.cache {
         pcs = pcs.with_cache(c.clone());
         nvidia = nvidia.with_cache(c.clone());
+        kds = kds.with_cache(c.clone());
     }
     let mut builder = Client::builder()
         .use_rustls_tls()
@@ -309,39 +349,63 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
     let limit = live.fetch.max_body_bytes.max(crate::provider::MAX_REPORT_LEN);
     let answer = with_retries(&live.fetch, &url_text, || get_attestation(&http, &url_text, limit)).await;
     stats.attestation = started.elapsed();
-    let report = match answer {
-        Ok((fetched, leaf)) => {
-            bundle.tls_leaf = leaf;
-            let parsed = crate::provider::parse(&fetched.body).ok();
-            bundle.exchanges.push(exchange(Role::Attestation, "GET", fetched, "network"));
-            parsed
+    if let Ok((_, leaf)) = &answer {
+        bundle.tls_leaf.clone_from(leaf);
+    }
+    match answer {
+        Ok((fetched, _)) => bundle.exchanges.push(exchange(Role::Attestation, "GET", fetched, "network")),
+        Err(e) => bundle.failures.push(("attestation".to_owned(), e.to_string())),
+    }
+    // Chutes: the instances document (the e2e keys the quotes bind), on the same client.
+    if provider == Provider::Chutes {
+        let named = checked_url(&endpoint.url)?;
+        let (_, instances) = chutes_urls(&named, &nonce).map_err(|reason| FetchError::InvalidUrl { url: endpoint.url.clone(), reason })?;
+        let instances = instances.to_string();
+        match with_retries(&live.fetch, &instances, || get_attestation(&http, &instances, limit)).await {
+            Ok((fetched, _)) => bundle.exchanges.push(exchange(Role::Attestation, "GET", fetched, "network")),
+            Err(e) => bundle.failures.push(("attestation".to_owned(), e.to_string())),
         }
-        Err(e) => {
-            bundle.failures.push(("attestation".to_owned(), e.to_string()));
-            None
-        }
+    }
+    // The evidence, recognised as a saved document would be (the same detection).
+    let bodies: Vec<&[u8]> = bundle.exchanges.iter().filter(|x| x.role == Role::Attestation).map(|x| x.body.as_slice()).collect();
+    let evidence = match bodies.as_slice() {
+        [one] => crate::scan::Evidence::detect(one).ok(),
+        [a, b] => crate::scan::Evidence::detect_pair(a, b, Some(&nonce)).ok().flatten(),
+        _ => None,
     };
 
-    // 2. Collateral for everything the report names, all at once.
-    if let Some(report) = &report {
-        progress("fetching collateral (Intel PCS, NVIDIA RIM/OCSP/NRAS) concurrently");
-        let started = Instant::now();
-        let want_nras = live.nras.unwrap_or_else(|| {
-            scan.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == crate::policy::Requirement::Required)
-        });
-        let needs = Needs { skip_fmspcs: Vec::new(), gpu: !live.skip_gpu_collateral, nras: want_nras };
-        let (exchanges, failures) = fetch_dependencies(report, &pcs, &nvidia, Some(&nonce), &needs).await;
-        stats.collateral = started.elapsed();
-        let hits = live.cache.as_ref().map(super::cache::DiskStore::hits).unwrap_or_default();
-        bundle.exchanges.extend(exchanges.into_iter().map(|mut x| {
-            if hits.contains(&x.url) {
-                // POSTs to one URL (OCSP) are told apart by body, which the record lacks.
-                x.origin = if x.method == "GET" { "cache" } else { "network-or-cache" }.to_owned();
+    // 2. Collateral for everything the evidence names, all at once.
+    let started = Instant::now();
+    let mut fetched: Vec<Exchange> = Vec::new();
+    match &evidence {
+        Some(crate::scan::Evidence::Provider(report)) => {
+            progress("fetching collateral (Intel PCS, NVIDIA RIM/OCSP/NRAS) concurrently");
+            let want_nras = live.nras.unwrap_or_else(|| {
+                scan.policy.as_ref().and_then(|p| p.policy.gpu.as_ref()).is_some_and(|g| g.nras == crate::policy::Requirement::Required)
+            });
+            let needs = Needs { skip_fmspcs: Vec::new(), gpu: !live.skip_gpu_collateral, nras: want_nras };
+            let (exchanges, failures) = fetch_dependencies(report, &pcs, &nvidia, Some(&nonce), &needs).await;
+            fetched = exchanges;
+            bundle.failures.extend(failures);
+        }
+        Some(crate::scan::Evidence::Snp(snp)) if snp.embedded.certs.is_empty() => {
+            progress("fetching the VCEK and cert_chain from AMD KDS");
+            match fetch_kds(&kds, snp).await {
+                Ok(exchanges) => fetched = exchanges,
+                Err(e) => bundle.failures.push(("amd kds collateral".to_owned(), e)),
             }
-            x
-        }));
-        bundle.failures.extend(failures);
+        }
+        _ => {}
     }
+    stats.collateral = started.elapsed();
+    let hits = live.cache.as_ref().map(super::cache::DiskStore::hits).unwrap_or_default();
+    bundle.exchanges.extend(fetched.into_iter().map(|mut x| {
+        if hits.contains(&x.url) {
+            // POSTs to one URL (OCSP) are told apart by body, which the record lacks.
+            x.origin = if x.method == "GET" { "cache" } else { "network-or-cache" }.to_owned();
+        }
+        x
+    }));
     // 2b. `[provenance]`: each source's release bundles, saved so a re-scan re-verifies them.
     if let Some(pp) = scan.policy.as_ref().and_then(|p| p.policy.provenance.as_ref()) {
         let (exchanges, failures) = super::gather::provenance_exchanges(pp, live, scan.at).await;
@@ -358,6 +422,15 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
     stats.verification = started.elapsed();
     bundle.verdict = Some(report.verdict);
     Ok(LiveScan { report, bundle, stats })
+}
+
+/// The VCEK and `cert_chain` of a VCEK-signed SEV-SNP report from KDS, as exchanges
+/// ([`Role::AmdKds`]); evidence to verify like any collateral.
+async fn fetch_kds(kds: &super::kds::KdsClient, snp: &crate::snp::formats::SnpEvidence) -> Result<Vec<Exchange>, String> {
+    let report = crate::snp::Report::parse(&snp.report).map_err(|e| e.to_string())?;
+    let product = report.cpuid_product().ok_or("a version 2 report does not name its product: KDS cannot be asked for its VCEK")?;
+    let (_, log) = kds.snp_collateral(&report, product, false).await.map_err(|e| e.to_string())?;
+    Ok(log.into_iter().map(|f| exchange(Role::AmdKds, "GET", f, "network")).collect())
 }
 
 /// What [`fetch_dependencies`] should fetch.

@@ -15,7 +15,15 @@
 //! instance of the instances document without evidence (a key a client may encrypt to that no
 //! quote binds) becomes a layer that fails `instance[i].evidence.missing` and
 //! `instance[i].tdx.quote.structure`. The instance the client encrypts to — the first of the
-//! instances document, as Chutes' client and teep choose — is named in the report's reason.
+//! instances document, as Chutes' client and teep choose — is named in the report's reason
+//! ([`encryption_target`]).
+//!
+//! Live (`teescan scan https://api.chutes.ai/chutes/{id}`, `fetch::live`): both documents are
+//! fetched with the scan's nonce and recorded in the bundle. Chutes terminates TLS outside the
+//! attested VMs, so no quote binds the TLS key: the channel check is `endpoint.e2e` (the target's
+//! verified quote binds its `e2e_pubkey` under this nonce) instead of `endpoint.tls`, and the
+//! report warns that only payloads end-to-end encrypted to that key are protected
+//! (`docs/threat-model.md`, "The channel").
 
 use serde_json::Value;
 
@@ -47,6 +55,33 @@ pub fn sniff(bytes: &[u8]) -> Option<Document> {
         (false, true) => Some(Document::Instances),
         _ => None,
     }
+}
+
+/// The instance a client encrypts to — the first of `/e2e/instances`, as Chutes' client and
+/// teep choose — and the layer of [`parse_pair`]'s report that stands for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Its `instance_id`.
+    pub instance_id: String,
+    /// Its `e2e_pubkey` as listed (base64 ML-KEM-768).
+    pub e2e_pubkey: String,
+    /// The layer name (`instance[i]`): layers follow the evidence document, then the instances
+    /// it lacks.
+    pub layer: String,
+}
+
+/// The [`Target`] of the pair; `None` when `/e2e/instances` lists no instance (or either
+/// document is malformed, which [`parse_pair`] reports).
+pub fn encryption_target(evidence: &[u8], instances: &[u8]) -> Option<Target> {
+    let ev: Value = crate::json::strict(evidence).ok()?;
+    let inst: Value = crate::json::strict(instances).ok()?;
+    let first = inst.get("instances")?.as_array()?.first()?;
+    let id = first.get("instance_id")?.as_str()?;
+    let key = first.get("e2e_pubkey")?.as_str()?;
+    let ids: Vec<&str> = ev.get("evidence")?.as_array()?.iter().filter_map(|a| a.get("instance_id").and_then(Value::as_str)).collect();
+    // Not in the evidence: the first instance without evidence, the first layer after them.
+    let index = ids.iter().position(|x| *x == id).unwrap_or(ids.len());
+    Some(Target { instance_id: id.to_owned(), e2e_pubkey: key.to_owned(), layer: format!("instance[{index}]") })
 }
 
 /// What a single document of the pair cannot be scanned without.

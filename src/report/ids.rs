@@ -287,6 +287,7 @@ pub const CHECKS: &[CheckSpec] = &[
     spec("bundle.integrity", F::Bundle, Yes, "every saved body matches its recorded SHA-256"),
     spec("endpoint.attestation", F::Endpoint, Yes, "the endpoint answered with an attestation report teescan can read"),
     spec("endpoint.tls", F::Endpoint, Yes, "the outermost layer's verified binding attests the TLS key the report came over"),
+    spec("endpoint.e2e", F::Endpoint, Yes, "(live Chutes pair, in place of endpoint.tls) the e2e key the client encrypts to is bound by a verified quote under this scan's nonce"),
     // AMD SEV-SNP (src/snp/).
     spec("snp.collateral.parse", F::Snp, Yes, "every supplied AMD certificate parses (emitted only when one does not)"),
     spec("snp.chain.ark", F::Snp, Yes, "the chain ends in the pinned ARK of the report's product; a supplied root is a pinned ARK"),

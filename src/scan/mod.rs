@@ -349,6 +349,44 @@ pub struct Context {
     /// A verdict recorded earlier for the same evidence, and when: a differing verdict now is
     /// said in a warning.
     pub recorded_verdict: Option<(crate::report::Verdict, crate::time::Timestamp)>,
+    /// Checks of [`Context::checks`] that hold only if checks of the scan hold too (a live
+    /// scan's channel check needs the quote or report that binds the key verified).
+    pub gates: Vec<Gate>,
+}
+
+/// A leading check that stays a pass only if every required check of the scan it names passes:
+/// a failing one fails it, an undecided (or absent) one leaves it indeterminate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gate {
+    /// The id of the gated check (one of [`Context::checks`]).
+    pub check: String,
+    /// Check ids it needs; an entry ending in `.` names every check under that prefix.
+    pub needs: Vec<String>,
+}
+
+impl Gate {
+    fn covers(&self, id: &str) -> bool {
+        self.needs.iter().any(|n| if n.ends_with('.') { id.starts_with(n.as_str()) } else { id == n })
+    }
+
+    /// Apply the gate to `checks` (the whole report's).
+    fn apply(&self, checks: &mut [Check]) {
+        let needed: Vec<(String, Status)> =
+            checks.iter().filter(|c| c.required && c.id != self.check && self.covers(&c.id)).map(|c| (c.id.clone(), c.status)).collect();
+        let Some(gated) = checks.iter_mut().find(|c| c.id == self.check && c.status == Status::Pass) else { return };
+        let named = |s: Status| needed.iter().filter(|(_, x)| *x == s).map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ");
+        if needed.is_empty() {
+            gated.status = Status::Indeterminate;
+            gated.reason = Some(format!("the scan produced none of the checks it needs ({})", self.needs.join(", ")));
+        } else if needed.iter().any(|(_, s)| *s == Status::Fail) {
+            gated.status = Status::Fail;
+            gated.reason = Some(format!("the key is bound, but evidence binding it did not verify: {} failed", named(Status::Fail)));
+        } else if needed.iter().any(|(_, s)| *s != Status::Pass) {
+            gated.status = Status::Indeterminate;
+            let open: Vec<&str> = needed.iter().filter(|(_, s)| *s != Status::Pass).map(|(id, _)| id.as_str()).collect();
+            gated.reason = Some(format!("the key is bound, but the evidence binding it is not verified: {} undecided", open.join(", ")));
+        }
+    }
 }
 
 impl Context {
@@ -364,6 +402,12 @@ impl Context {
     /// comparison with a recorded verdict. The verdict itself is the report's, derived from its
     /// checks when it was built.
     pub(crate) fn complete(&self, mut report: Report) -> Report {
+        if !self.gates.is_empty() {
+            for g in &self.gates {
+                g.apply(&mut report.checks);
+            }
+            report.verdict = crate::report::Verdict::from_checks(&report.checks);
+        }
         // A report without claims (nothing was verified) gets none from the context either.
         if let Some(obj) = report.claims.as_object_mut() {
             obj.extend(self.claims.clone());
