@@ -205,7 +205,11 @@ impl Collateral {
         if path.is_dir() {
             self.add_capture_dir(path, evidence)
         } else if let Evidence::Snp(_) = evidence {
-            self.add_snp_file(&read_bounded(path)?).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
+            let bytes = read_bounded(path)?;
+            if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {
+                return Ok(());
+            }
+            self.add_snp_file(&bytes).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
         } else {
             let bytes = read_bounded(path)?;
             if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {

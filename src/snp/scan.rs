@@ -1,11 +1,13 @@
 //! One SEV-SNP scan: the report verified against the collateral supplied (and carried in the
 //! document), the format's REPORT_DATA binding and the caller's nonce (Tinfoil v3), the policy's
-//! `[snp]` rules, into a [`Report`].
+//! `[snp]` rules and the `[provenance]` sources that provide `snp_measurement`
+//! (`provenance.source[<i>].*`, see [`crate::provenance::eval`]), into a [`Report`].
 
 use serde_json::json;
 
 use super::formats::{tinfoil_report_data, SnpEvidence, SnpFormat};
 use super::verify::{verify_report_cached, SnpCollateral, SnpOptions};
+use crate::provenance::eval::{Registers, SuppliedBundle};
 use crate::report::{Check, InputInfo, PolicyInfo, Report, Status};
 use crate::scan::Context;
 use crate::{Error, ScanOptions};
@@ -14,8 +16,9 @@ fn usage(message: &str) -> Error {
     Error::Input { code: "input.usage", message: message.to_owned() }
 }
 
-/// Scan `ev` with `collateral` (merged with the certificates the document carries).
-pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, opts: &ScanOptions, ctx: &Context) -> Result<Report, Error> {
+/// Scan `ev` with `collateral` (merged with the certificates the document carries) and the
+/// Sigstore `bundles` a `[provenance]` policy takes the expected MEASUREMENT from.
+pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, bundles: &[SuppliedBundle], opts: &ScanOptions, ctx: &Context) -> Result<Report, Error> {
     if opts.binding.is_some() {
         return Err(usage("--binding applies to a TDX quote; an SEV-SNP input's format names its own binding"));
     }
@@ -114,7 +117,7 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, opts: &ScanOptions
         SnpFormat::TinfoilV3 => "provider report tinfoil-v3 (sev-snp)".to_owned(),
         f => f.as_str().to_owned(),
     };
-    Ok(Report::new(
+    let mut report = Report::new(
         opts.at,
         InputInfo { format: ctx.format(format), sha256: crate::bytes::to_hex(crate::crypto::sha256(&ev.report)), source: ctx.source.clone() },
         PolicyInfo::of(opts.policy.as_ref()),
@@ -122,5 +125,11 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, opts: &ScanOptions
         serde_json::Value::Object(claims),
         v.collateral,
         warnings,
-    ))
+    );
+    // `[provenance]`: the report's MEASUREMENT against the signed release (sources that provide
+    // `snp_measurement`; the others are not evaluated for SEV-SNP evidence).
+    if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
+        crate::provenance::eval::apply_registers(&mut report, pp, bundles, &Registers::Snp { measurement: v.report.measurement }, None, opts.at);
+    }
+    Ok(report)
 }
