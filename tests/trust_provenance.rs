@@ -339,3 +339,25 @@ fn no_bundle_removal_or_substitution_improves_the_router_verdict() {
         assert_eq!(r.verdict, expect, "bundles {:?}: {:?}", chosen.iter().map(|b| &b.origin).collect::<Vec<_>>(), failing(&r));
     }
 }
+
+#[test]
+fn without_amd_collateral_the_routers_measurement_is_not_evidence_and_never_passes() {
+    let Some(root) = corpus::root() else { return };
+    let (ev, coll) = router(&root);
+    let mut c = coll.clone();
+    c.snp = teescan::snp::SnpCollateral::default();
+    let r = router_scan(&ev, &c, &policy_text());
+    assert_eq!(r.verdict, Verdict::Indeterminate, "{:?}", failing(&r));
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.snp_measurement")), Status::Indeterminate);
+    assert_eq!(status(&r, "snp.binding.report_data"), Status::Indeterminate);
+    // Missing bundle on top: a failure, not indeterminate.
+    c.provenance.clear();
+    assert_eq!(router_scan(&ev, &c, &policy_text()).verdict, Verdict::Fail);
+    // A broken chain (the VCEK's signature flipped): the binding fails, as before.
+    let mut bad = coll.clone();
+    let i = bad.snp.certs.iter().position(|d| teescan::snp::certs::AmdCert::parse(d).is_ok_and(|x| x.subject_cn == "SEV-VCEK")).unwrap();
+    let n = bad.snp.certs[i].len();
+    bad.snp.certs[i][n - 2] ^= 1;
+    let r = router_scan(&ev, &bad, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+}

@@ -57,6 +57,8 @@ pub struct GatherOptions {
     pub nvidia_ocsp_url: Option<String>,
     /// NRAS base URL.
     pub nras_url: Option<String>,
+    /// AMD KDS base URL (SEV-SNP VCEK and cert_chain; default AMD's).
+    pub kds_url: Option<String>,
     /// Seconds allowed for each network request.
     pub timeout: Option<u64>,
     /// Retries of a request that failed transiently.

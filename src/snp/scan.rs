@@ -56,6 +56,7 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, bundles: &[Supplie
     // Tinfoil v3: REPORT_DATA commits to the TLS key, the HPKE key and the nonce.
     let mut binding = None;
     let mut keys = serde_json::Map::new();
+    let chain_failed = v.checks.iter().any(|c| c.required && c.status == Status::Fail);
     if let Some(inputs) = &ev.tinfoil {
         let title = "REPORT_DATA commits to the TLS key fingerprint, HPKE key and nonce (tinfoil-v3)";
         let stated_ok = match (&inputs.stated_gpu_evidence_hash, &inputs.gpu_evidence_hash) {
@@ -71,9 +72,15 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, bundles: &[Supplie
             Ok(want) => {
                 let ok = want == v.report.report_data && v.authentic;
                 binding = Some(ok);
-                Check::from_bool("snp.binding.report_data", title, ok, if v.authentic { "REPORT_DATA does not commit to these inputs" } else { "the report is not authentic" })
-                    .expected(crate::bytes::to_hex(want))
-                    .actual(crate::bytes::to_hex(v.report.report_data))
+                let c = Check::from_bool("snp.binding.report_data", title, ok, if v.authentic { "REPORT_DATA does not commit to these inputs" } else { "the report is not authentic" });
+                // Matching bytes of a report not yet authenticated for want of collateral (no
+                // chain check failed): indeterminate, not a failure of the binding.
+                let c = if want == v.report.report_data && !v.authentic && !chain_failed {
+                    Check::new("snp.binding.report_data", title, Status::Indeterminate).reason("REPORT_DATA commits to these inputs, but the report is not authenticated (its chain or signature could not be checked)")
+                } else {
+                    c
+                };
+                c.expected(crate::bytes::to_hex(want)).actual(crate::bytes::to_hex(v.report.report_data))
             }
             Err(e) => {
                 binding = Some(false);
@@ -81,12 +88,17 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, bundles: &[Supplie
             }
         };
         let bound = c.status == Status::Pass;
+        let unauthenticated = c.status == Status::Indeterminate;
         checks.push(c);
         let nonce_title = "The report answers the caller's nonce (fresh)";
         checks.push(match (&opts.nonce, &inputs.nonce) {
             (None, n) => Check::new("snp.nonce", nonce_title, Status::Indeterminate)
                 .reason("no caller nonce (--nonce): the report is not shown to be fresh; it may be a replay")
                 .actual(n.as_ref().map(hex::encode).unwrap_or_default()),
+            (Some(want), Some(got)) if unauthenticated && got.as_slice() == want.as_slice() => Check::new("snp.nonce", nonce_title, Status::Indeterminate)
+                .reason("the report states this nonce, but it is not authenticated yet")
+                .expected(hex::encode(want))
+                .actual(hex::encode(got)),
             (Some(want), Some(got)) => Check::from_bool("snp.nonce", nonce_title, got.as_slice() == want.as_slice() && bound, if bound { "the server answered another nonce" } else { "the nonce is not bound: the binding does not hold" })
                 .expected(hex::encode(want))
                 .actual(hex::encode(got)),
@@ -130,6 +142,14 @@ pub fn scan_snp(ev: &SnpEvidence, collateral: &SnpCollateral, bundles: &[Supplie
     // `snp_measurement`; the others are not evaluated for SEV-SNP evidence).
     if let Some(pp) = policy.and_then(|p| p.provenance.as_ref()) {
         crate::provenance::eval::apply_registers(&mut report, pp, bundles, &Registers::Snp { measurement: v.report.measurement }, None, opts.at);
+        // An equal MEASUREMENT of a report not authenticated is not evidence yet.
+        if !v.authentic {
+            for c in report.checks.iter_mut().filter(|c| c.id.ends_with(".snp_measurement") && c.status == Status::Pass) {
+                c.status = Status::Indeterminate;
+                c.reason = Some("the report's chain or signature did not verify: its MEASUREMENT is not evidence".to_owned());
+            }
+            report.verdict = crate::report::Verdict::from_checks(&report.checks);
+        }
     }
     Ok(report)
 }
