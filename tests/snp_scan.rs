@@ -326,3 +326,15 @@ fn a_warm_verify_once_cache_gives_the_same_report_and_skips_the_chains_rsa_signa
     bad.snp.certs[i][n - 2] ^= 1;
     assert_eq!(warm.scan(&ev, &bad).unwrap().verdict, Verdict::Fail);
 }
+
+#[test]
+fn a_router_document_carrying_gpu_evidence_never_passes() {
+    let Some(root) = corpus::root() else { return };
+    let mut doc: serde_json::Value = serde_json::from_slice(&router_doc(&root)).unwrap();
+    doc["gpu"] = serde_json::json!({ "evidence_list": [] });
+    let ev = Evidence::detect(doc.to_string().as_bytes()).unwrap();
+    let r = scanner(ROUTER_AT).with_policy(tinfoil_policy()).with_nonce(nonce(ROUTER_NONCE)).scan(&ev, &router_collateral(&root, &ev)).unwrap();
+    assert_ne!(r.verdict, Verdict::Pass);
+    // Said in its own check, whatever the binding says.
+    assert_eq!(status(&r, "snp.gpu"), Status::Indeterminate);
+}
