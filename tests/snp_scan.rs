@@ -139,7 +139,7 @@ fn the_cli_passes_the_router_with_its_own_release_and_fails_it_with_another_rele
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
         (out.status.code(), report)
     };
-    let (code, report) = scan(&[dir.clone()]);
+    let (code, report) = scan(std::slice::from_ref(&dir));
     assert_eq!(code, Some(0), "{report:#}");
     // The KDS answers as files, and another release's bundle: exit 1, on the measurement.
     let kds: Vec<PathBuf> = ["0002_kdsintf.amd.com_vcek_v1_genoa_cert_chain.body", "0003_kdsintf.amd.com_vcek_v1_genoa_1af1aa6c1f56037a05849a59b8815cf909583f9ba9ef2f0532.body"]

@@ -301,7 +301,7 @@ fn evaluate_source(n: usize, s: &SourcePolicy, verified: &[(&SuppliedBundle, Ver
             .actual(act)
     };
     let other = |r: Register, expected: &str| {
-        Check::skipped(&id(n, r.as_str()), &format!("{} equals the signed release's", r.as_str().to_uppercase()), &format!("this evidence is {}: {} is not one of its registers", regs.kind(), r.as_str()))
+        Check::skipped(&id(n, r.as_str()), &format!("{} equals the signed release's", r.as_str().to_uppercase()), format!("this evidence is {}: {} is not one of its registers", regs.kind(), r.as_str()))
             .expected(expected.to_owned())
             .optional()
     };
