@@ -30,6 +30,14 @@ fn bench(c: &mut Criterion) {
     warm.options.cache = Some(Arc::new(VerifyCache::new()));
     warm.scan(&ev, &coll).expect("prime");
     common::bench(c, "snp/scan_warm_tinfoil_router", || warm.scan(std::hint::black_box(&ev), &coll).expect("scan"));
+    // With the shipped Tinfoil policy: the router's release bundle (Sigstore: Fulcio chain, SCT,
+    // SET, inclusion proof, checkpoint, DSSE) verified on every scan, MEASUREMENT compared.
+    let policy = teescan::policy::Policy::load(&common::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml"))).expect("policy");
+    let cold_p = cold.clone().with_policy(policy.clone());
+    common::bench(c, "snp/scan_cold_tinfoil_router_with_provenance", || cold_p.scan(std::hint::black_box(&ev), &coll).expect("scan"));
+    let warm_p = warm.clone().with_policy(policy);
+    warm_p.scan(&ev, &coll).expect("prime");
+    common::bench(c, "snp/scan_warm_tinfoil_router_with_provenance", || warm_p.scan(std::hint::black_box(&ev), &coll).expect("scan"));
     // One P-384 verification alone, for scale.
     let r = teescan::snp::Report::parse(&report).expect("parse");
     let leaf = coll.snp.certs.iter().find_map(|d| match teescan::snp::certs::AmdCert::parse(d).ok()?.key {

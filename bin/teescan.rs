@@ -114,10 +114,11 @@ struct EvidenceArgs {
     /// The evidence: a TDX quote file (binary, hex or base64), or `-` for stdin.
     #[arg(long = "from", value_name = "FILE")]
     input: PathBuf,
-    /// DCAP collateral: a dcap-qvl QuoteCollateralV3 JSON file, or a directory of captured
-    /// Intel PCS responses. Without it, collateral is fetched unless --offline.
+    /// Collateral, as for `scan` (repeatable): dcap-qvl QuoteCollateralV3 JSON, AMD KDS
+    /// certificates or CRLs, Sigstore bundles, or capture directories. Without it, collateral
+    /// is fetched unless --offline.
     #[arg(long, value_name = "FILE|DIR")]
-    collateral: Option<PathBuf>,
+    collateral: Vec<PathBuf>,
     /// Verify as of this time (RFC 3339). Default: now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -130,6 +131,10 @@ struct EvidenceArgs {
     /// DANGER, tests only: trust this root certificate instead of the Intel SGX Root CA.
     #[arg(long, value_name = "FILE")]
     danger_trust_test_root: Option<PathBuf>,
+    /// The nonce the evidence answers (64 hex digits), as for `scan`: a provider report is
+    /// only shown fresh (and so verified) with it.
+    #[arg(long, value_name = "HEX")]
+    nonce: Option<String>,
 }
 
 #[derive(clap::Args, Clone, Default)]
@@ -254,6 +259,10 @@ struct ScanArgs {
     /// NRAS base URL, for the appraisal and its JWKS (default NVIDIA's).
     #[arg(long, value_name = "URL")]
     nras_url: Option<String>,
+    /// AMD KDS base URL for an SEV-SNP report's VCEK and cert_chain (default AMD's; https, or
+    /// http on loopback).
+    #[arg(long, value_name = "URL")]
+    kds_url: Option<String>,
     /// Seconds allowed for each network request (connect, send, read the whole body). Default 15.
     #[arg(long, value_name = "SECS")]
     timeout: Option<u64>,
@@ -380,6 +389,7 @@ fn request(args: &ScanArgs) -> Request {
             nvidia_rim_url: args.nvidia_rim_url.clone(),
             nvidia_ocsp_url: args.nvidia_ocsp_url.clone(),
             nras_url: args.nras_url.clone(),
+            kds_url: args.kds_url.clone(),
             timeout: args.timeout,
             retries: args.retries,
             github_url: args.github_url.clone(),
@@ -459,11 +469,12 @@ fn run_policy(command: PolicyCommand) -> ExitCode {
             let args = ScanArgs {
                 inputs: vec![evidence.input.clone()],
                 input: evidence.input,
-                collateral: evidence.collateral.into_iter().collect(),
+                collateral: evidence.collateral,
                 at: evidence.at,
                 offline: evidence.offline,
                 pccs: evidence.pccs,
                 danger_trust_test_root: evidence.danger_trust_test_root,
+                nonce: evidence.nonce,
                 ..ScanArgs::default()
             };
             match run::policy_init(&request(&args), &id, valid_days, Timestamp::now()) {

@@ -68,28 +68,95 @@ fn the_tinfoil_router_capture_passes_with_its_kds_answers_and_nonce() {
     assert_eq!(failing(&r), ["snp.nonce"]);
 }
 
+/// The router's release bundles of the Sigstore fixtures (another release than the capture's).
+const OTHER_ROUTER_RELEASES: [(&str, &str); 2] = [
+    ("v0.0.75", "sigstore/tinfoil-rs/rekor_test_bundle.json"),
+    ("v0.0.38", "sigstore/tinfoil-conformance/vectors/sigstore/001-happy-path-snp-tdx-multiplatform/files/bundle.json"),
+];
+
+/// The router's index among the shipped policy's `[[provenance.source]]` (hardware, release, router).
+const ROUTER_SOURCE: &str = "provenance.source[2]";
+
 #[test]
 fn the_tinfoil_router_capture_passes_the_shipped_tinfoil_policy_and_another_release_fails() {
     let Some(root) = corpus::root() else { return };
     let ev = Evidence::detect(&router_doc(&root)).unwrap();
     let coll = router_collateral(&root, &ev);
+    assert_eq!(coll.provenance.len(), 1, "the capture's router release (v0.0.110) bundle");
     let policy = tinfoil_policy();
     let r = scanner(ROUTER_AT).with_policy(policy.clone()).with_nonce(nonce(ROUTER_NONCE)).scan(&ev, &coll).unwrap();
     assert_eq!(r.verdict, Verdict::Pass, "{:#?}", r.checks);
-    for id in ["policy.snp.measurement", "policy.snp.min_tcb", "policy.snp.report_data", "policy.snp.policy"] {
+    for id in ["policy.snp.min_tcb", "policy.snp.report_data", "policy.snp.policy"] {
         assert_eq!(status(&r, id), Status::Pass, "{id}");
     }
-    // Another router release: the same policy with the capture's measurement replaced (no
-    // capture of a second release exists) must fail on the measurement.
-    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml")).unwrap();
-    let other = text.replace("7adcb574b1e22ab579f3c883da3e5b6e632ef06775dd13fdb16850640135a5f63c7eb8741fe340c672edaf241bd1ed7c", &"ab".repeat(48));
-    assert_ne!(other, text, "the policy pins the router measurement");
-    let r = scanner(ROUTER_AT).with_policy(Policy::load(other.as_bytes()).unwrap()).with_nonce(nonce(ROUTER_NONCE)).scan(&ev, &coll).unwrap();
-    assert_eq!(failing(&r), ["policy.snp.measurement"]);
+    // The MEASUREMENT comes from the router's signed release, not from the policy.
+    assert!(r.check("policy.snp.measurement").is_none());
+    for what in ["bundle", "identity", "statement", "release", "snp_measurement"] {
+        assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.{what}")), Status::Pass, "{what}");
+    }
+    let m = r.check(&format!("{ROUTER_SOURCE}.snp_measurement")).unwrap();
+    assert_eq!(m.expected.as_deref(), Some("7adcb574b1e22ab579f3c883da3e5b6e632ef06775dd13fdb16850640135a5f63c7eb8741fe340c672edaf241bd1ed7c"));
+    assert_eq!(m.expected, m.actual);
+    // The TDX sources provide nothing for an SEV-SNP report: not evaluated.
+    assert!(!r.checks.iter().any(|c| c.id.starts_with("provenance.source[0]") || c.id.starts_with("provenance.source[1]")), "{:#?}", r.checks);
+    let claim = &r.claims["provenance"]["router"];
+    assert_eq!(claim["rekor_log_index"], 1_932_011_338u64);
+    assert_eq!(claim["ref"], "refs/tags/v0.0.110");
+    assert!(claim["san"].as_str().unwrap().contains("confidential-model-router/.github/workflows/"));
+    // The same router document with the bundle of another (validly signed) router release
+    // instead of its own: the MEASUREMENT check fails, and only it.
+    for (tag, file) in OTHER_ROUTER_RELEASES {
+        let mut other = coll.clone();
+        other.provenance.clear();
+        assert!(other.add_sigstore_document(&std::fs::read(root.join(file)).unwrap(), file, None));
+        let r = scanner(ROUTER_AT).with_policy(policy.clone()).with_nonce(nonce(ROUTER_NONCE)).scan(&ev, &other).unwrap();
+        assert_eq!(r.verdict, Verdict::Fail, "{tag}");
+        assert_eq!(failing(&r), [format!("{ROUTER_SOURCE}.snp_measurement").as_str()], "{tag}");
+        assert_eq!(r.claims["provenance"]["router"]["ref"], format!("refs/tags/{tag}"));
+    }
     // A TDX-only policy says nothing about SNP evidence: it fails, it does not pass vacuously.
+    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml")).unwrap();
     let tdx_only = text.split("\n[snp]").next().unwrap();
     let r = scanner(ROUTER_AT).with_policy(Policy::load(tdx_only.as_bytes()).unwrap()).with_nonce(nonce(ROUTER_NONCE)).scan(&ev, &coll).unwrap();
     assert_eq!(failing(&r), ["policy.snp.present"]);
+}
+
+#[cfg(feature = "cli")]
+#[test]
+fn the_cli_passes_the_router_with_its_own_release_and_fails_it_with_another_release() {
+    let Some(root) = corpus::root() else { return };
+    let dir = root.join(ROUTER);
+    let bin = env!("CARGO_BIN_EXE_teescan");
+    let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml");
+    let doc = dir.join("responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body");
+    let scan = |collateral: &[PathBuf]| {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.arg("scan").arg(&doc).args(["--nonce", ROUTER_NONCE, "--at", ROUTER_AT, "--offline", "--no-cache", "--format", "json"]).arg("--policy").arg(&policy);
+        for c in collateral {
+            cmd.arg("--collateral").arg(c);
+        }
+        let out = cmd.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code(), report)
+    };
+    let (code, report) = scan(std::slice::from_ref(&dir));
+    assert_eq!(code, Some(0), "{report:#}");
+    // The KDS answers as files, and another release's bundle: exit 1, on the measurement.
+    let kds: Vec<PathBuf> = ["0002_kdsintf.amd.com_vcek_v1_genoa_cert_chain.body", "0003_kdsintf.amd.com_vcek_v1_genoa_1af1aa6c1f56037a05849a59b8815cf909583f9ba9ef2f0532.body"]
+        .iter()
+        .map(|f| dir.join("responses").join(f))
+        .collect();
+    for (tag, file) in OTHER_ROUTER_RELEASES {
+        let mut c = kds.clone();
+        c.push(root.join(file));
+        let (code, report) = scan(&c);
+        assert_eq!(code, Some(1), "{tag}: {report:#}");
+        let failed: Vec<&str> = report["checks"].as_array().unwrap().iter().filter(|c| c["status"] == "fail").map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(failed, [format!("{ROUTER_SOURCE}.snp_measurement").as_str()], "{tag}");
+    }
+    // The KDS answers without any bundle: the source has no release, a failure (not a pass).
+    let (code, report) = scan(&kds);
+    assert_eq!(code, Some(1), "{report:#}");
 }
 
 #[test]
@@ -258,4 +325,16 @@ fn a_warm_verify_once_cache_gives_the_same_report_and_skips_the_chains_rsa_signa
     let n = bad.snp.certs[i].len();
     bad.snp.certs[i][n - 2] ^= 1;
     assert_eq!(warm.scan(&ev, &bad).unwrap().verdict, Verdict::Fail);
+}
+
+#[test]
+fn a_router_document_carrying_gpu_evidence_never_passes() {
+    let Some(root) = corpus::root() else { return };
+    let mut doc: serde_json::Value = serde_json::from_slice(&router_doc(&root)).unwrap();
+    doc["gpu"] = serde_json::json!({ "evidence_list": [] });
+    let ev = Evidence::detect(doc.to_string().as_bytes()).unwrap();
+    let r = scanner(ROUTER_AT).with_policy(tinfoil_policy()).with_nonce(nonce(ROUTER_NONCE)).scan(&ev, &router_collateral(&root, &ev)).unwrap();
+    assert_ne!(r.verdict, Verdict::Pass);
+    // Said in its own check, whatever the binding says.
+    assert_eq!(status(&r, "snp.gpu"), Status::Indeterminate);
 }

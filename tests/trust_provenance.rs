@@ -81,6 +81,9 @@ fn the_shipped_tinfoil_policy_pins_no_measurement_and_passes_with_the_capture_bu
     for reg in ["mr_td", "rtmr0 ", "rtmr1", "rtmr2"] {
         assert!(!text.lines().any(|l| l.trim_start().starts_with(reg)), "{reg} is pinned in tinfoil.toml");
     }
+    // Nor the router's SEV-SNP measurement (it comes from the router's release).
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("measurement ")), "[snp] measurement is pinned in tinfoil.toml");
+    assert!(!text.contains("7adcb574b1e22ab579f3c883da3e5b6e632ef06775dd13fdb16850640135a5f63c7eb8741fe340c672edaf241bd1ed7c"));
     let s = setup(&root);
     assert_eq!(s.coll.provenance.len(), 2, "gemma4 release + hardware-measurements");
     let r = scan(&s, &s.coll, &text);
@@ -223,4 +226,138 @@ fn a_quote_scanned_alone_under_a_provenance_policy_without_bundles_fails() {
     let r = scanner.scan(&evidence, &coll).unwrap();
     assert_eq!(status(&r, "provenance.source[1].rtmr1"), Status::Pass);
     assert_eq!(status(&r, "provenance.source[0].profile"), Status::Pass);
+}
+
+// --- The SEV-SNP router: its MEASUREMENT from the router's signed release. ---
+
+const ROUTER_AT: &str = "2026-06-29T02:12:49Z";
+const ROUTER_NONCE: &str = "229471a8453a3521eac3d6ada9f1d52e42c97a527c3a50d565e999401dfd3e9b";
+const ROUTER_SOURCE: &str = "provenance.source[2]";
+
+fn router(root: &Path) -> (Evidence, Collateral) {
+    let dir = capture(root, "tinfoil_v3_cloud_");
+    let ev = Evidence::detect(&response(&dir, "tinfoil-attestation")).unwrap();
+    let mut coll = Collateral::default();
+    coll.add_collateral_path(&dir, &ev).unwrap();
+    (ev, coll)
+}
+
+fn router_scan(ev: &Evidence, coll: &Collateral, policy: &str) -> Report {
+    let nonce: [u8; 32] = hex::decode(ROUTER_NONCE).unwrap().try_into().unwrap();
+    Scanner::new(Timestamp::parse_rfc3339(ROUTER_AT).unwrap()).with_nonce(nonce).with_policy(load(policy)).scan(ev, coll).unwrap()
+}
+
+#[test]
+fn removing_or_tampering_with_the_routers_release_bundle_fails_the_snp_scan() {
+    let Some(root) = corpus::root() else { return };
+    let (ev, coll) = router(&root);
+    assert_eq!(router_scan(&ev, &coll, &policy_text()).verdict, Verdict::Pass);
+    // Removed.
+    let mut none = coll.clone();
+    none.provenance.clear();
+    let r = router_scan(&ev, &none, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", failing(&r));
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.bundle")), Status::Fail);
+    // Tampered (DSSE signature), beside the good one and instead of it.
+    let good = coll.provenance[0].clone();
+    let mut v: serde_json::Value = serde_json::from_slice(&good.json).unwrap();
+    let sig = v["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap().to_owned();
+    let flipped = if sig.starts_with('M') { sig.replacen('M', "N", 1) } else { sig.replacen(&sig[..1], "M", 1) };
+    v["dsseEnvelope"]["signatures"][0]["sig"] = flipped.into();
+    let mut beside = coll.clone();
+    beside.provenance.push(SuppliedBundle { origin: "tampered".into(), json: serde_json::to_vec(&v).unwrap(), lookup_sha256: good.lookup_sha256.clone() });
+    let r = router_scan(&ev, &beside, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, "provenance.bundle[1]"), Status::Fail);
+    beside.provenance.remove(0);
+    assert_eq!(router_scan(&ev, &beside, &policy_text()).verdict, Verdict::Fail);
+    // Re-pointed at another digest than the release's.
+    let mut repointed = coll.clone();
+    repointed.provenance[0].lookup_sha256 = Some("00".repeat(32));
+    let r = router_scan(&ev, &repointed, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.statement")), Status::Fail);
+}
+
+#[test]
+fn another_repositorys_or_another_releases_bundle_never_passes_the_router() {
+    let Some(root) = corpus::root() else { return };
+    let (ev, coll) = router(&root);
+    // The gemma4 enclave's and hardware-measurements' (validly signed) bundles instead of the
+    // router's: no release of the router's repository is supplied.
+    let mut gemma = Collateral::default();
+    gemma.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&capture(&root, "tinfoil_v3_direct_")).unwrap());
+    assert_eq!(gemma.provenance.len(), 2);
+    let mut swapped = coll.clone();
+    swapped.provenance.clone_from(&gemma.provenance);
+    let r = router_scan(&ev, &swapped, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail, "{:?}", failing(&r));
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.bundle")), Status::Fail);
+    // A policy naming the gemma4 repository for the router's measurement: its signed SEV-SNP
+    // measurement is not the router's.
+    let text = policy_text().replace("repository = \"tinfoilsh/confidential-model-router\"", "repository = \"tinfoilsh/confidential-gemma4-31b\"");
+    let r = router_scan(&ev, &swapped, &text);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.snp_measurement")), Status::Fail);
+    // Two router releases at once (the capture's and an older one): ambiguous, a failure.
+    let mut two = coll.clone();
+    assert!(two.add_sigstore_document(&std::fs::read(root.join("sigstore/tinfoil-rs/rekor_test_bundle.json")).unwrap(), "v0.0.75", None));
+    let r = router_scan(&ev, &two, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.bundle")), Status::Fail);
+    // A stale release, or a ref outside the policy's prefix.
+    let r = router_scan(&ev, &coll, &policy_text().replace("max_age_days = 180", "max_age_days = 1"));
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.release")), Status::Fail);
+    assert_eq!(r.verdict, Verdict::Fail);
+    let r = router_scan(&ev, &coll, &policy_text().replace("ref_prefix = \"refs/tags/\"", "ref_prefix = \"refs/heads/\""));
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.identity")), Status::Fail);
+}
+
+#[test]
+fn no_bundle_removal_or_substitution_improves_the_router_verdict() {
+    let Some(root) = corpus::root() else { return };
+    let (ev, coll) = router(&root);
+    let mut gemma = Collateral::default();
+    gemma.add_attestation_exchanges(&teescan::bundle::read_capture_dir(&capture(&root, "tinfoil_v3_direct_")).unwrap());
+    let mut pool = coll.provenance.clone();
+    pool.extend(gemma.provenance.iter().cloned());
+    for file in ["sigstore/tinfoil-rs/rekor_test_bundle.json", "sigstore/tinfoil-conformance/vectors/sigstore/001-happy-path-snp-tdx-multiplatform/files/bundle.json"] {
+        let mut c = Collateral::default();
+        assert!(c.add_sigstore_document(&std::fs::read(root.join(file)).unwrap(), file, None));
+        pool.extend(c.provenance);
+    }
+    // Every subset of the pool other than {the capture's own bundle} (+ bundles of repositories
+    // no router source names) fails; none is indeterminate.
+    let own = &coll.provenance[0];
+    for mask in 0u32..(1 << pool.len()) {
+        let chosen: Vec<SuppliedBundle> = pool.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, b)| b.clone()).collect();
+        let mut c = coll.clone();
+        c.provenance.clone_from(&chosen);
+        let routers = chosen.iter().filter(|b| b.origin.contains("confidential-model-router") || b.origin.starts_with("sigstore/")).count();
+        let r = router_scan(&ev, &c, &policy_text());
+        let expect = if chosen.contains(own) && routers == 1 { Verdict::Pass } else { Verdict::Fail };
+        assert_eq!(r.verdict, expect, "bundles {:?}: {:?}", chosen.iter().map(|b| &b.origin).collect::<Vec<_>>(), failing(&r));
+    }
+}
+
+#[test]
+fn without_amd_collateral_the_routers_measurement_is_not_evidence_and_never_passes() {
+    let Some(root) = corpus::root() else { return };
+    let (ev, coll) = router(&root);
+    let mut c = coll.clone();
+    c.snp = teescan::snp::SnpCollateral::default();
+    let r = router_scan(&ev, &c, &policy_text());
+    assert_eq!(r.verdict, Verdict::Indeterminate, "{:?}", failing(&r));
+    assert_eq!(status(&r, &format!("{ROUTER_SOURCE}.snp_measurement")), Status::Indeterminate);
+    assert_eq!(status(&r, "snp.binding.report_data"), Status::Indeterminate);
+    // Missing bundle on top: a failure, not indeterminate.
+    c.provenance.clear();
+    assert_eq!(router_scan(&ev, &c, &policy_text()).verdict, Verdict::Fail);
+    // A broken chain (the VCEK's signature flipped): the binding fails, as before.
+    let mut bad = coll.clone();
+    let i = bad.snp.certs.iter().position(|d| teescan::snp::certs::AmdCert::parse(d).is_ok_and(|x| x.subject_cn == "SEV-VCEK")).unwrap();
+    let n = bad.snp.certs[i].len();
+    bad.snp.certs[i][n - 2] ^= 1;
+    let r = router_scan(&ev, &bad, &policy_text());
+    assert_eq!(r.verdict, Verdict::Fail);
 }

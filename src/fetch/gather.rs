@@ -3,7 +3,7 @@
 //! when something is actually fetched ([`Fetcher`]).
 //!
 //! Order, per evidence kind (the same as `teescan scan` has always used):
-//! - a bare quote or a node: the first `--collateral` path (file or capture directory), else the
+//! - a bare quote or a node: every `--collateral` path (files or capture directories), else the
 //!   cache / Intel PCS (or the PCCS) for its FMSPC, else the reason it is unavailable; then, for a
 //!   node whose quote has collateral, the GPU collateral as for GPU evidence;
 //! - GPU evidence: `--rims`, `--ocsp`, `--nras`/`--jwks`; unless `--rims`/`--ocsp` or offline
@@ -90,6 +90,9 @@ pub fn check_urls(g: &GatherOptions) -> Result<(), Error> {
     if let Some(url) = &g.pccs {
         PcsClient::pccs(url, FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
     }
+    if let Some(url) = &g.kds_url {
+        super::kds::KdsClient::with_base(url, FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
+    }
     Ok(())
 }
 
@@ -156,13 +159,16 @@ pub fn gather(evidence: &Evidence, g: &GatherOptions, scan: &ScanOptions) -> Res
         Evidence::Provider(report) => f.provider(report, evidence, scan)?,
         Evidence::Snp(snp) => {
             // SEV-SNP collateral from files and capture directories (every --collateral given);
-            // without any, the VCEK and cert_chain from AMD KDS (or the cache).
+            // when neither they nor the document hold a certificate, the VCEK and cert_chain
+            // from AMD KDS (or --kds-url, or the cache).
             let mut c = Collateral::default();
             for path in &g.collateral {
                 c.add_collateral_path(path, evidence)?;
             }
-            if g.collateral.is_empty() && snp.embedded.certs.is_empty() && !(g.offline && f.cache.is_none()) {
+            if c.snp.certs.is_empty() && snp.embedded.certs.is_empty() && !(g.offline && f.cache.is_none()) {
                 f.kds(snp, &mut c);
+            } else if g.kds_url.is_some() {
+                return Err(input_error("input.usage", "--kds-url cannot apply: nothing is fetched from AMD KDS (the certificates are supplied, or --offline --no-cache)"));
             }
             c
         }
@@ -361,7 +367,8 @@ impl<'a> Fetcher<'a> {
             coll.notes.push("AMD KDS: a version 2 report does not name its product; give the VCEK with --collateral".to_owned());
             return;
         };
-        let client = match super::kds::KdsClient::amd(fetch_options(self.opts)) {
+        let base = self.opts.kds_url.as_deref().unwrap_or(super::kds::AMD_KDS);
+        let client = match super::kds::KdsClient::with_base(base, fetch_options(self.opts)) {
             Ok(k) => match &self.cache {
                 Some(c) => k.with_cache(c.clone()),
                 None => k,
@@ -389,7 +396,12 @@ impl<'a> Fetcher<'a> {
         let g = self.opts;
         let mut coll = Collateral::default();
         match g.collateral.first() {
-            Some(path) => coll.add_collateral_path(path, evidence)?,
+            // Every --collateral path (DCAP JSON per FMSPC, capture directories, Sigstore bundles).
+            Some(_) => {
+                for path in &g.collateral {
+                    coll.add_collateral_path(path, evidence)?;
+                }
+            }
             None if g.offline && self.cache.is_none() => {
                 coll.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned());
             }

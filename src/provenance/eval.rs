@@ -13,7 +13,13 @@
 //!   digest the bundle was looked up under, when known);
 //! - `provenance.source[<i>].release` — the release is not older than `max_age_days` (when set);
 //! - `provenance.source[<i>].profile` — (hardware sources) a profile whose MRTD and RTMR0 are the quote's;
-//! - `provenance.source[<i>].<register>` — each register the source provides equals the quote's.
+//! - `provenance.source[<i>].<register>` — each register the source provides equals the
+//!   evidence's (the quote's MRTD/RTMRs, the SEV-SNP report's MEASUREMENT).
+//!
+//! A source applies to a piece of evidence when it provides a register of that kind (`mrtd`,
+//! `rtmr0`–`rtmr2` → TDX quotes; `snp_measurement` → SEV-SNP reports); a source providing
+//! nothing for that kind is not evaluated for it (no checks, no claims). A register of the other
+//! kind in an applicable source is reported skipped (optional).
 
 use super::identity::IdentityPolicy;
 use super::statement::{self, StatementPolicy, IN_TOTO_PAYLOAD_TYPE, STATEMENT_V1};
@@ -43,7 +49,7 @@ pub enum Register {
     Rtmr1,
     /// TDX RTMR2 (release predicate).
     Rtmr2,
-    /// SEV-SNP launch MEASUREMENT (release predicate). Compared once SEV-SNP reports are scanned.
+    /// SEV-SNP launch MEASUREMENT (release predicate), compared with an SEV-SNP report's.
     SnpMeasurement,
 }
 
@@ -139,17 +145,49 @@ pub struct TdxRegisters {
     pub rtmr: [[u8; 48]; 4],
 }
 
+/// The registers of one piece of evidence (from its signed bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registers {
+    /// A TDX quote's.
+    Tdx(TdxRegisters),
+    /// An SEV-SNP report's launch MEASUREMENT.
+    Snp {
+        /// MEASUREMENT (report offset 0x90).
+        measurement: [u8; 48],
+    },
+}
+
+impl Registers {
+    /// Whether `r` is a register of this kind of evidence.
+    fn has(&self, r: Register) -> bool {
+        matches!((self, r), (Registers::Snp { .. }, Register::SnpMeasurement) | (Registers::Tdx(_), Register::Mrtd | Register::Rtmr0 | Register::Rtmr1 | Register::Rtmr2))
+    }
+
+    /// Whether `s` provides a register of this kind of evidence (else it is not evaluated).
+    pub fn applies(&self, s: &SourcePolicy) -> bool {
+        s.measurements.iter().any(|r| self.has(*r))
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Registers::Tdx(_) => "a TDX quote",
+            Registers::Snp { .. } => "an SEV-SNP report",
+        }
+    }
+}
+
 fn id(index: usize, what: &str) -> String {
     format!("provenance.source[{index}].{what}")
 }
 
-/// Evaluate `[provenance]` for one TDX quote: checks and a claims value.
-pub fn evaluate(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &TdxRegisters, at: Timestamp) -> (Vec<Check>, Value) {
+/// Evaluate `[provenance]` for one piece of evidence (the sources that apply to its kind):
+/// checks and a claims value.
+pub fn evaluate(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &Registers, at: Timestamp) -> (Vec<Check>, Value) {
     evaluate_in(policy, supplied, regs, at, None)
 }
 
 /// [`evaluate`] against `root` (the auditor's `--sigstore-trusted-root`; `None`: the pinned one).
-pub fn evaluate_in(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &TdxRegisters, at: Timestamp, root: Option<&TrustedRoot>) -> (Vec<Check>, Value) {
+pub fn evaluate_in(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &Registers, at: Timestamp, root: Option<&TrustedRoot>) -> (Vec<Check>, Value) {
     let mut checks = Vec::new();
     let mut claims = serde_json::Map::new();
     let pinned;
@@ -176,7 +214,7 @@ pub fn evaluate_in(policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs:
             ),
         }
     }
-    for (i, s) in policy.source.iter().enumerate() {
+    for (i, s) in policy.source.iter().enumerate().filter(|(_, s)| regs.applies(s)) {
         let (c, claim) = evaluate_source(i, s, &verified, regs, at);
         checks.extend(c);
         claims.insert(s.name.clone(), claim);
@@ -192,7 +230,7 @@ fn repo_of(v: &VerifiedBundle) -> Option<&str> {
     san.get(..owner.len().checked_add(1)?.checked_add(name.len())?)
 }
 
-fn evaluate_source(n: usize, s: &SourcePolicy, verified: &[(&SuppliedBundle, VerifiedBundle)], regs: &TdxRegisters, at: Timestamp) -> (Vec<Check>, Value) {
+fn evaluate_source(n: usize, s: &SourcePolicy, verified: &[(&SuppliedBundle, VerifiedBundle)], regs: &Registers, at: Timestamp) -> (Vec<Check>, Value) {
     let mut checks = Vec::new();
     let mut candidates: Vec<&(&SuppliedBundle, VerifiedBundle)> = verified.iter().filter(|(_, v)| repo_of(v) == Some(s.repository.as_str())).collect();
     candidates.dedup_by(|a, b| a.1.log_index == b.1.log_index && a.1.log_id == b.1.log_id);
@@ -274,25 +312,34 @@ fn evaluate_source(n: usize, s: &SourcePolicy, verified: &[(&SuppliedBundle, Ver
             .expected(expected.to_owned())
             .actual(act)
     };
-    if s.predicate_type == predicate::SNP_TDX_MULTIPLATFORM_V1 {
-        match predicate::release(&st.predicate) {
+    let other = |r: Register, expected: &str| {
+        Check::skipped(&id(n, r.as_str()), &format!("{} equals the signed release's", r.as_str().to_uppercase()), format!("this evidence is {}: {} is not one of its registers", regs.kind(), r.as_str()))
+            .expected(expected.to_owned())
+            .optional()
+    };
+    match (regs, s.predicate_type.as_str()) {
+        (_, predicate::SNP_TDX_MULTIPLATFORM_V1) => match predicate::release(&st.predicate) {
             Ok(m) => {
                 for r in &s.measurements {
-                    match r {
-                        Register::Rtmr1 => checks.push(reg_check(&m.rtmr1, *r, regs.rtmr.get(1).map(|x| x.as_slice()).unwrap_or_default())),
-                        Register::Rtmr2 => checks.push(reg_check(&m.rtmr2, *r, regs.rtmr.get(2).map(|x| x.as_slice()).unwrap_or_default())),
-                        // The SEV-SNP hook: a TDX quote has no SNP measurement to compare.
-                        _ => checks.push(Check::skipped(&id(n, r.as_str()), "SEV-SNP measurement equals the signed release's", "this evidence is a TDX quote; the SNP measurement applies to SEV-SNP reports").expected(m.snp_measurement.clone()).optional()),
-                    }
+                    let (expected, actual): (&str, Option<&[u8]>) = match (r, regs) {
+                        (Register::Rtmr1, Registers::Tdx(t)) => (&m.rtmr1, t.rtmr.get(1).map(|x| x.as_slice())),
+                        (Register::Rtmr2, Registers::Tdx(t)) => (&m.rtmr2, t.rtmr.get(2).map(|x| x.as_slice())),
+                        (Register::SnpMeasurement, Registers::Snp { measurement }) => (&m.snp_measurement, Some(measurement.as_slice())),
+                        (Register::SnpMeasurement, _) => (&m.snp_measurement, None),
+                        (_, _) => (if *r == Register::Rtmr1 { &m.rtmr1 } else { &m.rtmr2 }, None),
+                    };
+                    checks.push(match actual {
+                        Some(a) => reg_check(expected, *r, a),
+                        None => other(*r, expected),
+                    });
                 }
             }
             Err(e) => checks.push(Check::fail(&id(n, "predicate"), "The release predicate carries the registers", e.to_string())),
-        }
-    } else {
-        match predicate::hardware(&st.predicate) {
+        },
+        (Registers::Tdx(t), _) => match predicate::hardware(&st.predicate) {
             Ok(profiles) => {
-                let mrtd = hex::encode(regs.mrtd);
-                let rtmr0 = hex::encode(regs.rtmr.first().map(|x| x.as_slice()).unwrap_or_default());
+                let mrtd = hex::encode(t.mrtd);
+                let rtmr0 = hex::encode(t.rtmr.first().map(|x| x.as_slice()).unwrap_or_default());
                 let hit = profiles.iter().find(|p| p.mrtd == mrtd && p.rtmr0 == rtmr0);
                 let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
                 checks.push(match hit {
@@ -305,14 +352,17 @@ fn evaluate_source(n: usize, s: &SourcePolicy, verified: &[(&SuppliedBundle, Ver
                 if let Some(p) = hit {
                     for r in &s.measurements {
                         match r {
-                            Register::Mrtd => checks.push(reg_check(&p.mrtd, *r, &regs.mrtd)),
-                            _ => checks.push(reg_check(&p.rtmr0, *r, regs.rtmr.first().map(|x| x.as_slice()).unwrap_or_default())),
+                            Register::Mrtd => checks.push(reg_check(&p.mrtd, *r, &t.mrtd)),
+                            _ => checks.push(reg_check(&p.rtmr0, *r, t.rtmr.first().map(|x| x.as_slice()).unwrap_or_default())),
                         }
                     }
                 }
             }
             Err(e) => checks.push(Check::fail(&id(n, "predicate"), "The hardware predicate lists profiles", e.to_string())),
-        }
+        },
+        // Not reached: a hardware source provides only TDX registers, so it never applies to an
+        // SEV-SNP report (validate() ties registers to predicate types).
+        (Registers::Snp { .. }, _) => checks.push(Check::fail(&id(n, "predicate"), "The source's predicate provides this evidence's registers", "a hardware-measurements predicate has no SEV-SNP measurement")),
     }
     (checks, claim)
 }
@@ -328,9 +378,19 @@ pub fn apply(report: &mut crate::report::Report, policy: &ProvenancePolicy, supp
 /// used by SHA-256 in its trust anchors, and warns when it is not the pinned one.
 pub fn apply_in(report: &mut crate::report::Report, policy: &ProvenancePolicy, supplied: &[SuppliedBundle], quote: &[u8], prefix: Option<&str>, at: Timestamp, root: Option<&TrustedRoot>) {
     let Ok((_, q, _)) = crate::parse_tdx_quote(quote) else { return };
-    let regs = TdxRegisters { mrtd: q.report.mr_td, rtmr: q.report.rtmr };
+    let regs = Registers::Tdx(TdxRegisters { mrtd: q.report.mr_td, rtmr: q.report.rtmr });
+    apply_registers(report, policy, supplied, &regs, prefix, at, root);
+}
+
+/// [`apply_in`] for any evidence's registers (an SEV-SNP report's MEASUREMENT), against `root`
+/// (`None`: the pinned public-good root). When no source applies to this kind of evidence the
+/// report is left as it is.
+pub fn apply_registers(report: &mut crate::report::Report, policy: &ProvenancePolicy, supplied: &[SuppliedBundle], regs: &Registers, prefix: Option<&str>, at: Timestamp, root: Option<&TrustedRoot>) {
+    let (checks, claims) = evaluate_in(policy, supplied, regs, at, root);
+    if checks.is_empty() && !policy.source.iter().any(|s| regs.applies(s)) {
+        return;
+    }
     note_trust_root(report, root);
-    let (checks, claims) = evaluate_in(policy, supplied, &regs, at, root);
     report.checks.extend(checks.into_iter().map(|mut c| {
         if let Some(p) = prefix {
             c.id = format!("{p}.{}", c.id);

@@ -305,6 +305,7 @@ pub const CHECKS: &[CheckSpec] = &[
     spec("snp.guest.policy_reserved", F::Snp, Yes, "guest policy bit 17 is one and bits 26..63 are zero"),
     spec("snp.binding.report_data", F::Snp, Yes, "REPORT_DATA commits to the format's inputs (Tinfoil v3: TLS key, HPKE key, nonce)"),
     spec("snp.nonce", F::Snp, Yes, "the report answers the caller's nonce"),
+    spec("snp.gpu", F::Snp, WhenEvaluated, "(never passes) a document carrying GPU evidence beside its SEV-SNP report: not verified by this version, so indeterminate"),
     spec("policy.snp.present", F::Policy, Yes, "the policy has an [snp] section for the SEV-SNP evidence scanned"),
     spec("policy.snp", F::Policy, Yes, "the [snp] rules are evaluated (skipped when the report is not authentic)"),
     spec("policy.snp.measurement", F::Policy, Yes, "[snp] measurement is allowed"),

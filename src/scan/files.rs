@@ -57,6 +57,8 @@ pub struct GatherOptions {
     pub nvidia_ocsp_url: Option<String>,
     /// NRAS base URL.
     pub nras_url: Option<String>,
+    /// AMD KDS base URL (SEV-SNP VCEK and cert_chain; default AMD's).
+    pub kds_url: Option<String>,
     /// Seconds allowed for each network request.
     pub timeout: Option<u64>,
     /// Retries of a request that failed transiently.
@@ -208,7 +210,11 @@ impl Collateral {
         if path.is_dir() {
             self.add_capture_dir(path, evidence)
         } else if let Evidence::Snp(_) = evidence {
-            self.add_snp_file(&read_bounded(path)?).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
+            let bytes = read_bounded(path)?;
+            if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {
+                return Ok(());
+            }
+            self.add_snp_file(&bytes).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
         } else {
             let bytes = read_bounded(path)?;
             if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {

@@ -318,6 +318,7 @@ impl Collateral {
     pub fn add_capture_dir(&mut self, dir: &Path, evidence: &Evidence) -> Result<(), Error> {
         let exchanges = crate::bundle::read_capture_dir(dir)?;
         if let Evidence::Snp(_) = evidence {
+            self.add_attestation_exchanges(&exchanges);
             return self.add_kds_exchanges(&exchanges);
         }
         self.add_pcs_exchanges(&exchanges, evidence)?;
@@ -489,7 +490,7 @@ impl Scanner {
             Evidence::Gpu { list, .. } => crate::scan_in(crate::Evidence { tdx: None, gpu: Some((list, &collateral.gpu)) }, opts, ctx),
             Evidence::Provider(report) => Ok(crate::provider::scan::scan_provider_in(report, collateral, opts, ctx)),
             Evidence::Unsupported { reason, sha256 } => Ok(unsupported_report(reason, sha256, opts, ctx)),
-            Evidence::Snp(snp) => crate::snp::scan::scan_snp(snp, &collateral.snp, opts, ctx),
+            Evidence::Snp(snp) => crate::snp::scan::scan_snp(snp, &collateral.snp, &collateral.provenance, opts, ctx),
         }?;
         Ok(ctx.complete(report))
     }

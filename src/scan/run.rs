@@ -135,6 +135,10 @@ pub fn run(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
         Input::Evidence(e) => InputKind::of(e.kind(), !req.gpu_evidence.is_empty()),
     };
     Plan::new(kind, &req.gather, &opts, req.ear).validate(&req.flags)?;
+    // --kds-url: only SEV-SNP evidence fetches from AMD KDS (gather refuses it when nothing is).
+    if req.gather.kds_url.is_some() && !matches!(&input, Input::Evidence(crate::scan::Evidence::Snp(_))) {
+        return Err(input_error("input.usage", "--kds-url cannot apply: only SEV-SNP evidence is verified with AMD KDS collateral"));
+    }
     if let Some(root) = &req.test_root {
         warn(&format!("warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display()));
     }

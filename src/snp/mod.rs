@@ -18,7 +18,10 @@
 //!   then absent is indeterminate).
 //! - `snp.guest.debug`, `snp.guest.migrate_ma`: those guest-policy bits are clear (unless a
 //!   policy allows them); `snp.guest.policy_reserved`: bit 17 set, bits 26..63 clear.
-//! - `snp.policy.*` (with a policy, [`policy`]) and `snp.report_data.binding` (provider formats).
+//! - `snp.policy.*` (with a policy, [`policy`]); `snp.binding.report_data`, `snp.nonce` (Tinfoil v3).
+//! - `snp.gpu` ([`scan`]): a document carrying GPU evidence is indeterminate (not verified).
+//! - `provenance.source[<i>].*` ([`scan`], [`crate::provenance::eval`]): the MEASUREMENT against
+//!   the signed release of each `[provenance]` source that provides `snp_measurement`.
 
 pub mod certs;
 pub mod formats;
