@@ -411,3 +411,87 @@ fn raw_gpu_report_with_rim_and_ocsp_files_in_the_page_matches_the_cli() {
     assert!(report["collateral"].as_array().expect("collateral").iter().filter(|c| c["kind"] == "ocsp").count() >= 3, "{report}");
     assert_eq!(report["claims"]["gpu"]["devices"][0]["driver_version"], "550.90.07");
 }
+
+// ---- The page's in-memory readers against the CLI's directory readers (native, no browser) --
+
+/// Every file under `dir`, as a browser gives a picked folder: `(NAME/relative/path, bytes)`
+/// with NAME the folder's own name.
+fn folder_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).expect("dir") {
+            let p = e.expect("entry").path();
+            let name = format!("{prefix}/{}", p.file_name().expect("name").to_string_lossy());
+            if p.is_dir() {
+                walk(&p, &name, out);
+            } else {
+                out.push((name, std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &dir.file_name().expect("name").to_string_lossy(), &mut out);
+    // A browser lists a folder in no particular order: the reader must not depend on it.
+    out.reverse();
+    out
+}
+
+#[test]
+fn capture_folder_given_by_content_reads_exactly_as_the_capture_directory() {
+    let Some(root) = corpus::root() else { return };
+    let captures = root.join("providers/teep-captures");
+    let mut n = 0;
+    for e in std::fs::read_dir(&captures).expect("captures") {
+        let dir = e.expect("entry").path();
+        if !dir.join("responses").is_dir() {
+            continue;
+        }
+        let on_disk = teescan::bundle::read_capture_dir(&dir).expect("read_capture_dir");
+        let label = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let in_memory = teescan::bundle::capture_from_files(&folder_files(&dir), &label).expect("capture_from_files");
+        assert!(!on_disk.is_empty());
+        assert_eq!(in_memory, on_disk, "{}", dir.display());
+        // The `responses/` files picked one by one (bare names) read the same too.
+        let loose: Vec<(String, Vec<u8>)> =
+            folder_files(&dir.join("responses")).into_iter().map(|(p, b)| (p.rsplit('/').next().expect("name").to_owned(), b)).collect();
+        assert_eq!(teescan::bundle::capture_from_files(&loose, "files").expect("loose"), on_disk);
+        n += 1;
+    }
+    assert!(n >= 5, "{n} captures");
+}
+
+#[test]
+fn capture_folder_with_an_oversized_body_is_refused_as_on_disk() {
+    let files = vec![
+        ("cap/responses/0001_x.json".to_owned(), br#"{"url":"https://example.invalid/x","headers":{}}"#.to_vec()),
+        ("cap/responses/0001_x.body".to_owned(), vec![b'a'; teescan::bundle::MAX_BODY_LEN + 1]),
+    ];
+    let e = teescan::bundle::capture_from_files(&files, "cap").unwrap_err();
+    assert_eq!(e.code(), "input.too_large", "{e}");
+    // A meta file without its body is no exchange (as `read_capture_dir` pairs them).
+    assert_eq!(teescan::bundle::capture_from_files(&files[..1], "cap").expect("no pairs"), Vec::new());
+}
+
+#[test]
+fn bundle_folder_given_by_content_loads_exactly_as_the_bundle_directory() {
+    let Some(root) = corpus::root() else { return };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-native").join("bundle-folder");
+    let _ = std::fs::remove_dir_all(&dir);
+    teescan::bundle::save(&near_bundle(&root), &dir).expect("save");
+    let (on_disk, mismatched) = teescan::bundle::load(&dir).expect("load");
+    let files = folder_files(&dir);
+    let (in_memory, m2) = teescan::bundle::from_dir_files(&files).expect("from_dir_files");
+    assert_eq!(in_memory, on_disk);
+    assert_eq!((m2.as_slice(), mismatched.as_slice()), (&[][..], &[][..]));
+
+    // A changed body is caught by its recorded hash, in memory as on disk.
+    let mut changed = files.clone();
+    let body = changed.iter_mut().find(|(p, _)| p.ends_with("-attestation.body")).expect("attestation body");
+    body.1[10] ^= 1;
+    let (_, m) = teescan::bundle::from_dir_files(&changed).expect("loads");
+    assert_eq!(m, vec![0], "the changed exchange is reported");
+    // A body the manifest names but the folder lacks, or a folder without a manifest: refused.
+    let missing: Vec<_> = files.iter().filter(|(p, _)| !p.ends_with("-attestation.body")).cloned().collect();
+    assert_eq!(teescan::bundle::from_dir_files(&missing).unwrap_err().code(), "input.bundle");
+    let headless: Vec<_> = files.iter().filter(|(p, _)| !p.ends_with("bundle.json")).cloned().collect();
+    assert_eq!(teescan::bundle::from_dir_files(&headless).unwrap_err().code(), "input.bundle");
+}
