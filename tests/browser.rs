@@ -211,6 +211,7 @@ fn run_browser() -> Option<Run> {
     // A saved bundle directory (manifest + body files).
     teescan::bundle::save(&near_bundle(&root), &scratch.join(BUNDLE_DIR)).expect("save bundle");
     std::fs::write(scratch.join("h100.toml"), H100_POLICY).expect("policy");
+    std::fs::write(scratch.join("junk.json"), br#"{"not": "collateral"}"#).expect("write");
     let h100 = root.join(H100);
     // The CLI runs in `scratch`, where the evidence and the policy are files of the names the
     // page was given (the report's source and policy file are the names the auditor gave).
@@ -258,6 +259,10 @@ fn run_browser() -> Option<Run> {
               "policy": "tinfoil.toml", "at": TINFOIL_AT, "nonce": capture_nonce(&gemma4), "repeat": 1 },
             { "name": "router", "evidence": s(&router.join("responses").join(ROUTER_BODY)), "collateral_dirs": [s(&router)],
               "policy": "tinfoil.toml", "at": TINFOIL_AT, "nonce": capture_nonce(&router), "repeat": 1 },
+            { "name": "junk-collateral", "evidence": s(&responses.join(NEAR_BODY)), "collateral": [s(&scratch.join("junk.json"))],
+              "at": NEAR_AT, "nonce": NEAR_NONCE, "repeat": 1 },
+            { "name": "refused-flag", "evidence": s(&router.join("responses").join(ROUTER_BODY)),
+              "nras": s(&responses.join(NEAR_NRAS)), "jwks": s(&responses.join(NEAR_JWKS)), "at": TINFOIL_AT, "repeat": 1 },
             { "name": "bundle", "evidence_dir": s(&scratch.join(BUNDLE_DIR)), "at": NEAR_AT, "repeat": 1 },
             { "name": "h100", "evidence": s(&h100.join("attestation_report.hex")), "cert_chain": s(&h100.join("device_cert_chain.pem")),
               "rims": sorted(&scratch.join("rims"), &|_| true), "ocsp": sorted(&h100.join("ocsp"), &|_| true),
@@ -348,6 +353,35 @@ fn page_in_headless_chromium_matches_the_cli_on_real_captures_and_stays_on_loopb
         "browser: page load {} ms; NEAR direct scan in the page {} ms (repeats {}), native CLI process {native_ms} ms",
         got["load_ms"], near["ms"], near["repeat_ms"]
     );
+}
+
+/// Case `name` is an error in the page with the CLI's error code and message (the CLI exits 2).
+fn assert_page_errs_as_cli(run: &Run, name: &str, args: &[&str]) {
+    assert_stayed_on_loopback(&run.got);
+    let (code, stdout, stderr, _) = cli(&run.scratch, args);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let page = &run.got["results"][name];
+    assert_eq!(page["status"]["state"], "error", "case {name}: {page}");
+    let err = page["error"].as_str().expect("error text");
+    let cli_line = stderr.lines().find_map(|l| l.strip_prefix("teescan: ").filter(|m| m.starts_with("error["))).expect("CLI error line");
+    assert_eq!(err, cli_line, "case {name}: the page's error is the CLI's");
+}
+
+#[test]
+fn collateral_file_the_cli_cannot_read_is_an_error_in_the_page_never_ignored() {
+    let Some(run) = browser_run() else { return };
+    let args = ["scan", NEAR_BODY, "--collateral", "junk.json", "--nonce", NEAR_NONCE, "--at", NEAR_AT, "--offline", "--no-cache", "--format", "json"];
+    assert_page_errs_as_cli(run, "junk-collateral", &args);
+}
+
+#[test]
+fn an_input_the_cli_refuses_for_this_evidence_is_refused_by_the_page_with_the_same_reason() {
+    let Some(run) = browser_run() else { return };
+    let responses = run.root.join(NEARDIRECT).join("responses");
+    let (nras, jwks) = (responses.join(NEAR_NRAS), responses.join(NEAR_JWKS));
+    let (nras, jwks) = (nras.to_string_lossy(), jwks.to_string_lossy());
+    let args = ["scan", ROUTER_BODY, "--nras", &nras, "--jwks", &jwks, "--at", TINFOIL_AT, "--offline", "--no-cache", "--format", "json"];
+    assert_page_errs_as_cli(run, "refused-flag", &args);
 }
 
 #[test]
