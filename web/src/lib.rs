@@ -3,18 +3,22 @@
 //! browser's clock, passed in explicitly) and the nonce, and gets back the JSON report, the HTML
 //! report (the `--format html` renderer) and the exit code the CLI would give.
 //!
-//! The scan is the CLI's offline scan (`teescan scan FILE --collateral … --nras … --jwks …
-//! --nonce … --at … --policy … --offline --no-cache`) over the same bytes, so the page's JSON
-//! equals the CLI's for the same input and time (the browser test proves it):
-//! - evidence: a provider response, a bare TDX quote, GPU evidence, or a single-file bundle;
-//! - collateral: saved HTTP exchanges (`NAME.json` + `NAME.body`, a teep capture's `responses/`)
-//!   and/or dcap-qvl `QuoteCollateralV3` JSON files;
-//! - an NRAS response with the JWKS that signs it;
+//! The scan is the CLI's offline scan (`teescan scan EVIDENCE [flags] --at … --offline
+//! --no-cache`) over the same bytes, through the same library code, so the page's JSON equals the
+//! CLI's for the same input and time (the browser test proves it). Each input is a CLI flag:
+//! - evidence: a provider response, a TDX quote, GPU evidence, a single-file bundle, or a bundle
+//!   folder (`bundle::from_dir_files` → `bundle::rescan`, as `teescan scan DIR`); `--cert-chain`
+//!   for a raw GPU report, `--gpu-evidence` for a quote's GPUs;
+//! - `--collateral`: files (`Collateral::add_collateral_bytes`) and capture folders
+//!   (`bundle::capture_from_files` → `Collateral::add_capture_exchanges`), in the order given;
+//!   loose `NAME.json` + `NAME.body` files count as one capture folder;
+//! - `--rims`, `--ocsp` files; `--nras` with `--jwks`; `--signature` with `--request`/`--response`;
 //! - a policy: a file, or one of the policies bundled with teescan.
 //!
-//! The trust anchors are teescan's compiled-in ones ([`anchors_json`]); nothing a file says can
-//! replace them. The page makes no network request: live scans need the CLI (a browser cannot
-//! see the TLS key the attestation must bind).
+//! Which input applies to which evidence is the CLI's [`Plan`]: an input the CLI would refuse is
+//! the same usage error here. The trust anchors are teescan's compiled-in ones ([`anchors_json`]);
+//! nothing a file says can replace them. The page makes no network request: live scans need the
+//! CLI (a browser cannot see the TLS key the attestation must bind).
 #![deny(unsafe_code)]
 #![cfg_attr(
     not(test),
