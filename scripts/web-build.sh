@@ -9,7 +9,8 @@
 #
 # --install-deps  apt-get the Debian packages (rustc-web cargo-web rust-web-src clang-19 lld-19
 #                 llvm chromium) when they are missing, and the browser test's playwright-core.
-# --dev           unoptimised module (faster to build; no wasm-opt).
+# --dev           unoptimised debug module (no LTO, no wasm-opt): ~35 s to rebuild after a change
+#                 to web/src (the first one builds std and every dependency in debug, once).
 # Tools are cached in $TEESCAN_TOOLS (default ~/.cache/teescan-tools) and reused when their
 # version matches; the wasm build goes to $WASM_TARGET_DIR (default target/wasm32).
 # Environment: WEB_REQUIRE_OPT=1 makes a missing wasm-opt an error (CI sets it).

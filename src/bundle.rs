@@ -595,33 +595,110 @@ pub fn read_capture_dir(dir: &Path) -> Result<Vec<HttpExchange>, Error> {
     names.sort();
     let mut out = Vec::new();
     let mut total: usize = 0;
+    let label = dir.display().to_string();
     for meta_path in names {
         let text = read_regular_file(Some(&dir), &meta_path, MAX_CAPTURE_META_LEN)?;
-        let meta: serde_json::Value = serde_json::from_slice(&text)
-            .map_err(|e| Error::Input { code: "input.capture", message: format!("{}: {e}", meta_path.display()) })?;
-        let Some(url) = meta.get("url").and_then(|u| u.as_str()) else {
-            continue;
-        };
-        let body = read_regular_file(Some(&dir), &meta_path.with_extension("body"), MAX_BODY_LEN)?;
-        total = total.checked_add(body.len()).filter(|t| *t <= MAX_BODIES_TOTAL).ok_or_else(|| Error::Input {
-            code: "input.too_large",
-            message: format!("{}: the response bodies together are larger than {MAX_BODIES_TOTAL} bytes", dir.display()),
-        })?;
-        let mut headers = Vec::new();
-        if let Some(h) = meta.get("headers").and_then(|h| h.as_object()) {
-            for (k, v) in h {
-                match v {
-                    serde_json::Value::String(s) => headers.push((k.clone(), s.clone())),
-                    serde_json::Value::Array(a) => {
-                        headers.extend(a.iter().filter_map(|x| x.as_str()).map(|s| (k.clone(), s.to_owned())));
-                    }
-                    _ => {}
-                }
-            }
+        let body = || read_regular_file(Some(&dir), &meta_path.with_extension("body"), MAX_BODY_LEN);
+        if let Some(x) = capture_exchange(&meta_path.display().to_string(), &text, body, &mut total, &label)? {
+            out.push(x);
         }
-        out.push(HttpExchange { url: url.to_owned(), headers, body });
     }
     Ok(out)
+}
+
+/// One saved exchange of a capture: its `NAME.json` text (`name` labels it; `None` without a
+/// `url`) and, read only then, its body; `total` counts the bodies against [`MAX_BODIES_TOTAL`].
+fn capture_exchange(
+    name: &str,
+    meta_text: &[u8],
+    body: impl FnOnce() -> Result<Vec<u8>, Error>,
+    total: &mut usize,
+    label: &str,
+) -> Result<Option<HttpExchange>, Error> {
+    let meta: serde_json::Value =
+        serde_json::from_slice(meta_text).map_err(|e| Error::Input { code: "input.capture", message: format!("{name}: {e}") })?;
+    let Some(url) = meta.get("url").and_then(|u| u.as_str()) else {
+        return Ok(None);
+    };
+    let body = body()?;
+    *total = total.checked_add(body.len()).filter(|t| *t <= MAX_BODIES_TOTAL).ok_or_else(|| Error::Input {
+        code: "input.too_large",
+        message: format!("{label}: the response bodies together are larger than {MAX_BODIES_TOTAL} bytes"),
+    })?;
+    let mut headers = Vec::new();
+    if let Some(h) = meta.get("headers").and_then(|h| h.as_object()) {
+        for (k, v) in h {
+            match v {
+                serde_json::Value::String(s) => headers.push((k.clone(), s.clone())),
+                serde_json::Value::Array(a) => {
+                    headers.extend(a.iter().filter_map(|x| x.as_str()).map(|s| (k.clone(), s.to_owned())));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(Some(HttpExchange { url: url.to_owned(), headers, body }))
+}
+
+/// [`read_capture_dir`] over files given by content (the scanner page's folder): `(relative
+/// path, bytes)`, `/`-separated (a browser's `webkitRelativePath`, or bare names). The folder is
+/// the shallowest one among the paths; its `responses/` subfolder is used when present; the
+/// same pairing, order and bounds as on disk. `label` names the folder in messages.
+pub fn capture_from_files(files: &[(String, Vec<u8>)], label: &str) -> Result<Vec<HttpExchange>, Error> {
+    let parent = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
+    let top = files.iter().map(|(p, _)| parent(p)).min_by_key(|d| (d.matches('/').count(), d.clone())).unwrap_or_default();
+    let responses = if top.is_empty() { "responses".to_owned() } else { format!("{top}/responses") };
+    let dir = if files.iter().any(|(p, _)| parent(p) == responses) { responses } else { top };
+    let find = |path: &str| files.iter().find(|(p, _)| p == path).map(|(_, b)| b);
+    let mut names: Vec<&(String, Vec<u8>)> = Vec::new();
+    for f in files {
+        let Some(stem) = f.0.strip_suffix(".json") else { continue };
+        if parent(&f.0) == dir && find(&format!("{stem}.body")).is_some() {
+            names.push(f);
+            if names.len() > MAX_CAPTURE_FILES {
+                return Err(Error::Input { code: "input.too_large", message: format!("{label} has more than {MAX_CAPTURE_FILES} captured responses") });
+            }
+        }
+    }
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::new();
+    let mut total: usize = 0;
+    for (name, text) in names {
+        let too_large = |n: &str, max: usize| Error::Input { code: "input.too_large", message: format!("{n} is larger than {max} bytes") };
+        if text.len() > MAX_CAPTURE_META_LEN {
+            return Err(too_large(name, MAX_CAPTURE_META_LEN));
+        }
+        let body_name = format!("{}.body", name.strip_suffix(".json").unwrap_or(name));
+        let body = || match find(&body_name) {
+            Some(b) if b.len() > MAX_BODY_LEN => Err(too_large(&body_name, MAX_BODY_LEN)),
+            Some(b) => Ok(b.clone()),
+            None => Err(read_error(format!("cannot read {body_name}"))),
+        };
+        if let Some(x) = capture_exchange(name, text, body, &mut total, label)? {
+            out.push(x);
+        }
+    }
+    Ok(out)
+}
+
+/// A bundle directory given by content (the scanner page's folder): `(relative path, bytes)`,
+/// `/`-separated; the manifest is the shallowest `bundle.json`, and the body files it names are
+/// looked up beside it. The same [`Bundle::from_manifest`] as [`load`] on a directory.
+pub fn from_dir_files(files: &[(String, Vec<u8>)]) -> Result<(Bundle, Vec<usize>), Error> {
+    let manifest = files
+        .iter()
+        .filter(|(p, _)| p == MANIFEST_NAME || p.ends_with(&format!("/{MANIFEST_NAME}")))
+        .min_by_key(|(p, _)| p.matches('/').count())
+        .ok_or_else(|| bundle_error(format!("the folder has no {MANIFEST_NAME}")))?;
+    let base = manifest.0.strip_suffix(MANIFEST_NAME).unwrap_or_default();
+    Bundle::from_manifest(&manifest.1, |name| {
+        let path = format!("{base}{name}");
+        let body = files.iter().find(|(p, _)| *p == path).map(|(_, b)| b).ok_or_else(|| bundle_error(format!("cannot read {path}: not in the folder")))?;
+        if body.len() > MAX_BODY_LEN {
+            return Err(bundle_error(format!("{path} is larger than {MAX_BODY_LEN} bytes")));
+        }
+        Ok(body.clone())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 // The scanner page's shell: reads the files the person gives, hands their bytes to teescan's
 // core (WebAssembly), shows the HTML report and offers both reports for download. No network:
 // the module arrives as a script (pkg/module.js holds it in base64), never through fetch.
-import init, { Page, bundled_policies, trust_anchors } from './pkg/teescan_web.js';
+import init, { Page, bundled_policies, trust_anchors, is_bundle_folder } from './pkg/teescan_web.js';
 import { WASM } from './pkg/module.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { evidence: null, collateral: [], nras: null, jwks: null, policyFile: null, last: null };
+// Each slot is a CLI flag: a file is { name, bytes }, a folder { folder, files: [{ name, bytes }] }.
+const empty = () => ({ evidence: null, certChain: null, gpuEvidence: [], collateral: [], rims: [], ocsp: [], nras: null, jwks: null,
+  signature: null, request: null, response: null, policyFile: null });
+const state = { ...empty(), last: null };
 let page = null;
 
 function nowRfc3339() {
@@ -16,10 +19,15 @@ async function bytesOf(file) {
   return new Uint8Array(await file.arrayBuffer());
 }
 
+const label = (x) => (x ? (x.folder ? `${x.folder}/ (${x.files.length} files)` : x.name) : '');
+const many = (flag, list) => (list.length ? `${flag}: ${list.map(label).join(', ')}` : '');
+const one = (flag, x) => (x ? `${flag}: ${label(x)}` : '');
+
 function showFiles() {
-  $('evidence-files').textContent = state.evidence ? state.evidence.name : '';
-  $('collateral-files').textContent = state.collateral.length ? `${state.collateral.length} files` : '';
-  $('nras-files').textContent = [state.nras && `NRAS: ${state.nras.name}`, state.jwks && `JWKS: ${state.jwks.name}`].filter(Boolean).join(' · ');
+  $('evidence-files').textContent = [label(state.evidence), one('--cert-chain', state.certChain), many('--gpu-evidence', state.gpuEvidence)].filter(Boolean).join(' · ');
+  $('collateral-files').textContent = state.collateral.length > 3 ? `${state.collateral.length} items` : state.collateral.map(label).join(', ');
+  $('nvidia-files').textContent = [many('--rims', state.rims), many('--ocsp', state.ocsp), one('NRAS', state.nras), one('JWKS', state.jwks)].filter(Boolean).join(' · ');
+  $('signature-files').textContent = [one('--signature', state.signature), one('--request', state.request), one('--response', state.response)].filter(Boolean).join(' · ');
   $('policy-files').textContent = state.policyFile ? `file: ${state.policyFile.name}` : '';
 }
 
@@ -30,19 +38,49 @@ function setStatus(kind, text) {
   s.textContent = text;
 }
 
-async function readInto(slot, files) {
-  const list = [...files];
-  for (const f of list) {
-    const entry = { name: f.webkitRelativePath || f.name, bytes: await bytesOf(f) };
-    if (slot === 'evidence') state.evidence = entry;
-    else if (slot === 'collateral') state.collateral.push(entry);
-    else if (slot === 'nras') state.nras = entry;
-    else if (slot === 'jwks') state.jwks = entry;
-    else if (slot === 'policy') { state.policyFile = entry; $('policy-select').value = ''; }
+// A folder from its files: { name: relative path under the folder's parent, bytes }.
+function folderOf(entries) {
+  const folder = entries.length ? entries[0].name.split('/')[0] : '';
+  return { folder, files: entries };
+}
+
+async function readFiles(files) {
+  const out = [];
+  for (const f of [...files]) out.push({ name: f.webkitRelativePath || f.name, bytes: await bytesOf(f) });
+  return out;
+}
+
+// Put files (or a folder: `folder` true) into a slot. `window.teescanReads` counts the inputs
+// read (the browser test waits on it).
+window.teescanReads = 0;
+async function put(slot, entries, folder = false) {
+  window.teescanReads += 1;
+  if (!entries.length) return;
+  if (folder) {
+    const f = folderOf(entries);
+    if (slot === 'evidence') state.evidence = f;
+    else state.collateral.push(f);
+  } else {
+    for (const e of entries) {
+      if (slot === 'evidence') state.evidence = e;
+      else if (slot === 'cert-chain') state.certChain = e;
+      else if (slot === 'gpu-evidence') state.gpuEvidence.push(e);
+      else if (slot === 'collateral') state.collateral.push(e);
+      else if (slot === 'rims') state.rims.push(e);
+      else if (slot === 'ocsp') state.ocsp.push(e);
+      else if (slot === 'nras') state.nras = e;
+      else if (slot === 'jwks') state.jwks = e;
+      else if (slot === 'signature') state.signature = e;
+      else if (slot === 'request') state.request = e;
+      else if (slot === 'response') state.response = e;
+      else if (slot === 'policy') { state.policyFile = e; $('policy-select').value = ''; }
+    }
   }
   showFiles();
 }
 
+// Which slot a dropped file goes to, by its name (the scan itself classifies the contents, as
+// the CLI does): the user can always pick the slot instead.
 function classify(name) {
   const n = name.toLowerCase();
   if (n.endsWith('.toml')) return 'policy';
@@ -50,6 +88,22 @@ function classify(name) {
   if (n.includes('nras') && n.includes('attest')) return 'nras';
   if (n.endsWith('.body') || (n.endsWith('.json') && /^\d{4}_/.test(n.split('/').pop()))) return 'collateral';
   return 'evidence';
+}
+
+// Every file under a dropped directory entry, with its path from the dropped folder's parent.
+async function walk(entry, out) {
+  if (entry.isFile) {
+    const file = await new Promise((ok, no) => entry.file(ok, no));
+    out.push({ name: entry.fullPath.replace(/^\//, ''), bytes: await bytesOf(file) });
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((ok, no) => reader.readEntries(ok, no));
+      if (!batch.length) break;
+      for (const e of batch) await walk(e, out);
+    }
+  }
+  return out;
 }
 
 function download(name, type, text) {
@@ -64,13 +118,29 @@ function download(name, type, text) {
 
 function scan() {
   page.clear();
-  if (state.evidence) page.set_evidence(state.evidence.name, state.evidence.bytes);
-  for (const c of state.collateral) page.add_collateral(c.name, c.bytes);
-  if (state.nras) page.set_nras(state.nras.bytes);
-  if (state.jwks) page.set_jwks(state.jwks.bytes);
+  const ev = state.evidence;
+  if (ev && ev.folder) {
+    page.set_evidence_folder(ev.folder);
+    for (const f of ev.files) page.add_evidence_file(f.name, f.bytes);
+  } else if (ev) page.set_evidence(ev.name, ev.bytes);
+  if (state.certChain) page.set_cert_chain(state.certChain.name, state.certChain.bytes);
+  for (const g of state.gpuEvidence) page.add_gpu_evidence(g.name, g.bytes);
+  for (const c of state.collateral) {
+    if (c.folder) {
+      page.add_collateral_folder(c.folder);
+      for (const f of c.files) page.add_collateral_folder_file(f.name, f.bytes);
+    } else page.add_collateral(c.name, c.bytes);
+  }
+  for (const r of state.rims) page.add_rim(r.name, r.bytes);
+  for (const o of state.ocsp) page.add_ocsp(o.name, o.bytes);
+  if (state.nras) page.set_nras(state.nras.name, state.nras.bytes);
+  if (state.jwks) page.set_jwks(state.jwks.name, state.jwks.bytes);
+  if (state.signature) page.set_signature(state.signature.name, state.signature.bytes);
+  if (state.request) page.set_request(state.request.name, state.request.bytes);
+  if (state.response) page.set_response(state.response.name, state.response.bytes);
   const bundled = $('policy-select').value;
   if (bundled) page.use_bundled_policy(bundled);
-  else if (state.policyFile) page.set_policy(state.policyFile.bytes);
+  else if (state.policyFile) page.set_policy(state.policyFile.name, state.policyFile.bytes);
   const at = $('at').value.trim() || nowRfc3339();
   $('at').value = at;
   const t0 = performance.now();
@@ -130,14 +200,19 @@ async function main() {
   await init({ module_or_path: bin });
   page = new Page();
   fillTables();
-  for (const [id, slot] of [['evidence', 'evidence'], ['collateral', 'collateral'], ['collateral-dir', 'collateral'], ['nras', 'nras'], ['jwks', 'jwks'], ['policy-file', 'policy']]) {
-    $(id).addEventListener('change', (e) => readInto(slot, e.target.files));
+  const inputs = [['evidence', 'evidence'], ['cert-chain', 'cert-chain'], ['gpu-evidence', 'gpu-evidence'], ['collateral', 'collateral'],
+    ['rims', 'rims'], ['ocsp', 'ocsp'], ['nras', 'nras'], ['jwks', 'jwks'], ['signature', 'signature'], ['request', 'request'],
+    ['response', 'response'], ['policy-file', 'policy']];
+  for (const [id, slot] of inputs) $(id).addEventListener('change', async (e) => put(slot, await readFiles(e.target.files)));
+  for (const [id, slot] of [['evidence-dir', 'evidence'], ['collateral-dir', 'collateral']]) {
+    $(id).addEventListener('change', async (e) => put(slot, await readFiles(e.target.files), true));
   }
   $('policy-select').addEventListener('change', () => { if ($('policy-select').value) { state.policyFile = null; showFiles(); } });
   $('scan').addEventListener('click', scan);
   $('clear').addEventListener('click', () => {
-    Object.assign(state, { evidence: null, collateral: [], nras: null, jwks: null, policyFile: null });
-    for (const id of ['evidence', 'collateral', 'collateral-dir', 'nras', 'jwks', 'policy-file']) $(id).value = '';
+    Object.assign(state, empty());
+    for (const [id] of inputs) $(id).value = '';
+    $('evidence-dir').value = $('collateral-dir').value = '';
     showFiles();
   });
   $('download-html').addEventListener('click', () => state.last && download('teescan-report.html', 'text/html', state.last.html));
@@ -145,9 +220,19 @@ async function main() {
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', async (e) => {
     e.preventDefault();
+    const entries = [...e.dataTransfer.items].map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
     const groups = {};
-    for (const f of e.dataTransfer.files) (groups[classify(f.name)] ||= []).push(f);
-    for (const [slot, files] of Object.entries(groups)) await readInto(slot, files);
+    for (const entry of entries) {
+      if (entry.isDirectory) {
+        const files = await walk(entry, []);
+        // The library decides whether the folder is a bundle (its manifest), as the CLI does.
+        await put(is_bundle_folder(files.map((f) => f.name).join('\n')) ? 'evidence' : 'collateral', files, true);
+      } else {
+        const file = await new Promise((ok, no) => entry.file(ok, no));
+        (groups[classify(file.name)] ||= []).push(file);
+      }
+    }
+    for (const [slot, files] of Object.entries(groups)) await put(slot, await readFiles(files));
   });
   $('scan').textContent = 'Scan';
   $('scan').disabled = false;

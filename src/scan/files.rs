@@ -209,19 +209,22 @@ impl Collateral {
     pub fn add_collateral_path(&mut self, path: &Path, evidence: &Evidence) -> Result<(), Error> {
         if path.is_dir() {
             self.add_capture_dir(path, evidence)
-        } else if let Evidence::Snp(_) = evidence {
-            let bytes = read_bounded(path)?;
-            if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {
-                return Ok(());
-            }
-            self.add_snp_file(&bytes).map_err(|e| input_error("input.collateral", format!("{}: {e}", path.display())))
         } else {
-            let bytes = read_bounded(path)?;
-            if self.add_sigstore_document(&bytes, &path.display().to_string(), None) {
-                return Ok(());
-            }
-            self.add_dcap_json(&bytes)
+            self.add_collateral_bytes(&path.display().to_string(), &read_bounded(path)?, evidence)
         }
+    }
+
+    /// Add a `--collateral` FILE given by content (`name` labels it): for SEV-SNP evidence a
+    /// certificate or CRL, else a Sigstore document or a dcap-qvl `QuoteCollateralV3` JSON. The
+    /// CLI's file path and the scanner page both come here.
+    pub fn add_collateral_bytes(&mut self, name: &str, bytes: &[u8], evidence: &Evidence) -> Result<(), Error> {
+        if self.add_sigstore_document(bytes, name, None) {
+            return Ok(());
+        }
+        if let Evidence::Snp(_) = evidence {
+            return self.add_snp_file(bytes).map_err(|e| input_error("input.collateral", format!("{name}: {e}")));
+        }
+        self.add_dcap_json(bytes)
     }
 
     /// Add the Sigstore bundles a document holds, if it is one: a bundle, or a GitHub
@@ -258,22 +261,28 @@ impl Collateral {
     /// Add every RIM of `dir`: `<RIM id>.xml`, or the RIM service's JSON (`{"id", "rim": base64}`).
     pub fn add_rims_dir(&mut self, dir: &Path) -> Result<(), Error> {
         for path in dir_files(dir)? {
-            let bytes = read_bounded(&path)?;
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-                // The RIM service's JSON: {"id": "...", "rim": base64(XML), ...}
-                let v: serde_json::Value =
-                    serde_json::from_slice(&bytes).map_err(|e| input_error("input.rim", format!("{}: {e}", path.display())))?;
-                let id = v.get("id").and_then(|x| x.as_str()).unwrap_or(&stem).to_owned();
-                let xml = v
-                    .get("rim")
-                    .and_then(|x| x.as_str())
-                    .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-                    .ok_or_else(|| input_error("input.rim", format!("{}: no base64 `rim`", path.display())))?;
-                self.gpu.rims.push((id, xml));
-            } else {
-                self.gpu.rims.push((stem, bytes));
-            }
+            self.add_rim_file(&path.display().to_string(), read_bounded(&path)?)?;
+        }
+        Ok(())
+    }
+
+    /// Add one RIM file given by content (`name`: its path or file name; the file stem is the
+    /// RIM id of an XML RIM): `--rims` reads each file of its directory through this, the page
+    /// each RIM file it is given.
+    pub fn add_rim_file(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), Error> {
+        let stem = Path::new(name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            // The RIM service's JSON: {"id": "...", "rim": base64(XML), ...}
+            let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| input_error("input.rim", format!("{name}: {e}")))?;
+            let id = v.get("id").and_then(|x| x.as_str()).unwrap_or(&stem).to_owned();
+            let xml = v
+                .get("rim")
+                .and_then(|x| x.as_str())
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .ok_or_else(|| input_error("input.rim", format!("{name}: no base64 `rim`")))?;
+            self.gpu.rims.push((id, xml));
+        } else {
+            self.gpu.rims.push((stem, bytes));
         }
         Ok(())
     }
@@ -281,9 +290,14 @@ impl Collateral {
     /// Add every OCSP response (DER or base64) of `dir`.
     pub fn add_ocsp_dir(&mut self, dir: &Path) -> Result<(), Error> {
         for path in dir_files(dir)? {
-            self.gpu.ocsp.push(read_bounded(&path)?);
+            self.add_ocsp_file(read_bounded(&path)?);
         }
         Ok(())
+    }
+
+    /// Add one OCSP response (DER or base64) given by content.
+    pub fn add_ocsp_file(&mut self, bytes: Vec<u8>) {
+        self.gpu.ocsp.push(bytes);
     }
 
     /// Add an NRAS response body with the JWKS that signs it.
@@ -309,11 +323,20 @@ impl Collateral {
     /// Add the response signature `opts` names, with the request and response bodies it covers.
     pub fn add_signature_files(&mut self, opts: &GatherOptions) -> Result<(), Error> {
         let Some(path) = &opts.signature else { return Ok(()) };
+        let signature = read_bounded(path)?;
+        let request = opts.request.as_deref().map(read_bounded).transpose()?;
+        let response = opts.response.as_deref().map(read_bounded).transpose()?;
+        self.add_signature_bytes(&path.display().to_string(), &signature, request, response)
+    }
+
+    /// Add a provider response signature given by content (`name` labels it), with the request
+    /// and response bodies it covers: the CLI's `--signature` files and the page's come here.
+    pub fn add_signature_bytes(&mut self, name: &str, signature: &[u8], request: Option<Vec<u8>>, response: Option<Vec<u8>>) -> Result<(), Error> {
         self.signature = Some(crate::provider::scan::SignedResponse {
-            payload: crate::provider::signature::parse_signature_payload(&read_bounded(path)?)
-                .map_err(|e| input_error(e.code(), format!("{}: {e}", path.display())))?,
-            request: opts.request.as_deref().map(read_bounded).transpose()?,
-            response: opts.response.as_deref().map(read_bounded).transpose()?,
+            payload: crate::provider::signature::parse_signature_payload(signature)
+                .map_err(|e| input_error(e.code(), format!("{name}: {e}")))?,
+            request,
+            response,
         });
         Ok(())
     }

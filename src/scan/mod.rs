@@ -317,14 +317,20 @@ impl Collateral {
     /// only, bounded: [`crate::bundle::read_capture_dir`]) and add its DCAP collateral.
     pub fn add_capture_dir(&mut self, dir: &Path, evidence: &Evidence) -> Result<(), Error> {
         let exchanges = crate::bundle::read_capture_dir(dir)?;
+        self.add_capture_exchanges(&exchanges, &dir.display().to_string(), evidence)
+    }
+
+    /// Add the collateral of a capture directory already read (`label` names it): the CLI's
+    /// `--collateral DIR` and the scanner page's capture folder both come here.
+    pub fn add_capture_exchanges(&mut self, exchanges: &[HttpExchange], label: &str, evidence: &Evidence) -> Result<(), Error> {
         if let Evidence::Snp(_) = evidence {
-            self.add_attestation_exchanges(&exchanges);
-            return self.add_kds_exchanges(&exchanges);
+            self.add_attestation_exchanges(exchanges);
+            return self.add_kds_exchanges(exchanges);
         }
-        self.add_pcs_exchanges(&exchanges, evidence)?;
-        self.add_attestation_exchanges(&exchanges);
+        self.add_pcs_exchanges(exchanges, evidence)?;
+        self.add_attestation_exchanges(exchanges);
         if let Some(why) = self.dcap_unavailable.take() {
-            self.dcap_unavailable = Some(format!("{} has {why}", dir.display()));
+            self.dcap_unavailable = Some(format!("{label} has {why}"));
         }
         Ok(())
     }

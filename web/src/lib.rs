@@ -3,18 +3,22 @@
 //! browser's clock, passed in explicitly) and the nonce, and gets back the JSON report, the HTML
 //! report (the `--format html` renderer) and the exit code the CLI would give.
 //!
-//! The scan is the CLI's offline scan (`teescan scan FILE --collateral … --nras … --jwks …
-//! --nonce … --at … --policy … --offline --no-cache`) over the same bytes, so the page's JSON
-//! equals the CLI's for the same input and time (the browser test proves it):
-//! - evidence: a provider response, a bare TDX quote, GPU evidence, or a single-file bundle;
-//! - collateral: saved HTTP exchanges (`NAME.json` + `NAME.body`, a teep capture's `responses/`)
-//!   and/or dcap-qvl `QuoteCollateralV3` JSON files;
-//! - an NRAS response with the JWKS that signs it;
+//! The scan is the CLI's offline scan (`teescan scan EVIDENCE [flags] --at … --offline
+//! --no-cache`) over the same bytes, through the same library code, so the page's JSON equals the
+//! CLI's for the same input and time (the browser test proves it). Each input is a CLI flag:
+//! - evidence: a provider response, a TDX quote, GPU evidence, a single-file bundle, or a bundle
+//!   folder (`bundle::from_dir_files` → `bundle::rescan`, as `teescan scan DIR`); `--cert-chain`
+//!   for a raw GPU report, `--gpu-evidence` for a quote's GPUs;
+//! - `--collateral`: files (`Collateral::add_collateral_bytes`) and capture folders
+//!   (`bundle::capture_from_files` → `Collateral::add_capture_exchanges`), in the order given;
+//!   loose `NAME.json` + `NAME.body` files count as one capture folder;
+//! - `--rims`, `--ocsp` files; `--nras` with `--jwks`; `--signature` with `--request`/`--response`;
 //! - a policy: a file, or one of the policies bundled with teescan.
 //!
-//! The trust anchors are teescan's compiled-in ones ([`anchors_json`]); nothing a file says can
-//! replace them. The page makes no network request: live scans need the CLI (a browser cannot
-//! see the TLS key the attestation must bind).
+//! Which input applies to which evidence is the CLI's [`Plan`]: an input the CLI would refuse is
+//! the same usage error here. The trust anchors are teescan's compiled-in ones ([`anchors_json`]);
+//! nothing a file says can replace them. The page makes no network request: live scans need the
+//! CLI (a browser cannot see the TLS key the attestation must bind).
 #![deny(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -22,8 +26,9 @@
 )]
 
 use teescan::report::Report;
-use teescan::scan::{Collateral, Context, Evidence, Scanner};
-use teescan::tdx::collateral::HttpExchange;
+use std::path::PathBuf;
+
+use teescan::scan::{Collateral, Context, Evidence, Flag, GatherOptions, InputKind, Plan, Scanner};
 use teescan::time::Timestamp;
 use teescan::{Error, ScanOptions};
 use wasm_bindgen::prelude::*;
@@ -39,31 +44,53 @@ pub const BUNDLED_POLICIES: &[(&str, &str)] = &[
     ("tinfoil.toml", include_str!("../../policies/tinfoil.toml")),
 ];
 
-/// Largest file the page accepts (the CLI's bound for one response body).
-const MAX_FILE: usize = teescan::bundle::MAX_BODY_LEN;
+/// Largest evidence file the page accepts (the CLI's bound; a bundle may be larger).
+const MAX_FILE: u64 = teescan::scan::files::MAX_FILE;
 
 fn usage(message: impl Into<String>) -> Error {
     Error::Input { code: "input.usage", message: message.into() }
 }
 
-/// A file the page was given: (name, bytes).
+/// A file the page was given: (name, bytes). The name is a browser's `webkitRelativePath`
+/// (`folder/sub/file`) for a file of a picked or dropped folder, else the file name.
 pub type NamedFile = (String, Vec<u8>);
 
-/// What the person gave the page.
+/// One input that may be a file or a folder (its files, by relative path).
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// A single file.
+    File(NamedFile),
+    /// A folder: its name and its files.
+    Folder(String, Vec<NamedFile>),
+}
+
+/// What the person gave the page; each field is the CLI flag of the same name.
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
-    /// The evidence file: (name, bytes).
-    pub evidence: Option<NamedFile>,
-    /// Collateral files: (name, bytes).
-    pub collateral: Vec<NamedFile>,
-    /// An NRAS response body.
-    pub nras: Option<Vec<u8>>,
-    /// The JWKS that signs it.
-    pub jwks: Option<Vec<u8>>,
-    /// The policy text.
-    pub policy: Option<Vec<u8>>,
-    /// The bundled policy's file name, when the policy is one of [`BUNDLED_POLICIES`].
-    pub policy_name: Option<String>,
+    /// The evidence: a file (response, quote, GPU evidence, single-file bundle) or a bundle folder.
+    pub evidence: Option<Item>,
+    /// `--cert-chain`: the PEM chain of a raw GPU report.
+    pub cert_chain: Option<NamedFile>,
+    /// `--gpu-evidence`: GPU evidence lists verified with a TDX quote as one node.
+    pub gpu_evidence: Vec<NamedFile>,
+    /// `--collateral`, in the order given: files and capture folders.
+    pub collateral: Vec<Item>,
+    /// `--rims`: RIM files.
+    pub rims: Vec<NamedFile>,
+    /// `--ocsp`: OCSP responses.
+    pub ocsp: Vec<NamedFile>,
+    /// `--nras`: an NRAS response body.
+    pub nras: Option<NamedFile>,
+    /// `--jwks`: the JWKS that signs it.
+    pub jwks: Option<NamedFile>,
+    /// `--signature`, `--request`, `--response`: a provider response signature and its bodies.
+    pub signature: Option<NamedFile>,
+    /// The request body the signature covers.
+    pub request: Option<NamedFile>,
+    /// The response body the signature covers.
+    pub response: Option<NamedFile>,
+    /// `--policy`: (file name, text).
+    pub policy: Option<NamedFile>,
 }
 
 /// The base name of a path given by the browser (`webkitRelativePath` or a file name).
@@ -71,131 +98,201 @@ fn base_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
-/// The saved HTTP exchanges among `files` (`NAME.json` with a `url`, beside `NAME.body`), in
-/// file-name order, as `teescan::bundle::read_capture_dir` reads a capture directory; and the
-/// other JSON files (dcap-qvl collateral candidates).
-fn exchanges(files: &[NamedFile]) -> Result<(Vec<HttpExchange>, Vec<&NamedFile>), Error> {
-    let mut metas: Vec<&NamedFile> = Vec::new();
-    let mut others = Vec::new();
-    for f in files {
-        let name = base_name(&f.0);
-        if name.ends_with(".body") {
-            continue;
-        }
-        let stem = name.strip_suffix(".json");
-        let paired = stem.is_some_and(|s| files.iter().any(|g| base_name(&g.0) == format!("{s}.body")));
-        if paired {
-            metas.push(f);
-        } else {
-            others.push(f);
-        }
+fn named(e: Error, name: &str) -> Error {
+    match e {
+        Error::Input { code, message } => Error::Input { code, message: format!("{name}: {message}") },
+        e => e,
     }
-    metas.sort_by(|a, b| base_name(&a.0).cmp(base_name(&b.0)));
-    let mut out = Vec::new();
-    let mut total: usize = 0;
-    for (name, text) in metas {
-        let meta: serde_json::Value =
-            serde_json::from_slice(text).map_err(|e| Error::Input { code: "input.capture", message: format!("{name}: {e}") })?;
-        let Some(url) = meta.get("url").and_then(|u| u.as_str()) else { continue };
-        let stem = base_name(name).strip_suffix(".json").unwrap_or_default();
-        let body = files.iter().find(|g| base_name(&g.0) == format!("{stem}.body")).map(|g| g.1.clone()).unwrap_or_default();
-        total = total.checked_add(body.len()).filter(|t| *t <= teescan::bundle::MAX_BODIES_TOTAL).ok_or_else(|| Error::Input {
-            code: "input.too_large",
-            message: "the response bodies together are too large".to_owned(),
-        })?;
-        let mut headers = Vec::new();
-        if let Some(h) = meta.get("headers").and_then(|h| h.as_object()) {
-            for (k, v) in h {
-                match v {
-                    serde_json::Value::String(s) => headers.push((k.clone(), s.clone())),
-                    serde_json::Value::Array(a) => headers.extend(a.iter().filter_map(|x| x.as_str()).map(|s| (k.clone(), s.to_owned()))),
-                    _ => {}
-                }
-            }
-        }
-        out.push(HttpExchange { url: url.to_owned(), headers, body });
-    }
-    Ok((out, others))
 }
 
-/// The collateral the files give for `evidence`, as the CLI's offline gathering builds it.
+/// The loose collateral files that pair up as saved exchanges (`NAME.json` beside `NAME.body`,
+/// e.g. a capture's `responses/` files picked one by one) become one capture folder, placed
+/// where its first file was; every other item stays as given.
+fn group_loose(items: &[Item]) -> Vec<Item> {
+    let loose: Vec<&NamedFile> = items.iter().filter_map(|i| if let Item::File(f) = i { Some(f) } else { None }).collect();
+    let has = |n: String| loose.iter().any(|f| base_name(&f.0) == n);
+    let pairs = |f: &NamedFile| {
+        let b = base_name(&f.0);
+        b.strip_suffix(".json").is_some_and(|s| has(format!("{s}.body"))) || b.strip_suffix(".body").is_some_and(|s| has(format!("{s}.json")))
+    };
+    let mut out = Vec::new();
+    let mut capture: Option<usize> = None;
+    for item in items {
+        match item {
+            Item::File(f) if pairs(f) => {
+                let file = (base_name(&f.0).to_owned(), f.1.clone());
+                match capture.and_then(|i| out.get_mut(i)) {
+                    Some(Item::Folder(_, files)) => files.push(file),
+                    _ => {
+                        capture = Some(out.len());
+                        out.push(Item::Folder("the collateral files".to_owned(), vec![file]));
+                    }
+                }
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
+/// Add one `--collateral` item, as the CLI's `add_collateral_path` does for a path.
+fn add_item(c: &mut Collateral, item: &Item, evidence: &Evidence) -> Result<(), Error> {
+    match item {
+        Item::File((name, bytes)) => c.add_collateral_bytes(base_name(name), bytes, evidence),
+        Item::Folder(label, files) => {
+            let exchanges = teescan::bundle::capture_from_files(files, label)?;
+            c.add_capture_exchanges(&exchanges, label, evidence)
+        }
+    }
+}
+
+/// The GPU collateral files (`--rims`, `--ocsp`, `--nras` + `--jwks`), as the CLI's `add_gpu_files`.
+fn add_gpu_files(c: &mut Collateral, inputs: &Inputs) -> Result<(), Error> {
+    for (name, bytes) in &inputs.rims {
+        c.add_rim_file(base_name(name), bytes.clone())?;
+    }
+    for (_, bytes) in &inputs.ocsp {
+        c.add_ocsp_file(bytes.clone());
+    }
+    if let (Some(n), Some(j)) = (&inputs.nras, &inputs.jwks) {
+        c.gpu.nras = Some(teescan::nvidia::verify::NrasInput { body: n.1.clone(), jwks: j.1.clone() });
+    }
+    Ok(())
+}
+
+/// The collateral the files give for `evidence`: what the CLI's gathering does for the same
+/// flags with `--offline --no-cache` (nothing fetched), through the same library calls.
 fn collateral(inputs: &Inputs, evidence: &Evidence) -> Result<Collateral, Error> {
+    let items = group_loose(&inputs.collateral);
     let mut c = Collateral::default();
-    let (exchanges, others) = exchanges(&inputs.collateral)?;
-    for (name, bytes) in others {
-        let is_dcap = serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| v.get("tcb_info").is_some());
-        if is_dcap {
-            c.add_dcap_json(bytes).map_err(|e| Error::Input { code: e.code(), message: format!("{name}: {e}") })?;
-        }
-    }
-    if !exchanges.is_empty() {
-        c.add_pcs_exchanges(&exchanges, evidence)?;
-        if let Some(why) = c.dcap_unavailable.take() {
-            c.dcap_unavailable = Some(format!("the collateral files have {why}"));
-        }
-    }
     match evidence {
-        Evidence::Provider(_) => c.dcap_unavailable = None,
-        Evidence::Quote(_) | Evidence::Node { .. } if c.dcap.is_empty() && c.dcap_unavailable.is_none() => {
-            c.dcap_unavailable = Some("no collateral given (the page fetches nothing: add the Intel PCS responses or a collateral JSON)".to_owned());
+        Evidence::Quote(_) | Evidence::Node { .. } => {
+            // As the CLI: a node's quote takes the first --collateral; its GPU collateral is
+            // gathered only once the quote has collateral.
+            match items.first() {
+                Some(item) => add_item(&mut c, item, evidence)?,
+                None => c.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned()),
+            }
+            if let (Evidence::Node { .. }, false) = (evidence, c.dcap.is_empty()) {
+                add_gpu_files(&mut c, inputs)?;
+            }
+        }
+        Evidence::Gpu { .. } => add_gpu_files(&mut c, inputs)?,
+        Evidence::Provider(_) => {
+            for item in &items {
+                add_item(&mut c, item, evidence)?;
+            }
+            c.dcap_unavailable = None;
+            add_gpu_files(&mut c, inputs)?;
+            if let Some((name, bytes)) = &inputs.signature {
+                c.add_signature_bytes(base_name(name), bytes, inputs.request.as_ref().map(|r| r.1.clone()), inputs.response.as_ref().map(|r| r.1.clone()))?;
+            }
+        }
+        Evidence::Snp(_) => {
+            for item in &items {
+                add_item(&mut c, item, evidence)?;
+            }
         }
         _ => {}
-    }
-    // As the CLI: a node's GPU collateral is gathered only once its quote has collateral.
-    let gpu_wanted = !matches!(evidence, Evidence::Quote(_) | Evidence::Node { .. }) || !c.dcap.is_empty();
-    match (&inputs.nras, &inputs.jwks) {
-        (Some(body), Some(jwks)) if gpu_wanted => c.gpu.nras = Some(teescan::nvidia::verify::NrasInput { body: body.clone(), jwks: jwks.clone() }),
-        (Some(_), Some(_)) | (None, None) => {}
-        _ => return Err(usage("an NRAS response and the JWKS that signs it go together: give both")),
     }
     Ok(c)
 }
 
-/// Scan `inputs` as of `at` (RFC 3339) with the caller's nonce (64 hex digits, or empty).
+/// The CLI flags the inputs stand for, and the gathering options they make (`--offline
+/// --no-cache`; paths are the names given): what [`Plan::validate`] judges.
+fn flags(inputs: &Inputs, nonce: bool) -> (Vec<Flag>, GatherOptions) {
+    let p = |f: &Option<NamedFile>| f.as_ref().map(|f| PathBuf::from(&f.0));
+    let g = GatherOptions {
+        collateral: inputs.collateral.iter().map(|i| PathBuf::from(match i { Item::File(f) => &f.0, Item::Folder(n, _) => n })).collect(),
+        rims: (!inputs.rims.is_empty()).then(|| PathBuf::from("rims")),
+        ocsp: (!inputs.ocsp.is_empty()).then(|| PathBuf::from("ocsp")),
+        nras: p(&inputs.nras),
+        jwks: p(&inputs.jwks),
+        signature: p(&inputs.signature),
+        request: p(&inputs.request),
+        response: p(&inputs.response),
+        offline: true,
+        no_cache: true,
+        ..GatherOptions::default()
+    };
+    let given = [
+        (!inputs.collateral.is_empty(), Flag::Collateral),
+        (nonce, Flag::Nonce),
+        (!inputs.gpu_evidence.is_empty(), Flag::GpuEvidence),
+        (inputs.cert_chain.is_some(), Flag::CertChain),
+        (!inputs.rims.is_empty(), Flag::Rims),
+        (!inputs.ocsp.is_empty(), Flag::Ocsp),
+        (inputs.nras.is_some(), Flag::Nras),
+        (inputs.jwks.is_some(), Flag::Jwks),
+        (inputs.signature.is_some(), Flag::Signature),
+        (inputs.request.is_some(), Flag::Request),
+        (inputs.response.is_some(), Flag::Response),
+    ];
+    (given.iter().filter(|(on, _)| *on).map(|(_, f)| *f).collect(), g)
+}
+
+/// Scan `inputs` as of `at` (RFC 3339) with the caller's nonce (64 hex digits, or empty): the
+/// CLI's `teescan scan EVIDENCE [flags] --at AT --offline --no-cache`.
 pub fn scan(inputs: &Inputs, at: &str, nonce_hex: &str) -> Result<Report, Error> {
     let at = Timestamp::parse_rfc3339(at.trim())?;
     let mut opts = ScanOptions::new(at);
     opts.parallel = false;
-    if let Some(text) = &inputs.policy {
-        let loaded = teescan::policy::Policy::load(text).map_err(|e| Error::Input { code: "input.policy", message: format!("policy: {e}") })?;
-        opts.policy = Some(match &inputs.policy_name {
-            Some(name) => loaded.from_file(name.clone()),
-            None => loaded,
-        });
+    if let Some((name, text)) = &inputs.policy {
+        let loaded = teescan::policy::Policy::load(text).map_err(|e| Error::Input { code: "input.policy", message: format!("{name}: {e}") })?;
+        opts.policy = Some(loaded.from_file(name.clone()));
     }
     let nonce = nonce_hex.trim();
     if !nonce.is_empty() {
-        let bytes = hex::decode(nonce).map_err(|e| Error::Input { code: "input.nonce", message: format!("the nonce is not hex: {e}") })?;
+        let bytes = hex::decode(nonce).map_err(|e| Error::Input { code: "input.nonce", message: format!("--nonce is not hex: {e}") })?;
         let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| Error::Input {
             code: "input.nonce",
-            message: format!("the nonce must be 32 bytes (64 hex digits), got {}", b.len()),
+            message: format!("--nonce must be 32 bytes (64 hex digits), got {}", b.len()),
         })?;
         opts.nonce = Some(arr);
     }
-    let Some((name, bytes)) = &inputs.evidence else { return Err(usage("no evidence: give a provider response, a quote, GPU evidence or a bundle")) };
-    if bytes.len() > MAX_FILE {
-        return Err(Error::Input { code: "input.too_large", message: format!("{name} is larger than {MAX_FILE} bytes") });
+    if (inputs.nras.is_some()) != (inputs.jwks.is_some()) {
+        return Err(usage("an NRAS response and the JWKS that signs it go together: give both"));
+    }
+    if (inputs.request.is_some() || inputs.response.is_some()) && inputs.signature.is_none() {
+        return Err(usage("the request and response bodies go with a response signature: give it too"));
+    }
+    let (given, gather) = flags(inputs, opts.nonce.is_some());
+    let (name, bytes) = match &inputs.evidence {
+        None => return Err(usage("no evidence: give a provider response, a quote, GPU evidence or a bundle")),
+        Some(Item::Folder(name, files)) => {
+            Plan::new(InputKind::Bundle, &gather, &opts, false).validate(&given)?;
+            let (bundle, mismatched) = teescan::bundle::from_dir_files(files)?;
+            return teescan::bundle::rescan(&bundle, &mismatched, opts, name);
+        }
+        Some(Item::File(f)) => f,
+    };
+    if bytes.len() > teescan::bundle::MAX_BUNDLE_LEN {
+        return Err(Error::Input { code: "input.too_large", message: format!("{name} is larger than {} bytes", teescan::bundle::MAX_BUNDLE_LEN) });
     }
     if teescan::bundle::Bundle::is_bundle(bytes) {
-        return scan_bundle(name, bytes, opts);
+        Plan::new(InputKind::Bundle, &gather, &opts, false).validate(&given)?;
+        let (bundle, mismatched) = teescan::bundle::Bundle::from_manifest(bytes, |file| {
+            Err(Error::Input { code: "input.bundle", message: format!("a single-file bundle cannot refer to file {file:?}") })
+        })?;
+        return teescan::bundle::rescan(&bundle, &mismatched, opts, base_name(name));
     }
-    let evidence = Evidence::detect(bytes).map_err(|e| match e {
-        Error::Input { code, message } => Error::Input { code, message: format!("{}: {message}", base_name(name)) },
-        e => e,
-    })?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_FILE {
+        return Err(Error::Input { code: "input.too_large", message: format!("{name} is larger than {MAX_FILE} bytes") });
+    }
+    // As `Input::read`: a raw GPU report with its --cert-chain, else whatever the bytes are.
+    let mut evidence = match (&inputs.cert_chain, Evidence::is_raw_gpu_report(bytes)) {
+        (Some((chain_name, pem)), true) => Evidence::raw_gpu_report(bytes, pem).map_err(|e| named(e, base_name(chain_name)))?,
+        _ => Evidence::detect(bytes).map_err(|e| named(e, base_name(name)))?,
+    };
+    Plan::new(InputKind::of(evidence.kind(), !inputs.gpu_evidence.is_empty()), &gather, &opts, false).validate(&given)?;
+    for (gname, gbytes) in &inputs.gpu_evidence {
+        let extra = teescan::nvidia::evidence::parse_evidence_list(gbytes).map_err(|e| Error::Input { code: e.code(), message: format!("{}: {e}", base_name(gname)) })?;
+        evidence = evidence.with_gpu(extra)?;
+    }
     let coll = collateral(inputs, &evidence)?;
     // The file's name is where the evidence came from, as the CLI's path is.
     let context = Context { source: Some(base_name(name).to_owned()), ..Context::default() };
     Scanner::from_options(opts).scan_in(&evidence, &coll, &context)
-}
-
-/// A single-file bundle, re-verified as `teescan scan BUNDLE --at …` does (the caller's time;
-/// the policy recorded in it when none is given, with a note).
-fn scan_bundle(name: &str, bytes: &[u8], opts: ScanOptions) -> Result<Report, Error> {
-    let (bundle, mismatched) = teescan::bundle::Bundle::from_manifest(bytes, |file| {
-        Err(Error::Input { code: "input.bundle", message: format!("a single-file bundle cannot refer to file {file:?}") })
-    })?;
-    teescan::bundle::rescan(&bundle, &mismatched, opts, base_name(name))
 }
 
 /// The compiled-in trust anchors, as JSON: `[{"name", "sha256"}]`.
@@ -258,31 +355,78 @@ impl Page {
     }
     /// The evidence file.
     pub fn set_evidence(&mut self, name: String, bytes: Vec<u8>) {
-        self.inputs.evidence = Some((name, bytes));
+        self.inputs.evidence = Some(Item::File((name, bytes)));
     }
-    /// One collateral file (a saved exchange's `.json` or `.body`, or a collateral JSON).
+    /// The evidence is a bundle folder named `name`; its files follow ([`Page::add_evidence_file`]).
+    pub fn set_evidence_folder(&mut self, name: String) {
+        self.inputs.evidence = Some(Item::Folder(name, Vec::new()));
+    }
+    /// One file of the evidence folder, by relative path.
+    pub fn add_evidence_file(&mut self, path: String, bytes: Vec<u8>) {
+        if let Some(Item::Folder(_, files)) = &mut self.inputs.evidence {
+            files.push((path, bytes));
+        }
+    }
+    /// `--cert-chain`: the PEM chain of a raw GPU report.
+    pub fn set_cert_chain(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.cert_chain = Some((name, bytes));
+    }
+    /// `--gpu-evidence`: one more GPU evidence list.
+    pub fn add_gpu_evidence(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.gpu_evidence.push((name, bytes));
+    }
+    /// One collateral file (a collateral JSON, a Sigstore bundle or GitHub attestations answer,
+    /// an AMD VCEK / cert_chain / CRL, or a saved exchange's `.json` or `.body`).
     pub fn add_collateral(&mut self, name: String, bytes: Vec<u8>) {
-        self.inputs.collateral.push((name, bytes));
+        self.inputs.collateral.push(Item::File((name, bytes)));
+    }
+    /// A capture folder named `name` as collateral; its files follow ([`Page::add_collateral_folder_file`]).
+    pub fn add_collateral_folder(&mut self, name: String) {
+        self.inputs.collateral.push(Item::Folder(name, Vec::new()));
+    }
+    /// One file of the last collateral folder, by relative path.
+    pub fn add_collateral_folder_file(&mut self, path: String, bytes: Vec<u8>) {
+        if let Some(Item::Folder(_, files)) = self.inputs.collateral.last_mut() {
+            files.push((path, bytes));
+        }
+    }
+    /// `--rims`: one RIM file (`<RIM id>.xml` or the RIM service's JSON).
+    pub fn add_rim(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.rims.push((name, bytes));
+    }
+    /// `--ocsp`: one OCSP response (DER or base64).
+    pub fn add_ocsp(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.ocsp.push((name, bytes));
     }
     /// The NRAS response body.
-    pub fn set_nras(&mut self, bytes: Vec<u8>) {
-        self.inputs.nras = Some(bytes);
+    pub fn set_nras(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.nras = Some((name, bytes));
     }
     /// The JWKS signing the NRAS response.
-    pub fn set_jwks(&mut self, bytes: Vec<u8>) {
-        self.inputs.jwks = Some(bytes);
+    pub fn set_jwks(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.jwks = Some((name, bytes));
     }
-    /// A policy file's bytes.
-    pub fn set_policy(&mut self, bytes: Vec<u8>) {
-        self.inputs.policy = Some(bytes);
-        self.inputs.policy_name = None;
+    /// `--signature`: a provider's response signature.
+    pub fn set_signature(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.signature = Some((name, bytes));
+    }
+    /// `--request`: the request body the signature covers.
+    pub fn set_request(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.request = Some((name, bytes));
+    }
+    /// `--response`: the response body the signature covers.
+    pub fn set_response(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.response = Some((name, bytes));
+    }
+    /// A policy file: its name and bytes.
+    pub fn set_policy(&mut self, name: String, bytes: Vec<u8>) {
+        self.inputs.policy = Some((base_name(&name).to_owned(), bytes));
     }
     /// One of [`BUNDLED_POLICIES`] by file name; false if there is none of that name.
     pub fn use_bundled_policy(&mut self, name: &str) -> bool {
         match BUNDLED_POLICIES.iter().find(|(n, _)| *n == name) {
-            Some((_, text)) => {
-                self.inputs.policy = Some(text.as_bytes().to_vec());
-                self.inputs.policy_name = Some(name.to_owned());
+            Some((n, text)) => {
+                self.inputs.policy = Some(((*n).to_owned(), text.as_bytes().to_vec()));
                 true
             }
             None => false,
@@ -291,7 +435,6 @@ impl Page {
     /// No policy.
     pub fn clear_policy(&mut self) {
         self.inputs.policy = None;
-        self.inputs.policy_name = None;
     }
     /// Scan as of `at` (RFC 3339) with `nonce_hex`. A bad input is an error (`error[code]: …`),
     /// as the CLI's exit code 2.
@@ -322,4 +465,11 @@ pub fn bundled_policies() -> String {
 #[wasm_bindgen]
 pub fn trust_anchors() -> String {
     anchors_json()
+}
+
+/// Whether a folder's files (relative paths, one a line) make a bundle: its top holds the
+/// manifest (`bundle.json`), as `teescan scan DIR` tells a bundle directory.
+#[wasm_bindgen]
+pub fn is_bundle_folder(paths: &str) -> bool {
+    paths.lines().any(|p| p == teescan::bundle::MANIFEST_NAME || p.split_once('/').is_some_and(|(_, rest)| rest == teescan::bundle::MANIFEST_NAME))
 }

@@ -4,8 +4,10 @@
 //
 //   node web/test/browser.mjs SPEC.json   → JSON on stdout
 //
-// SPEC: { "web_dir", "chromium", "tools", "cases": [{ "name", "evidence", "collateral": [paths],
-//         "nras", "jwks", "policy" (bundled name), "at", "nonce" }], "repeat": N,
+// SPEC: { "web_dir", "chromium", "tools", "cases": [{ "name", "evidence" | "evidence_dir",
+//         "cert_chain", "gpu_evidence": [paths], "collateral": [paths], "collateral_dirs": [dirs],
+//         "rims": [paths], "ocsp": [paths], "nras", "jwks", "signature", "request", "response",
+//         "policy" (bundled name) | "policy_file", "at", "nonce", "repeat"? }], "repeat": N,
 //         "screenshots": [{ "case", "path", "scroll_to"? }] }
 // Chromium also gets --host-resolver-rules mapping every name but 127.0.0.1 to nothing, so a
 // request outside loopback could not succeed even if the page tried; the log still records it.
@@ -57,17 +59,29 @@ await page.goto(`${origin}/index.html`);
 await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
 const loadMs = Date.now() - t0;
 
+// Give one input its files (a path or a list of paths; a directory for a folder input) and
+// wait until the page has read them.
+async function give(selector, files) {
+  const before = await page.evaluate(() => window.teescanReads);
+  await page.setInputFiles(selector, files);
+  await page.waitForFunction((n) => window.teescanReads > n, before);
+}
+
 async function run(c) {
   await page.click('#clear');
-  await page.setInputFiles('#evidence', c.evidence);
-  if (c.collateral?.length) await page.setInputFiles('#collateral', c.collateral);
-  if (c.nras) await page.setInputFiles('#nras', c.nras);
-  if (c.jwks) await page.setInputFiles('#jwks', c.jwks);
+  if (c.evidence) await give('#evidence', c.evidence);
+  if (c.evidence_dir) await give('#evidence-dir', c.evidence_dir);
+  if (c.cert_chain) await give('#cert-chain', c.cert_chain);
+  if (c.gpu_evidence?.length) await give('#gpu-evidence', c.gpu_evidence);
+  if (c.collateral?.length) await give('#collateral', c.collateral);
+  for (const d of c.collateral_dirs || []) await give('#collateral-dir', d);
+  if (c.rims?.length) await give('#rims', c.rims);
+  if (c.ocsp?.length) await give('#ocsp', c.ocsp);
+  for (const k of ['nras', 'jwks', 'signature', 'request', 'response']) if (c[k]) await give(`#${k}`, c[k]);
   await page.selectOption('#policy-select', c.policy || '');
+  if (c.policy_file) await give('#policy-file', c.policy_file);
   await page.fill('#at', c.at || '');
   await page.fill('#nonce', c.nonce || '');
-  // Wait for the file reads (async) to land before scanning.
-  await page.waitForFunction((n) => document.getElementById('evidence-files').textContent === n, c.evidence.split('/').pop());
   await page.evaluate(() => { window.teescanLast = undefined; });
   await page.click('#scan');
   await page.waitForFunction(() => window.teescanLast !== undefined, null, { timeout: 120000 });
@@ -80,7 +94,7 @@ const results = {};
 for (const c of spec.cases) {
   results[c.name] = await run(c);
   const times = [];
-  for (let i = 1; i < (spec.repeat || 1); i++) times.push((await run(c)).ms);
+  for (let i = 1; i < (c.repeat ?? spec.repeat ?? 1); i++) times.push((await run(c)).ms);
   if (times.length) results[c.name].repeat_ms = times;
 }
 for (const s of spec.screenshots || []) {
