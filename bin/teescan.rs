@@ -193,6 +193,10 @@ struct ScanArgs {
     /// Root CA. Every report made with it says so.
     #[arg(long, value_name = "FILE")]
     danger_trust_test_root: Option<PathBuf>,
+    /// DANGER, tests only: trust this AMD root key certificate (ARK, DER or PEM) instead of the
+    /// pinned Milan/Genoa/Turin ARKs for SEV-SNP evidence. Every report made with it says so.
+    #[arg(long, value_name = "FILE")]
+    danger_trust_test_amd_root: Option<PathBuf>,
     /// The nonce the evidence must carry, 64 hex digits: every GPU report's, a provider report's,
     /// and a bare quote's or node's REPORTDATA under its binding scheme (--binding or the policy).
     #[arg(long, value_name = "HEX")]
@@ -397,6 +401,7 @@ fn request(args: &ScanArgs) -> Request {
         at: args.at.clone(),
         policy: args.policy.clone(),
         test_root: args.danger_trust_test_root.clone(),
+        test_amd_root: args.danger_trust_test_amd_root.clone(),
         sigstore_root: args.sigstore_trusted_root.clone(),
         nonce: args.nonce.clone(),
         binding: args.binding,
@@ -446,6 +451,10 @@ fn given_flags(args: &ScanArgs) -> Vec<Flag> {
         (args.cache_dir.is_some(), Flag::CacheDir),
         (args.ear_key.is_some(), Flag::EarKey),
         (args.jobs.is_some(), Flag::Jobs),
+        (args.kds_url.is_some(), Flag::KdsUrl),
+        (args.github_url.is_some(), Flag::GithubUrl),
+        (args.sigstore_trusted_root.is_some(), Flag::SigstoreRoot),
+        (args.danger_trust_test_amd_root.is_some(), Flag::TestAmdRoot),
     ]
     .into_iter()
     .filter_map(|(given, f)| given.then_some(f))

@@ -532,6 +532,7 @@ pub fn live_options(g: &GatherOptions, scan: &ScanOptions) -> LiveOptions {
         nonce: scan.nonce,
         cache: cache_for(g, scan.at),
         github_url: g.github_url.clone(),
+        kds: g.kds_url.clone(),
         ..LiveOptions::default()
     }
 }

@@ -41,6 +41,8 @@ pub struct Request {
     pub policy: Option<PathBuf>,
     /// `--danger-trust-test-root`.
     pub test_root: Option<PathBuf>,
+    /// `--danger-trust-test-amd-root`: a test AMD ARK trusted instead of the pinned ones.
+    pub test_amd_root: Option<PathBuf>,
     /// `--sigstore-trusted-root`: the Sigstore root `[provenance]` bundles are verified against.
     pub sigstore_root: Option<PathBuf>,
     /// `--nonce` (hex).
@@ -95,18 +97,16 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
     if let Some(root) = &req.test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
     }
+    if let Some(root) = &req.test_amd_root {
+        opts.amd_test_ark = Some(TrustAnchor::danger_test_root(&read_bounded(root)?)?);
+    }
+    // --github-url and --sigstore-trusted-root without a [provenance] policy (or --github-url
+    // with --offline) are refused by the flag plan ([`Plan`]), naming the flag.
     if let Some(url) = &req.gather.github_url {
-        // Only a [provenance] policy fetches from GitHub, and only when the network may be used.
-        if req.gather.offline || opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
-            return Err(input_error("input.usage", "--github-url applies to a policy with [[provenance.source]] and without --offline"));
-        }
         crate::fetch::github::GithubClient::new(url, url, crate::fetch::FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
     }
-    if let Some(path) = &req.sigstore_root {
-        // An auditor's file, never the evidence's; a flag whose check cannot run is a usage error.
-        if opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
-            return Err(input_error("input.usage", "--sigstore-trusted-root applies to a policy with [[provenance.source]]; give --policy with one"));
-        }
+    if let Some(path) = req.sigstore_root.as_ref().filter(|_| opts.policy.as_ref().is_some_and(|p| p.policy.provenance.is_some())) {
+        // An auditor's file, never the evidence's.
         let root = crate::pki::sigstore::TrustedRoot::from_json(&read_bounded(path)?)
             .map_err(|e| input_error("input.sigstore_root", format!("{}: {e}", path.display())))?;
         opts.sigstore_root = Some(Arc::new(root));
@@ -132,15 +132,15 @@ pub fn run(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
     let kind = match &input {
         Input::Live => InputKind::Live,
         Input::Bundle => InputKind::Bundle,
-        Input::Evidence(e) => InputKind::of(e.kind(), !req.gpu_evidence.is_empty()),
+        Input::Evidence(e) => InputKind::of_evidence(e, !req.gpu_evidence.is_empty()),
     };
+    // --kds-url with --collateral holding the certificates is refused when gathering.
     Plan::new(kind, &req.gather, &opts, req.ear).validate(&req.flags)?;
-    // --kds-url: only SEV-SNP evidence fetches from AMD KDS (gather refuses it when nothing is).
-    if req.gather.kds_url.is_some() && !matches!(&input, Input::Evidence(crate::scan::Evidence::Snp(_))) {
-        return Err(input_error("input.usage", "--kds-url cannot apply: only SEV-SNP evidence is verified with AMD KDS collateral"));
-    }
     if let Some(root) = &req.test_root {
         warn(&format!("warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display()));
+    }
+    if let (Some(path), Some(ark)) = (&req.test_amd_root, &opts.amd_test_ark) {
+        warn(&format!("warning: trusting a TEST AMD root (ARK) instead of the pinned AMD roots ({}, sha256:{})", path.display(), ark.sha256()));
     }
     if let (Some(path), Some(root)) = (&req.sigstore_root, &opts.sigstore_root) {
         if root.kind != crate::pki::AnchorKind::Production {
