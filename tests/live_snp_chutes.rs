@@ -304,6 +304,8 @@ fn bundle_of_a_bare_snp_report_fails_endpoint_tls_instead_of_erroring() {
         policy: None,
         intel_root_sha256: String::new(),
         test_root: false,
+        amd_test_ark_sha256: None,
+        sigstore_root_sha256: None,
         verdict: None,
     };
     let r = teescan::bundle::rescan(&bundle, &[], snp_options(&minted.ark), "bare").expect("a report, not an input error");
@@ -608,4 +610,81 @@ fn chutes_url_forms_are_checked_before_any_request() {
     for bad in ["https://api.chutes.ai/chutes/", "https://api.chutes.ai/chutes/a/b", "https://api.chutes.ai/other/x", "https://api.chutes.ai/chutes/x?y=1"] {
         assert!(ok(bad).is_err(), "{bad}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI on the test AMD PKI: `--danger-trust-test-amd-root`, `--kds-url` on a live scan.
+
+/// `teescan scan` of the mock SNP router (`--provider tinfoil`, KDS on loopback, its TLS CA
+/// trusted), with `extra` flags; JSON output.
+fn cli_snp_scan(m: &SnpMock, dir: &Path, extra: &[String]) -> Run {
+    let ca = dir.join("tls-ca.der");
+    std::fs::write(&ca, &m.tls.ca_der).unwrap();
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        m.provider.base.clone(),
+        "--provider".into(),
+        "tinfoil".into(),
+        "--kds-url".into(),
+        m.kds.base.clone(),
+        "--tls-ca".into(),
+        ca.to_string_lossy().into_owned(),
+        "--at".into(),
+        amd_pki::AT.into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend_from_slice(extra);
+    teescan(&args)
+}
+
+#[test]
+fn cli_live_snp_scan_under_a_test_amd_root_passes_and_its_bundle_rescans_only_under_the_same_root() {
+    let m = snp_mock(false);
+    let dir = scratch("cli-amd-root");
+    let ark = dir.join("ark.pem");
+    std::fs::write(&ark, pem::encode(&pem::Pem::new("CERTIFICATE", m.ark.clone()))).unwrap();
+    let ark_flag = ["--danger-trust-test-amd-root".to_owned(), ark.to_string_lossy().into_owned()];
+    let bundle = dir.join("bundle");
+    let mut extra = ark_flag.to_vec();
+    extra.extend(["--save-bundle".to_owned(), bundle.to_string_lossy().into_owned()]);
+    let live = cli_snp_scan(&m, &dir, &extra);
+    assert_eq!(live.code, 0, "{}{}", live.stdout, live.stderr);
+    for id in ["endpoint.tls", "snp.chain.ark", "snp.report.signature", "snp.binding.report_data", "snp.nonce"] {
+        assert_eq!(live.status(id), "pass", "{id}: {}", live.stdout);
+    }
+    // Loud: a warning on stderr, the test ARK named in the report.
+    assert!(live.stderr.contains("TEST AMD root"), "{}", live.stderr);
+    let ark_sha = hex::encode(sha256(&m.ark));
+    assert!(live.stdout.contains(&ark_sha), "the report names the test ARK: {}", live.stdout);
+    // --kds-url reached the live scan: the VCEK and cert_chain came from the loopback KDS.
+    assert_eq!(m.kds.hits("/vcek/v1/Genoa/cert_chain"), 1, "{:?}", m.kds.targets());
+    assert!(m.kds.targets().iter().any(|t| t.starts_with("/vcek/v1/Genoa/5c5c")), "{:?}", m.kds.targets());
+    // The manifest records the test ARK.
+    let manifest: Value = serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
+    assert_eq!(manifest["trust"]["amd_test_ark_sha256"], json!(ark_sha), "{manifest:#}");
+
+    // Rescanned with the same root: the same checks, exit 0.
+    let mut again_args = vec!["scan".to_owned(), bundle.to_string_lossy().into_owned(), "--format".into(), "json".into()];
+    again_args.extend(ark_flag.iter().cloned());
+    let again = teescan(&again_args);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(statuses(&again.json()), statuses(&live.json()));
+    // Without it: checked against the pinned AMD roots, never a pass, and it says why.
+    let pinned = rescan(&bundle);
+    assert_ne!(pinned.code, 0, "{}", pinned.stdout);
+    assert!(pinned.stdout.contains("made with a TEST AMD root"), "{}", pinned.stdout);
+    // Under another test root: not a pass either.
+    let other = amd_pki::Mint::genoa().mint();
+    let other_ark = dir.join("other-ark.der");
+    std::fs::write(&other_ark, &other.ark).unwrap();
+    let swapped = teescan(&["scan".into(), bundle.to_string_lossy().into_owned(), "--format".into(), "json".into(), "--danger-trust-test-amd-root".into(), other_ark.to_string_lossy().into_owned()]);
+    assert_ne!(swapped.code, 0, "{}", swapped.stdout);
+    assert!(swapped.stdout.contains("another TEST AMD root"), "{}", swapped.stdout);
+
+    // The live scan without the flag: the test chain does not reach a pinned ARK.
+    let m2 = snp_mock(false);
+    let plain = cli_snp_scan(&m2, &dir, &[]);
+    assert_ne!(plain.code, 0, "{}", plain.stdout);
+    assert_ne!(plain.code, 2, "{}", plain.stderr);
 }
