@@ -688,3 +688,78 @@ fn cli_live_snp_scan_under_a_test_amd_root_passes_and_its_bundle_rescans_only_un
     assert_ne!(plain.code, 0, "{}", plain.stdout);
     assert_ne!(plain.code, 2, "{}", plain.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The real router capture, live on loopback, under the shipped Tinfoil policy.
+
+/// A loopback GitHub proxy replaying the router capture's release answers (latest release, its
+/// digest file, the attestations answer holding the Sigstore bundle).
+fn router_github(root: &Path) -> Server {
+    let dir = root.join(ROUTER).join("responses");
+    let latest = Capture::load(&dir, "0004_github-proxy.tinfoil.sh_repos_tinfoilsh_confidential-model-router_releases_lates").reply();
+    let hash = Capture::load(&dir, "0005_github-proxy.tinfoil.sh_tinfoilsh_confidential-model-router_releases_download_v0").reply();
+    let att = Capture::load(&dir, "0006_github-proxy.tinfoil.sh_repos_tinfoilsh_confidential-model-router_attestations_s").reply();
+    Server::start_full(move |req: &Request, _| match req.path.as_str() {
+        "/repos/tinfoilsh/confidential-model-router/releases/latest" => latest.clone(),
+        "/tinfoilsh/confidential-model-router/releases/download/v0.0.110/tinfoil.hash" => hash.clone(),
+        "/repos/tinfoilsh/confidential-model-router/attestations/sha256:59239f442bcc5814c5981c1d424e25ab190784c6d3162b76fa90bbce88a4e4c9" => att.clone(),
+        _ => Reply::status(404),
+    })
+}
+
+/// The checks of a JSON report that are neither passed nor skipped.
+fn not_passed(v: &Value) -> Vec<(String, String)> {
+    statuses(v).into_iter().filter(|(_, s)| s != "pass" && s != "skipped").collect()
+}
+
+#[test]
+fn live_replay_of_the_real_router_passes_the_shipped_tinfoil_policy_except_endpoint_tls() {
+    let Some(root) = corpus::root() else { return };
+    let body = corpus::read(&root, &format!("{ROUTER}/responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body"));
+    let tls = TlsIdentity::new();
+    let provider = start_tls(&tls, move |req: &Request, _| {
+        if req.path != "/.well-known/tinfoil-attestation" || query_param(&req.target, "nonce").as_deref() != Some(ROUTER_NONCE) {
+            return Reply::status(404);
+        }
+        Reply::ok(body.clone()).header("Content-Type", "application/json")
+    });
+    let (kds, github) = (router_kds(&root), router_github(&root));
+    let dir = scratch("router-live-policy");
+    let ca = dir.join("tls-ca.der");
+    std::fs::write(&ca, &tls.ca_der).unwrap();
+    let bundle = dir.join("bundle");
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml");
+    let p = |x: &Path| x.to_string_lossy().into_owned();
+    let live = teescan(&[
+        "scan".into(), provider.base.clone(), "--provider".into(), "tinfoil".into(), "--nonce".into(), ROUTER_NONCE.into(),
+        "--at".into(), ROUTER_AT.into(), "--kds-url".into(), kds.base.clone(), "--github-url".into(), github.base.clone(),
+        "--tls-ca".into(), p(&ca), "--policy".into(), p(&policy), "--save-bundle".into(), p(&bundle), "--no-cache".into(),
+        "--format".into(), "json".into(),
+    ]);
+    let j = live.json();
+    // Everything the router's evidence, the KDS chain and the release's Sigstore bundle can show
+    // passes; the one failure is the loopback server's TLS key, which is not the router's.
+    assert_eq!(not_passed(&j), vec![("endpoint.tls".to_owned(), "fail".to_owned())], "{}", live.stdout);
+    assert_eq!(live.code, 1);
+    for id in ["snp.report.signature", "snp.binding.report_data", "snp.nonce", "provenance.source[2].snp_measurement"] {
+        assert_eq!(live.status(id), "pass", "{id}: {}", live.stdout);
+    }
+    // Nothing went to AMD or GitHub: KDS and the proxy answered on loopback.
+    assert_eq!(kds.hits("/vcek/v1/Genoa/cert_chain"), 1, "{:?}", kds.targets());
+    assert!(!github.targets().is_empty());
+    // The saved bundle rescans to the same checks (under the policy it recorded).
+    let again = rescan(&bundle);
+    assert_eq!(statuses(&again.json()), statuses(&j), "{}", again.stdout);
+    assert_eq!(again.code, live.code);
+
+    // The manifest records the Sigstore root the provenance was verified against; a rescan
+    // under another root says the bundle was recorded under another one.
+    let manifest: Value = serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
+    assert_eq!(manifest["trust"]["sigstore_root_sha256"], json!(teescan::pki::sigstore::PUBLIC_GOOD_TRUSTED_ROOT_SHA256));
+    let other = dir.join("other_trusted_root.json");
+    std::fs::write(&other, format!("{}\n", teescan::pki::sigstore::PUBLIC_GOOD_TRUSTED_ROOT_JSON)).unwrap();
+    let swapped = teescan(&["scan".into(), p(&bundle), "--policy".into(), p(&policy), "--sigstore-trusted-root".into(), p(&other), "--format".into(), "json".into()]);
+    assert!(swapped.stdout.contains("recorded under another Sigstore trusted root"), "{}{}", swapped.stdout, swapped.stderr);
+    let same = teescan(&["scan".into(), p(&bundle), "--policy".into(), p(&policy), "--format".into(), "json".into()]);
+    assert!(!same.stdout.contains("another Sigstore trusted root"), "{}", same.stdout);
+}
