@@ -55,8 +55,8 @@ enum CacheCommand {
     Status,
     /// Remove every cached answer.
     Clear,
-    /// Fetch and cache the collateral of saved evidence (provider reports or TDX quotes), e.g.
-    /// before going offline.
+    /// Fetch and cache the collateral of saved evidence (provider reports, TDX quotes, SEV-SNP
+    /// reports) and, with --policy, its [provenance] release bundles, e.g. before going offline.
     Fetch {
         /// Saved evidence files.
         #[arg(required = true)]
@@ -70,6 +70,15 @@ enum CacheCommand {
         /// NVIDIA OCSP responder URL.
         #[arg(long, value_name = "URL")]
         nvidia_ocsp_url: Option<String>,
+        /// AMD KDS base URL for SEV-SNP reports' VCEK and cert_chain (default AMD's).
+        #[arg(long, value_name = "URL")]
+        kds_url: Option<String>,
+        /// Also fetch the release bundles of this policy's [[provenance.source]] entries.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// GitHub API base URL for the --policy's provenance releases (as for `scan`).
+        #[arg(long, value_name = "URL")]
+        github_url: Option<String>,
     },
 }
 
@@ -519,9 +528,9 @@ fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
             }
             Err(e) => error_exit(&input_error("input.write", format!("cannot clear {}: {e}", dir.display()))),
         },
-        CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url } => {
-            let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
-            ExitCode::from(run::cache_fetch(&files, &g, dir, explicit, &|l| println!("{l}"), &|l| eprintln!("teescan: {l}")))
+        CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url, kds_url, policy, github_url } => {
+            let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, kds_url, github_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
+            ExitCode::from(run::cache_fetch(&files, policy.as_deref(), &g, dir, explicit, &|l| println!("{l}"), &|l| eprintln!("teescan: {l}")))
         }
     }
 }

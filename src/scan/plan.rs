@@ -339,7 +339,9 @@ impl Plan {
                 _ => Some("only SEV-SNP evidence is verified with AMD KDS collateral"),
             },
             Flag::GithubUrl => match k {
-                _ if !self.provenance || self.offline => Some("--github-url applies to a policy with [[provenance.source]] and without --offline"),
+                _ if !self.provenance || (self.offline && !self.cache) => {
+                    Some("--github-url applies to a policy with [[provenance.source]], and fetches nothing with --offline --no-cache")
+                }
                 Bundle => own_evidence,
                 _ => None,
             },

@@ -231,10 +231,30 @@ pub fn policy_lint(file: &std::path::Path, at: Option<&str>) -> (Vec<String>, u8
     (lines, if lint.is_clean() { 0 } else { 1 })
 }
 
-/// `teescan cache fetch FILE…`: fetch and cache the collateral of saved evidence. Prints a line
-/// per file through `out`, problems through `warn`; returns the exit code (0, 2 input, 3 some
+/// `teescan cache fetch FILE… [--policy P]`: fetch and cache the collateral of saved evidence
+/// (and the release bundles of `policy`'s `[provenance]` sources). Prints a line per file
+/// through `out`, problems through `warn`; returns the exit code (0, 2 input or usage, 3 some
 /// answer could not be fetched).
-pub fn cache_fetch(files: &[PathBuf], g: &GatherOptions, dir: PathBuf, explicit: bool, out: &dyn Fn(&str), warn: &dyn Fn(&str)) -> u8 {
+pub fn cache_fetch(files: &[PathBuf], policy: Option<&std::path::Path>, g: &GatherOptions, dir: PathBuf, explicit: bool, out: &dyn Fn(&str), warn: &dyn Fn(&str)) -> u8 {
+    let provenance = match policy.map(|p| read_bounded(p).and_then(|b| crate::policy::Policy::load(&b).map_err(|e| input_error("input.policy", format!("{}: {e}", p.display()))))) {
+        None => None,
+        Some(Err(e)) => {
+            warn(&format!("error[{}]: {e}", e.code()));
+            return 2;
+        }
+        // A flag whose use cannot happen is a usage error.
+        Some(Ok(p)) => match p.policy.provenance {
+            Some(pp) => Some(pp),
+            None => {
+                warn("error[input.usage]: --policy cannot apply: cache fetch reads a policy for its [[provenance.source]] bundles, and it has none");
+                return 2;
+            }
+        },
+    };
+    if g.github_url.is_some() && provenance.is_none() {
+        warn("error[input.usage]: --github-url applies to a policy with [[provenance.source]]: give --policy with one");
+        return 2;
+    }
     let cache = crate::fetch::cache::DiskStore::new(dir, Timestamp::now(), explicit);
     let prefetch = match crate::fetch::gather::Prefetch::new(g, cache) {
         Ok(p) => p,
@@ -244,20 +264,24 @@ pub fn cache_fetch(files: &[PathBuf], g: &GatherOptions, dir: PathBuf, explicit:
         }
     };
     let mut worst = 0u8;
-    for file in files {
-        match prefetch.file(file) {
-            Ok((answers, failures)) => {
-                out(&format!("{}: {answers} answers cached or already fresh, {} failed", file.display(), failures.len()));
-                for (what, e) in &failures {
-                    warn(&format!("warning: could not fetch {what}: {e}"));
-                    worst = worst.max(3);
-                }
-            }
-            Err(e) => {
-                warn(&format!("error[{}]: {e}", e.code()));
-                worst = 2;
+    let mut report = |what: &str, result: Result<(usize, Vec<(String, String)>), Error>| match result {
+        Ok((answers, failures)) => {
+            out(&format!("{what}: {answers} answers cached or already fresh, {} failed", failures.len()));
+            for (what, e) in &failures {
+                warn(&format!("warning: could not fetch {what}: {e}"));
+                worst = worst.max(3);
             }
         }
+        Err(e) => {
+            warn(&format!("error[{}]: {e}", e.code()));
+            worst = 2;
+        }
+    };
+    for file in files {
+        report(&file.display().to_string(), prefetch.file(file));
+    }
+    if let (Some(pp), Some(path)) = (&provenance, policy) {
+        report(&format!("{} [provenance]", path.display()), prefetch.provenance(pp));
     }
     worst
 }
