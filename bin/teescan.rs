@@ -55,8 +55,8 @@ enum CacheCommand {
     Status,
     /// Remove every cached answer.
     Clear,
-    /// Fetch and cache the collateral of saved evidence (provider reports or TDX quotes), e.g.
-    /// before going offline.
+    /// Fetch and cache the collateral of saved evidence (provider reports, TDX quotes, SEV-SNP
+    /// reports) and, with --policy, its [provenance] release bundles, e.g. before going offline.
     Fetch {
         /// Saved evidence files.
         #[arg(required = true)]
@@ -70,6 +70,15 @@ enum CacheCommand {
         /// NVIDIA OCSP responder URL.
         #[arg(long, value_name = "URL")]
         nvidia_ocsp_url: Option<String>,
+        /// AMD KDS base URL for SEV-SNP reports' VCEK and cert_chain (default AMD's).
+        #[arg(long, value_name = "URL")]
+        kds_url: Option<String>,
+        /// Also fetch the release bundles of this policy's [[provenance.source]] entries.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// GitHub API base URL for the --policy's provenance releases (as for `scan`).
+        #[arg(long, value_name = "URL")]
+        github_url: Option<String>,
     },
 }
 
@@ -193,6 +202,10 @@ struct ScanArgs {
     /// Root CA. Every report made with it says so.
     #[arg(long, value_name = "FILE")]
     danger_trust_test_root: Option<PathBuf>,
+    /// DANGER, tests only: trust this AMD root key certificate (ARK, DER or PEM) instead of the
+    /// pinned Milan/Genoa/Turin ARKs for SEV-SNP evidence. Every report made with it says so.
+    #[arg(long, value_name = "FILE")]
+    danger_trust_test_amd_root: Option<PathBuf>,
     /// The nonce the evidence must carry, 64 hex digits: every GPU report's, a provider report's,
     /// and a bare quote's or node's REPORTDATA under its binding scheme (--binding or the policy).
     #[arg(long, value_name = "HEX")]
@@ -397,6 +410,7 @@ fn request(args: &ScanArgs) -> Request {
         at: args.at.clone(),
         policy: args.policy.clone(),
         test_root: args.danger_trust_test_root.clone(),
+        test_amd_root: args.danger_trust_test_amd_root.clone(),
         sigstore_root: args.sigstore_trusted_root.clone(),
         nonce: args.nonce.clone(),
         binding: args.binding,
@@ -446,6 +460,10 @@ fn given_flags(args: &ScanArgs) -> Vec<Flag> {
         (args.cache_dir.is_some(), Flag::CacheDir),
         (args.ear_key.is_some(), Flag::EarKey),
         (args.jobs.is_some(), Flag::Jobs),
+        (args.kds_url.is_some(), Flag::KdsUrl),
+        (args.github_url.is_some(), Flag::GithubUrl),
+        (args.sigstore_trusted_root.is_some(), Flag::SigstoreRoot),
+        (args.danger_trust_test_amd_root.is_some(), Flag::TestAmdRoot),
     ]
     .into_iter()
     .filter_map(|(given, f)| given.then_some(f))
@@ -510,9 +528,9 @@ fn run_cache(cache_dir: Option<PathBuf>, command: CacheCommand) -> ExitCode {
             }
             Err(e) => error_exit(&input_error("input.write", format!("cannot clear {}: {e}", dir.display()))),
         },
-        CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url } => {
-            let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
-            ExitCode::from(run::cache_fetch(&files, &g, dir, explicit, &|l| println!("{l}"), &|l| eprintln!("teescan: {l}")))
+        CacheCommand::Fetch { files, pccs, nvidia_rim_url, nvidia_ocsp_url, kds_url, policy, github_url } => {
+            let g = GatherOptions { pccs, nvidia_rim_url, nvidia_ocsp_url, kds_url, github_url, cache_dir: Some(dir.clone()), ..GatherOptions::default() };
+            ExitCode::from(run::cache_fetch(&files, policy.as_deref(), &g, dir, explicit, &|l| println!("{l}"), &|l| eprintln!("teescan: {l}")))
         }
     }
 }

@@ -154,6 +154,11 @@ pub struct Bundle {
     pub intel_root_sha256: String,
     /// Whether a test root replaced the Intel SGX Root CA.
     pub test_root: bool,
+    /// SHA-256 of the test AMD root (ARK) that replaced the pinned AMD roots, if one did.
+    pub amd_test_ark_sha256: Option<String>,
+    /// SHA-256 of the Sigstore trusted root `[provenance]` bundles were verified against, when
+    /// the policy had provenance.
+    pub sigstore_root_sha256: Option<String>,
     /// The verdict the live scan reached (the client's record; re-verification decides).
     pub verdict: Option<Verdict>,
 }
@@ -212,6 +217,10 @@ struct PolicyJson {
 struct TrustJson {
     intel_root_sha256: String,
     test_root: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    amd_test_ark_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sigstore_root_sha256: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -301,7 +310,12 @@ impl Bundle {
                 .collect(),
             failures: self.failures.iter().map(|(what, error)| FailureJson { what: what.clone(), error: error.clone() }).collect(),
             policy: self.policy.as_deref().map(|p| PolicyJson { sha256: sha256_hex(p), base64: b64(p) }),
-            trust: TrustJson { intel_root_sha256: self.intel_root_sha256.clone(), test_root: self.test_root },
+            trust: TrustJson {
+                intel_root_sha256: self.intel_root_sha256.clone(),
+                test_root: self.test_root,
+                amd_test_ark_sha256: self.amd_test_ark_sha256.clone(),
+                sigstore_root_sha256: self.sigstore_root_sha256.clone(),
+            },
             verdict: self.verdict,
         }
     }
@@ -410,6 +424,8 @@ impl Bundle {
                 policy,
                 intel_root_sha256: m.trust.intel_root_sha256,
                 test_root: m.trust.test_root,
+                amd_test_ark_sha256: m.trust.amd_test_ark_sha256,
+                sigstore_root_sha256: m.trust.sigstore_root_sha256,
                 verdict: m.verdict,
             },
             mismatched,
@@ -506,8 +522,36 @@ pub fn rescan(bundle: &Bundle, mismatched: &[usize], mut opts: ScanOptions, name
     if bundle.test_root && opts.intel_root.is_production() {
         notes.push("the bundle was made with a TEST root; it is now checked against the Intel SGX Root CA".to_owned());
     }
+    notes.extend(trust_notes(bundle, &opts));
     let origin = Origin { source: format!("{name} (bundle of {})", bundle.url), notes };
     scan_bundle_from(bundle, mismatched, &opts, &origin)
+}
+
+/// What a re-scan under `opts` trusts differently from the live scan that recorded `bundle`:
+/// another AMD root (a recorded test ARK is never carried over: without the same
+/// `--danger-trust-test-amd-root` its chain fails), another Sigstore trusted root.
+fn trust_notes(bundle: &Bundle, opts: &ScanOptions) -> Vec<String> {
+    let mut notes = Vec::new();
+    let now_ark = opts.amd_test_ark.as_ref().map(|a| a.sha256().to_owned());
+    match (&bundle.amd_test_ark_sha256, &now_ark) {
+        (Some(rec), None) => notes.push(format!("the bundle was made with a TEST AMD root (sha256:{rec}); it is now checked against the pinned AMD roots")),
+        (Some(rec), Some(now)) if rec != now => notes.push(format!("the bundle was made with another TEST AMD root (sha256:{rec}) than the one given now (sha256:{now})")),
+        _ => {}
+    }
+    let provenance = opts.policy.as_ref().is_some_and(|p| p.policy.provenance.is_some());
+    if let (Some(rec), true) = (&bundle.sigstore_root_sha256, provenance) {
+        let now = sigstore_root_sha256(opts);
+        if *rec != now {
+            notes.push(format!("the bundle was recorded under another Sigstore trusted root (sha256:{rec}); its provenance is now verified against sha256:{now}"));
+        }
+    }
+    notes
+}
+
+/// SHA-256 of the Sigstore trusted root `opts` verifies provenance against (the pinned
+/// public-good root unless `--sigstore-trusted-root`).
+pub fn sigstore_root_sha256(opts: &ScanOptions) -> String {
+    opts.sigstore_root.as_ref().map_or_else(|| crate::pki::sigstore::PUBLIC_GOOD_TRUSTED_ROOT_SHA256.to_owned(), |r| r.sha256.clone())
 }
 
 /// Where a bundle being verified comes from: the report's source, and notes on how it is
@@ -974,6 +1018,9 @@ fn bundle_context(bundle: &Bundle, origin: &Origin, checks: Vec<Check>, warnings
     }
     if bundle.test_root {
         trailing.push("the live scan trusted a TEST root instead of the Intel SGX Root CA".to_owned());
+    }
+    if let Some(ark) = &bundle.amd_test_ark_sha256 {
+        trailing.push(format!("the live scan trusted a TEST AMD root (ARK sha256:{ark}) instead of the pinned AMD roots"));
     }
     // An attestation that could not be fetched is said once, by `endpoint.attestation`.
     for (what, error) in bundle.failures.iter().filter(|(w, _)| !(attestation_said && w == "attestation")) {

@@ -3,8 +3,9 @@
 //!
 //! Inputs: a bare TDX quote (test PKI), a node (the quote with `--gpu-evidence`), a GPU evidence
 //! list, a raw GPU report with `--cert-chain`, a provider report with GPU evidence and one
-//! without, a saved bundle, and a live endpoint (loopback; every refusal happens before any
-//! connection). The corpus columns are skipped when the corpus is absent.
+//! without, a saved bundle, a live endpoint (loopback; every refusal happens before any
+//! connection), and the SEV-SNP inputs: a bare report, Tinfoil's router document and dstack's
+//! SNP attestation. The corpus columns are skipped when the corpus is absent.
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -25,6 +26,9 @@ const COLLATERAL: &str = "fixtures/testpki/collateral.json";
 const TESTPKI_AT: &str = "2026-01-15T00:00:00Z";
 const NEAR_AT: &str = "2026-06-29T02:06:40Z";
 const NEAR_NONCE: &str = "541b6523f9446dcd170e67ac8171eb9226bee5e3f192de4900b74f0ef293500b";
+const SNP_AT: &str = "2026-07-01T00:00:00Z";
+const ROUTER_DOC: &str = "providers/teep-captures/tinfoil_v3_cloud_llama3-3-70b_20260629_021249/responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body";
+const ROUTER_AT: &str = "2026-06-29T02:12:49Z";
 /// Nothing listens here; refusals must come before any connection.
 const LOOPBACK: &str = "http://127.0.0.1:9";
 
@@ -39,9 +43,27 @@ enum Col {
     ProviderNoGpu,
     Bundle,
     Live,
+    /// A bare SEV-SNP report (Microsoft's Milan fixture).
+    SnpRaw,
+    /// Tinfoil's SEV-SNP router document (the v3 capture).
+    SnpRouter,
+    /// dstack's SNP `VersionedAttestation` (without its VCEK: fetched from AMD KDS).
+    SnpDstack,
 }
 
-const COLS: [Col; 8] = [Col::Quote, Col::Node, Col::GpuList, Col::GpuRaw, Col::ProviderGpu, Col::ProviderNoGpu, Col::Bundle, Col::Live];
+const COLS: [Col; 11] = [
+    Col::Quote,
+    Col::Node,
+    Col::GpuList,
+    Col::GpuRaw,
+    Col::ProviderGpu,
+    Col::ProviderNoGpu,
+    Col::Bundle,
+    Col::Live,
+    Col::SnpRaw,
+    Col::SnpRouter,
+    Col::SnpDstack,
+];
 
 /// `R`: the flag's check runs; `U`: usage error naming the flag.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -55,41 +77,46 @@ use Want::{R, U};
 /// and the flags it requires), and the outcome per column in [`COLS`] order. The context is
 /// the column's base arguments only: no --collateral, --rims, --ocsp, --nras, policy or
 /// --format ear (the contextual refusals are in `contextual_refusals_name_the_flag`).
-fn table(f: &Files) -> Vec<(Vec<String>, [Want; 8])> {
+fn table(f: &Files) -> Vec<(Vec<String>, [Want; 11])> {
     let v = |a: &[&str]| a.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
     let file = s(&f.any_file);
     let dir = s(&f.empty_dir);
-    //                                                      Q  N  GL GR PG PN B  L
+    //                                                      Q  N  GL GR PG PN B  L  SR ST SD
     vec![
-        (v(&["--collateral", COLLATERAL]), /*            */ [R, R, U, U, R, R, U, U]),
-        (v(&["--offline"]), /*                           */ [R, R, R, R, R, R, R, U]),
-        (v(&["--pccs", LOOPBACK]), /*                    */ [R, R, U, U, R, R, U, R]),
-        (v(&["--allow-debug"]), /*                       */ [R, R, U, U, R, R, R, R]),
-        (v(&["--allow-service-td"]), /*                  */ [R, R, U, U, R, R, R, R]),
-        (v(&["--danger-trust-test-root", ROOT]), /*      */ [R, R, U, U, R, R, R, R]),
-        (v(&["--nonce", NEAR_NONCE]), /*                 */ [U, R, R, R, R, R, U, R]),
-        (v(&["--binding", "signing-address-tls", "--nonce", NEAR_NONCE]), [R, R, U, U, U, U, U, U]),
-        (vec!["--gpu-evidence".to_owned(), s(&f.gpu_list)], [R, R, R, R, U, U, U, U]),
-        (vec!["--cert-chain".to_owned(), s(&f.cert_chain)], [U, U, U, R, U, U, U, U]),
-        (v(&["--rims", &dir]), /*                        */ [U, R, R, R, R, U, U, U]),
-        (v(&["--ocsp", &dir]), /*                        */ [U, R, R, R, R, U, U, U]),
-        (vec!["--nras".to_owned(), s(&f.nras), "--jwks".to_owned(), s(&f.jwks)], [U, R, R, R, R, U, U, U]),
-        (vec!["--jwks".to_owned(), s(&f.jwks), "--nras".to_owned(), s(&f.nras)], [U, R, R, R, R, U, U, U]),
-        (v(&["--signature", &file]), /*                  */ [U, U, U, U, R, R, U, U]),
-        (v(&["--request", &file, "--signature", &file]), [U, U, U, U, R, R, U, U]),
-        (v(&["--response", &file, "--signature", &file]), [U, U, U, U, R, R, U, U]),
-        (v(&["--model", "m"]), /*                        */ [U, U, U, U, U, U, U, R]),
-        (v(&["--provider", "near"]), /*                  */ [U, U, U, U, U, U, U, R]),
-        (v(&["--save-bundle", &format!("{dir}/b.json")]), [U, U, U, U, U, U, U, R]),
-        (v(&["--tls-ca", &file]), /*                     */ [U, U, U, U, U, U, U, R]),
-        (v(&["--nvidia-rim-url", LOOPBACK]), /*          */ [U, R, R, R, R, U, U, R]),
-        (v(&["--nvidia-ocsp-url", LOOPBACK]), /*         */ [U, R, R, R, R, U, U, R]),
-        (v(&["--nras-url", LOOPBACK]), /*                */ [U, U, U, U, U, U, U, R]),
-        (v(&["--timeout", "1"]), /*                      */ [R, R, R, R, R, R, U, R]),
-        (v(&["--retries", "0"]), /*                      */ [R, R, R, R, R, R, U, R]),
-        (v(&["--cache-dir", &dir]), /*                   */ [R, R, R, R, R, R, U, R]),
-        (v(&["--ear-key", &file]), /*                    */ [U, U, U, U, U, U, U, U]),
-        (v(&["--jobs", "2"]), /*                         */ [R, R, R, R, R, R, R, R]),
+        (v(&["--collateral", COLLATERAL]), /*            */ [R, R, U, U, R, R, U, U, R, R, R]),
+        (v(&["--offline"]), /*                           */ [R, R, R, R, R, R, R, U, R, R, R]),
+        (v(&["--pccs", LOOPBACK]), /*                    */ [R, R, U, U, R, R, U, R, U, U, U]),
+        (v(&["--allow-debug"]), /*                       */ [R, R, U, U, R, R, R, R, R, R, R]),
+        (v(&["--allow-service-td"]), /*                  */ [R, R, U, U, R, R, R, R, U, U, U]),
+        (v(&["--danger-trust-test-root", ROOT]), /*      */ [R, R, U, U, R, R, R, R, U, U, U]),
+        (v(&["--nonce", NEAR_NONCE]), /*                 */ [U, R, R, R, R, R, U, R, U, R, U]),
+        (v(&["--binding", "signing-address-tls", "--nonce", NEAR_NONCE]), [R, R, U, U, U, U, U, U, U, U, U]),
+        (vec!["--gpu-evidence".to_owned(), s(&f.gpu_list)], [R, R, R, R, U, U, U, U, U, U, U]),
+        (vec!["--cert-chain".to_owned(), s(&f.cert_chain)], [U, U, U, R, U, U, U, U, U, U, U]),
+        (v(&["--rims", &dir]), /*                        */ [U, R, R, R, R, U, U, U, U, U, U]),
+        (v(&["--ocsp", &dir]), /*                        */ [U, R, R, R, R, U, U, U, U, U, U]),
+        (vec!["--nras".to_owned(), s(&f.nras), "--jwks".to_owned(), s(&f.jwks)], [U, R, R, R, R, U, U, U, U, U, U]),
+        (vec!["--jwks".to_owned(), s(&f.jwks), "--nras".to_owned(), s(&f.nras)], [U, R, R, R, R, U, U, U, U, U, U]),
+        (v(&["--signature", &file]), /*                  */ [U, U, U, U, R, R, U, U, U, U, U]),
+        (v(&["--request", &file, "--signature", &file]), [U, U, U, U, R, R, U, U, U, U, U]),
+        (v(&["--response", &file, "--signature", &file]), [U, U, U, U, R, R, U, U, U, U, U]),
+        (v(&["--model", "m"]), /*                        */ [U, U, U, U, U, U, U, R, U, U, U]),
+        (v(&["--provider", "near"]), /*                  */ [U, U, U, U, U, U, U, R, U, U, U]),
+        (v(&["--save-bundle", &format!("{dir}/b.json")]), [U, U, U, U, U, U, U, R, U, U, U]),
+        (v(&["--tls-ca", &file]), /*                     */ [U, U, U, U, U, U, U, R, U, U, U]),
+        (v(&["--nvidia-rim-url", LOOPBACK]), /*          */ [U, R, R, R, R, U, U, R, U, U, U]),
+        (v(&["--nvidia-ocsp-url", LOOPBACK]), /*         */ [U, R, R, R, R, U, U, R, U, U, U]),
+        (v(&["--nras-url", LOOPBACK]), /*                */ [U, U, U, U, U, U, U, R, U, U, U]),
+        (v(&["--timeout", "1"]), /*                      */ [R, R, R, R, R, R, U, R, R, R, R]),
+        (v(&["--retries", "0"]), /*                      */ [R, R, R, R, R, R, U, R, R, R, R]),
+        (v(&["--cache-dir", &dir]), /*                   */ [R, R, R, R, R, R, U, R, R, R, R]),
+        (v(&["--ear-key", &file]), /*                    */ [U, U, U, U, U, U, U, U, U, U, U]),
+        (v(&["--jobs", "2"]), /*                         */ [R, R, R, R, R, R, R, R, R, R, R]),
+        (v(&["--kds-url", LOOPBACK]), /*                 */ [U, U, U, U, U, U, U, R, R, R, R]),
+        // Both need a policy with [[provenance.source]] (none in the base arguments).
+        (v(&["--github-url", LOOPBACK]), /*              */ [U, U, U, U, U, U, U, U, U, U, U]),
+        (v(&["--sigstore-trusted-root", &file]), /*      */ [U, U, U, U, U, U, U, U, U, U, U]),
+        (v(&["--danger-trust-test-amd-root", ROOT]), /*  */ [U, U, U, U, U, U, R, R, R, R, R]),
     ]
 }
 
@@ -161,6 +188,15 @@ fn base(col: Col, dir: &Path, f: &Files) -> Option<Vec<String>> {
             vec![s(&p)]
         }
         Col::Live => vec!["https://127.0.0.1:9/".to_owned()],
+        Col::SnpRaw => {
+            let r = root.as_ref()?.join("sev-snp/microsoft-tee-attestation-verification/milan_attestation_report.bin");
+            vec![s(&r), "--at".to_owned(), SNP_AT.to_owned()]
+        }
+        Col::SnpRouter => vec![s(&root.as_ref()?.join(ROUTER_DOC)), "--at".to_owned(), ROUTER_AT.to_owned()],
+        Col::SnpDstack => {
+            let r = root.as_ref()?.join("sev-snp/dstack/sev_snp_attestation.bin");
+            vec![s(&r), "--at".to_owned(), SNP_AT.to_owned()]
+        }
     })
 }
 
@@ -240,6 +276,21 @@ fn flags_on_a_bundle_run_or_are_usage_errors() {
 #[test]
 fn flags_on_a_live_endpoint_are_refused_before_any_connection() {
     run_column(Col::Live);
+}
+
+#[test]
+fn flags_on_a_bare_snp_report_run_or_are_usage_errors() {
+    run_column(Col::SnpRaw);
+}
+
+#[test]
+fn flags_on_the_tinfoil_snp_router_document_run_or_are_usage_errors() {
+    run_column(Col::SnpRouter);
+}
+
+#[test]
+fn flags_on_a_dstack_snp_attestation_run_or_are_usage_errors() {
+    run_column(Col::SnpDstack);
 }
 
 fn usage(args: &[&str], flag: &str) {

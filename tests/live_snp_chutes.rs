@@ -304,6 +304,8 @@ fn bundle_of_a_bare_snp_report_fails_endpoint_tls_instead_of_erroring() {
         policy: None,
         intel_root_sha256: String::new(),
         test_root: false,
+        amd_test_ark_sha256: None,
+        sigstore_root_sha256: None,
         verdict: None,
     };
     let r = teescan::bundle::rescan(&bundle, &[], snp_options(&minted.ark), "bare").expect("a report, not an input error");
@@ -608,4 +610,156 @@ fn chutes_url_forms_are_checked_before_any_request() {
     for bad in ["https://api.chutes.ai/chutes/", "https://api.chutes.ai/chutes/a/b", "https://api.chutes.ai/other/x", "https://api.chutes.ai/chutes/x?y=1"] {
         assert!(ok(bad).is_err(), "{bad}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI on the test AMD PKI: `--danger-trust-test-amd-root`, `--kds-url` on a live scan.
+
+/// `teescan scan` of the mock SNP router (`--provider tinfoil`, KDS on loopback, its TLS CA
+/// trusted), with `extra` flags; JSON output.
+fn cli_snp_scan(m: &SnpMock, dir: &Path, extra: &[String]) -> Run {
+    let ca = dir.join("tls-ca.der");
+    std::fs::write(&ca, &m.tls.ca_der).unwrap();
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        m.provider.base.clone(),
+        "--provider".into(),
+        "tinfoil".into(),
+        "--kds-url".into(),
+        m.kds.base.clone(),
+        "--tls-ca".into(),
+        ca.to_string_lossy().into_owned(),
+        "--at".into(),
+        amd_pki::AT.into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend_from_slice(extra);
+    teescan(&args)
+}
+
+#[test]
+fn cli_live_snp_scan_under_a_test_amd_root_passes_and_its_bundle_rescans_only_under_the_same_root() {
+    let m = snp_mock(false);
+    let dir = scratch("cli-amd-root");
+    let ark = dir.join("ark.pem");
+    std::fs::write(&ark, pem::encode(&pem::Pem::new("CERTIFICATE", m.ark.clone()))).unwrap();
+    let ark_flag = ["--danger-trust-test-amd-root".to_owned(), ark.to_string_lossy().into_owned()];
+    let bundle = dir.join("bundle");
+    let mut extra = ark_flag.to_vec();
+    extra.extend(["--save-bundle".to_owned(), bundle.to_string_lossy().into_owned()]);
+    let live = cli_snp_scan(&m, &dir, &extra);
+    assert_eq!(live.code, 0, "{}{}", live.stdout, live.stderr);
+    for id in ["endpoint.tls", "snp.chain.ark", "snp.report.signature", "snp.binding.report_data", "snp.nonce"] {
+        assert_eq!(live.status(id), "pass", "{id}: {}", live.stdout);
+    }
+    // Loud: a warning on stderr, the test ARK named in the report.
+    assert!(live.stderr.contains("TEST AMD root"), "{}", live.stderr);
+    let ark_sha = hex::encode(sha256(&m.ark));
+    assert!(live.stdout.contains(&ark_sha), "the report names the test ARK: {}", live.stdout);
+    // --kds-url reached the live scan: the VCEK and cert_chain came from the loopback KDS.
+    assert_eq!(m.kds.hits("/vcek/v1/Genoa/cert_chain"), 1, "{:?}", m.kds.targets());
+    assert!(m.kds.targets().iter().any(|t| t.starts_with("/vcek/v1/Genoa/5c5c")), "{:?}", m.kds.targets());
+    // The manifest records the test ARK.
+    let manifest: Value = serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
+    assert_eq!(manifest["trust"]["amd_test_ark_sha256"], json!(ark_sha), "{manifest:#}");
+
+    // Rescanned with the same root: the same checks, exit 0.
+    let mut again_args = vec!["scan".to_owned(), bundle.to_string_lossy().into_owned(), "--format".into(), "json".into()];
+    again_args.extend(ark_flag.iter().cloned());
+    let again = teescan(&again_args);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(statuses(&again.json()), statuses(&live.json()));
+    // Without it: checked against the pinned AMD roots, never a pass, and it says why.
+    let pinned = rescan(&bundle);
+    assert_ne!(pinned.code, 0, "{}", pinned.stdout);
+    assert!(pinned.stdout.contains("made with a TEST AMD root"), "{}", pinned.stdout);
+    // Under another test root: not a pass either.
+    let other = amd_pki::Mint::genoa().mint();
+    let other_ark = dir.join("other-ark.der");
+    std::fs::write(&other_ark, &other.ark).unwrap();
+    let swapped = teescan(&["scan".into(), bundle.to_string_lossy().into_owned(), "--format".into(), "json".into(), "--danger-trust-test-amd-root".into(), other_ark.to_string_lossy().into_owned()]);
+    assert_ne!(swapped.code, 0, "{}", swapped.stdout);
+    assert!(swapped.stdout.contains("another TEST AMD root"), "{}", swapped.stdout);
+
+    // The live scan without the flag: the test chain does not reach a pinned ARK.
+    let m2 = snp_mock(false);
+    let plain = cli_snp_scan(&m2, &dir, &[]);
+    assert_ne!(plain.code, 0, "{}", plain.stdout);
+    assert_ne!(plain.code, 2, "{}", plain.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real router capture, live on loopback, under the shipped Tinfoil policy.
+
+/// A loopback GitHub proxy replaying the router capture's release answers (latest release, its
+/// digest file, the attestations answer holding the Sigstore bundle).
+fn router_github(root: &Path) -> Server {
+    let dir = root.join(ROUTER).join("responses");
+    let latest = Capture::load(&dir, "0004_github-proxy.tinfoil.sh_repos_tinfoilsh_confidential-model-router_releases_lates").reply();
+    let hash = Capture::load(&dir, "0005_github-proxy.tinfoil.sh_tinfoilsh_confidential-model-router_releases_download_v0").reply();
+    let att = Capture::load(&dir, "0006_github-proxy.tinfoil.sh_repos_tinfoilsh_confidential-model-router_attestations_s").reply();
+    Server::start_full(move |req: &Request, _| match req.path.as_str() {
+        "/repos/tinfoilsh/confidential-model-router/releases/latest" => latest.clone(),
+        "/tinfoilsh/confidential-model-router/releases/download/v0.0.110/tinfoil.hash" => hash.clone(),
+        "/repos/tinfoilsh/confidential-model-router/attestations/sha256:59239f442bcc5814c5981c1d424e25ab190784c6d3162b76fa90bbce88a4e4c9" => att.clone(),
+        _ => Reply::status(404),
+    })
+}
+
+/// The checks of a JSON report that are neither passed nor skipped.
+fn not_passed(v: &Value) -> Vec<(String, String)> {
+    statuses(v).into_iter().filter(|(_, s)| s != "pass" && s != "skipped").collect()
+}
+
+#[test]
+fn live_replay_of_the_real_router_passes_the_shipped_tinfoil_policy_except_endpoint_tls() {
+    let Some(root) = corpus::root() else { return };
+    let body = corpus::read(&root, &format!("{ROUTER}/responses/0001_inference.tinfoil.sh_.well-known_tinfoil-attestation.body"));
+    let tls = TlsIdentity::new();
+    let provider = start_tls(&tls, move |req: &Request, _| {
+        if req.path != "/.well-known/tinfoil-attestation" || query_param(&req.target, "nonce").as_deref() != Some(ROUTER_NONCE) {
+            return Reply::status(404);
+        }
+        Reply::ok(body.clone()).header("Content-Type", "application/json")
+    });
+    let (kds, github) = (router_kds(&root), router_github(&root));
+    let dir = scratch("router-live-policy");
+    let ca = dir.join("tls-ca.der");
+    std::fs::write(&ca, &tls.ca_der).unwrap();
+    let bundle = dir.join("bundle");
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/tinfoil.toml");
+    let p = |x: &Path| x.to_string_lossy().into_owned();
+    let live = teescan(&[
+        "scan".into(), provider.base.clone(), "--provider".into(), "tinfoil".into(), "--nonce".into(), ROUTER_NONCE.into(),
+        "--at".into(), ROUTER_AT.into(), "--kds-url".into(), kds.base.clone(), "--github-url".into(), github.base.clone(),
+        "--tls-ca".into(), p(&ca), "--policy".into(), p(&policy), "--save-bundle".into(), p(&bundle), "--no-cache".into(),
+        "--format".into(), "json".into(),
+    ]);
+    let j = live.json();
+    // Everything the router's evidence, the KDS chain and the release's Sigstore bundle can show
+    // passes; the one failure is the loopback server's TLS key, which is not the router's.
+    assert_eq!(not_passed(&j), vec![("endpoint.tls".to_owned(), "fail".to_owned())], "{}", live.stdout);
+    assert_eq!(live.code, 1);
+    for id in ["snp.report.signature", "snp.binding.report_data", "snp.nonce", "provenance.source[2].snp_measurement"] {
+        assert_eq!(live.status(id), "pass", "{id}: {}", live.stdout);
+    }
+    // Nothing went to AMD or GitHub: KDS and the proxy answered on loopback.
+    assert_eq!(kds.hits("/vcek/v1/Genoa/cert_chain"), 1, "{:?}", kds.targets());
+    assert!(!github.targets().is_empty());
+    // The saved bundle rescans to the same checks (under the policy it recorded).
+    let again = rescan(&bundle);
+    assert_eq!(statuses(&again.json()), statuses(&j), "{}", again.stdout);
+    assert_eq!(again.code, live.code);
+
+    // The manifest records the Sigstore root the provenance was verified against; a rescan
+    // under another root says the bundle was recorded under another one.
+    let manifest: Value = serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
+    assert_eq!(manifest["trust"]["sigstore_root_sha256"], json!(teescan::pki::sigstore::PUBLIC_GOOD_TRUSTED_ROOT_SHA256));
+    let other = dir.join("other_trusted_root.json");
+    std::fs::write(&other, format!("{}\n", teescan::pki::sigstore::PUBLIC_GOOD_TRUSTED_ROOT_JSON)).unwrap();
+    let swapped = teescan(&["scan".into(), p(&bundle), "--policy".into(), p(&policy), "--sigstore-trusted-root".into(), p(&other), "--format".into(), "json".into()]);
+    assert!(swapped.stdout.contains("recorded under another Sigstore trusted root"), "{}{}", swapped.stdout, swapped.stderr);
+    let same = teescan(&["scan".into(), p(&bundle), "--policy".into(), p(&policy), "--format".into(), "json".into()]);
+    assert!(!same.stdout.contains("another Sigstore trusted root"), "{}", same.stdout);
 }

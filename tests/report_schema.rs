@@ -488,6 +488,8 @@ fn scan_bundles(root: &Path, seen: &mut Seen) {
         policy: None,
         intel_root_sha256: teescan::pki::INTEL_SGX_ROOT_CA_SHA256.to_owned(),
         test_root: false,
+        amd_test_ark_sha256: None,
+        sigstore_root_sha256: None,
         verdict: None,
     };
     let o = opts(near_at, None, Some(&policy_text("policies/nearai.toml")));

@@ -189,3 +189,69 @@ fn the_shipped_tinfoil_policy_passes_the_gemma4_enclave_and_the_router_through_t
     let out = router_scan(&dir, &["--policy".as_ref(), policy().as_os_str(), "--collateral".as_ref(), capture.as_os_str(), "--offline".as_ref()]);
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
 }
+
+/// A loopback GitHub proxy replaying every `github-proxy` answer of the router and gemma4
+/// captures (releases, digest files, attestations) by its recorded path.
+fn github(root: &Path) -> Server {
+    let mut answers: Vec<(String, Vec<u8>)> = Vec::new();
+    for capture in [root.join(ROUTER), root.join(GEMMA).join("responses")] {
+        for e in std::fs::read_dir(&capture).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_none_or(|x| x != "json") || !p.to_string_lossy().contains("github-proxy") {
+                continue;
+            }
+            let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            let url = meta["url"].as_str().unwrap();
+            let path = url.strip_prefix("https://github-proxy.tinfoil.sh").unwrap().split('?').next().unwrap().to_owned();
+            answers.push((path, std::fs::read(p.with_extension("body")).unwrap()));
+        }
+    }
+    assert!(answers.len() >= 9, "{answers:?}");
+    Server::start(move |path, _| answers.iter().find(|(p, _)| p == path).map_or_else(|| Reply::status(404), |(_, b)| Reply::ok(b.clone())))
+}
+
+#[test]
+fn cache_fetch_prefetches_kds_answers_and_provenance_bundles_so_an_offline_router_scan_passes() {
+    let Some(root) = corpus::root() else { return };
+    let dir = root.join(ROUTER);
+    let doc = dir.join(DOC);
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("snp_cli-cache-fetch");
+    let _ = std::fs::remove_dir_all(&cache);
+    std::fs::create_dir_all(&cache).unwrap();
+    let (kds, gh) = (kds(&dir), github(&root));
+    // The cache is keyed by URL: the offline scan names the same KDS and GitHub bases (nothing
+    // is asked of them: --offline).
+    let offline_scan = || {
+        teescan(&[
+            "scan".as_ref(), doc.as_os_str(), "--at".as_ref(), ROUTER_AT.as_ref(), "--nonce".as_ref(), ROUTER_NONCE.as_ref(),
+            "--policy".as_ref(), policy().as_os_str(), "--offline".as_ref(), "--cache-dir".as_ref(), cache.as_os_str(),
+            "--kds-url".as_ref(), kds.base.as_ref(), "--github-url".as_ref(), gh.base.as_ref(),
+        ])
+    };
+    // An empty cache: nothing to verify the router with, never a pass.
+    let before = offline_scan();
+    assert!(matches!(before.code, Some(1 | 3)), "{}{}", before.stdout, before.stderr);
+    let fetched = teescan(&[
+        "cache".as_ref(), "fetch".as_ref(), doc.as_os_str(), "--policy".as_ref(), policy().as_os_str(), "--kds-url".as_ref(), kds.base.as_ref(),
+        "--github-url".as_ref(), gh.base.as_ref(), "--cache-dir".as_ref(), cache.as_os_str(),
+    ]);
+    assert_eq!(fetched.code, Some(0), "{}{}", fetched.stdout, fetched.stderr);
+    assert_eq!(kds.hits("/vcek/v1/Genoa/cert_chain"), 1, "{:?}", kds.targets());
+    assert!(gh.targets().iter().any(|t| t.contains("confidential-model-router/attestations/sha256:")), "{:?}", gh.targets());
+    // Offline, from the cache alone: the chain from KDS's answers, the measurement from the
+    // router's signed release.
+    let asked = (kds.targets().len(), gh.targets().len());
+    let after = offline_scan();
+    assert_eq!((kds.targets().len(), gh.targets().len()), asked, "an offline scan asked the network");
+    assert_eq!(after.code, Some(0), "{}{}", after.stdout, after.stderr);
+    assert!(after.stdout.contains("pass provenance.source[2].snp_measurement"), "{}", after.stdout);
+    assert!(after.stdout.contains("pass snp.report.signature"), "{}", after.stdout);
+    // --policy without [provenance], or --github-url without --policy: nothing they could do.
+    let nrp = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai.toml");
+    let out = teescan(&["cache".as_ref(), "fetch".as_ref(), doc.as_os_str(), "--policy".as_ref(), nrp.as_os_str(), "--cache-dir".as_ref(), cache.as_os_str()]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--policy cannot apply"), "{}", out.stderr);
+    let out = teescan(&["cache".as_ref(), "fetch".as_ref(), doc.as_os_str(), "--github-url".as_ref(), gh.base.as_ref(), "--cache-dir".as_ref(), cache.as_os_str()]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--github-url"), "{}", out.stderr);
+}

@@ -387,6 +387,8 @@ fn near_bundle(root: &Path) -> teescan::bundle::Bundle {
         policy: Some(std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/nearai.toml")).unwrap()),
         intel_root_sha256: teescan::pki::INTEL_SGX_ROOT_CA_SHA256.to_owned(),
         test_root: false,
+        amd_test_ark_sha256: None,
+        sigstore_root_sha256: None,
         verdict: None,
     }
 }

@@ -532,6 +532,7 @@ pub fn live_options(g: &GatherOptions, scan: &ScanOptions) -> LiveOptions {
         nonce: scan.nonce,
         cache: cache_for(g, scan.at),
         github_url: g.github_url.clone(),
+        kds: g.kds_url.clone(),
         ..LiveOptions::default()
     }
 }
@@ -545,26 +546,39 @@ pub fn scan_live_blocking(endpoint: &super::live::Endpoint, live: &LiveOptions, 
         .map_err(|e| input_error("input.url", e.to_string()))
 }
 
-/// `teescan cache fetch`: fetches the collateral of saved evidence into a cache.
+/// `teescan cache fetch`: fetches the collateral of saved evidence into a cache: DCAP and NVIDIA
+/// collateral of TDX quotes and provider reports, the VCEK and `cert_chain` of SEV-SNP reports
+/// (AMD KDS or `kds_url`), and the release bundles of a policy's `[provenance]` sources (GitHub
+/// or `github_url`), so that a later `scan --offline` finds them in the cache.
 #[derive(Debug)]
 pub struct Prefetch {
     pcs: PcsClient,
     nvidia: NvidiaClient,
+    kds: super::kds::KdsClient,
+    github: super::github::GithubClient,
+    cache: DiskStore,
     runtime: LazyRuntime,
 }
 
 impl Prefetch {
     /// Clients for `g`'s endpoints writing into `cache`.
     pub fn new(g: &GatherOptions, cache: DiskStore) -> Result<Prefetch, Error> {
-        let (pcs, nvidia) = clients(g, Some(cache))?;
-        Ok(Prefetch { pcs, nvidia, runtime: LazyRuntime::default() })
+        let (pcs, nvidia) = clients(g, Some(cache.clone()))?;
+        let kds = super::kds::KdsClient::with_base(g.kds_url.as_deref().unwrap_or(super::kds::AMD_KDS), fetch_options(g))
+            .map_err(|e| input_error("input.url", e.to_string()))?
+            .with_cache(cache.clone());
+        let github = github_client(g, Some(cache.clone()))?;
+        Ok(Prefetch { pcs, nvidia, kds, github, cache, runtime: LazyRuntime::default() })
     }
 
     /// Fetch (or find fresh in the cache) the collateral of the saved evidence in `file` (a
-    /// provider report or a bare TDX quote). Returns how many answers are cached and the
-    /// failures `(what, why)`.
+    /// provider report, a bare TDX quote, or an SEV-SNP input). Returns how many answers are
+    /// cached and the failures `(what, why)`.
     pub fn file(&self, file: &Path) -> Result<(usize, Vec<(String, String)>), Error> {
         let bytes = crate::scan::read_bounded(file)?;
+        if let Ok(Evidence::Snp(snp)) = Evidence::detect(&bytes) {
+            return self.snp(&snp);
+        }
         let report = match crate::provider::parse(&bytes) {
             Ok(r) => r,
             Err(_) => match crate::parse_tdx_quote(&bytes) {
@@ -573,7 +587,7 @@ impl Prefetch {
                 Err(e) => {
                     return Err(input_error(
                         "input.format",
-                        format!("{}: neither a provider report nor a TDX quote: {e}", file.display()),
+                        format!("{}: neither a provider report, a TDX quote nor an SEV-SNP input: {e}", file.display()),
                     ))
                 }
             },
@@ -582,5 +596,37 @@ impl Prefetch {
         let rt = self.runtime.get_or_input_error()?;
         let (exchanges, failures) = rt.block_on(fetch_dependencies(&report, &self.pcs, &self.nvidia, None, &needs));
         Ok((exchanges.len(), failures))
+    }
+
+    /// The VCEK and `cert_chain` of an SEV-SNP report (none when its document carries them).
+    fn snp(&self, snp: &crate::snp::formats::SnpEvidence) -> Result<(usize, Vec<(String, String)>), Error> {
+        if !snp.embedded.certs.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        let report = crate::snp::Report::parse(&snp.report).map_err(|e| input_error("input.snp_report", e.to_string()))?;
+        let Some(product) = report.cpuid_product() else {
+            return Ok((0, vec![("AMD KDS".to_owned(), "a version 2 report does not name its product; give the VCEK with --collateral when scanning".to_owned())]));
+        };
+        let rt = self.runtime.get_or_input_error()?;
+        Ok(match rt.block_on(self.kds.snp_collateral(&report, product, false)) {
+            Ok((_, fetched)) => (fetched.len(), Vec::new()),
+            Err(e) => (0, vec![("AMD KDS".to_owned(), e.to_string())]),
+        })
+    }
+
+    /// The release bundles of every repository `policy`'s `[provenance]` sources name, as of now.
+    pub fn provenance(&self, policy: &crate::provenance::eval::ProvenancePolicy) -> Result<(usize, Vec<(String, String)>), Error> {
+        let mut repos: Vec<&str> = policy.source.iter().map(|s| s.repository.as_str()).collect();
+        repos.sort_unstable();
+        repos.dedup();
+        let rt = self.runtime.get_or_input_error()?;
+        let (mut answers, mut failures) = (0usize, Vec::new());
+        for repo in repos {
+            match rt.block_on(fetch_release_bundles(&self.github, Some(&self.cache), repo, Timestamp::now())) {
+                Ok(_) => answers = answers.saturating_add(1),
+                Err(e) => failures.push((format!("provenance {repo}"), e.to_string())),
+            }
+        }
+        Ok((answers, failures))
     }
 }

@@ -340,6 +340,8 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
         policy: live.policy_text.clone(),
         intel_root_sha256: crate::bytes::to_hex(ring::digest::digest(&ring::digest::SHA256, scan.intel_root.der())),
         test_root: !scan.intel_root.is_production(),
+        amd_test_ark_sha256: scan.amd_test_ark.as_ref().map(|a| a.sha256().to_owned()),
+        sigstore_root_sha256: scan.policy.as_ref().filter(|p| p.policy.provenance.is_some()).map(|_| bundle::sigstore_root_sha256(scan)),
         verdict: None,
     };
 

@@ -671,7 +671,9 @@ impl Policy {
             validate_tdx_section(path, section)?;
         }
         if let Some(snp) = &self.snp {
-            snp.validate()?;
+            // A [provenance] source providing snp_measurement pins the measurement.
+            let measured = self.provenance.as_ref().is_some_and(|p| p.source.iter().any(|s| s.measurements.contains(&crate::provenance::eval::Register::SnpMeasurement)));
+            snp.validate_measured(measured)?;
         }
         if let Some(p) = &self.provenance {
             p.validate().map_err(|(path, reason)| invalid(path, reason))?;

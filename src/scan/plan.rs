@@ -26,6 +26,14 @@ pub enum InputKind {
         /// Whether some layer carries GPU evidence.
         gpu: bool,
     },
+    /// An SEV-SNP report; `bound`: its format binds REPORT_DATA to a nonce (Tinfoil v3 router);
+    /// `certs`: the document carries its certificates (nothing is fetched from AMD KDS).
+    Snp {
+        /// The format binds REPORT_DATA to the caller's nonce.
+        bound: bool,
+        /// The document carries its own certificates.
+        certs: bool,
+    },
     /// A saved bundle (file or directory).
     Bundle,
     /// A live endpoint.
@@ -42,6 +50,14 @@ impl InputKind {
             Kind::GpuList => InputKind::GpuList,
             Kind::GpuRaw => InputKind::GpuRaw,
             Kind::Provider { gpu } => InputKind::Provider { gpu },
+        }
+    }
+
+    /// The kind of parsed evidence (an SEV-SNP input is told apart from a provider report).
+    pub fn of_evidence(evidence: &super::Evidence, extra_gpu: bool) -> InputKind {
+        match evidence {
+            super::Evidence::Snp(snp) => InputKind::Snp { bound: snp.tinfoil.is_some(), certs: !snp.embedded.certs.is_empty() },
+            e => InputKind::of(e.kind(), extra_gpu),
         }
     }
 }
@@ -81,6 +97,10 @@ pub enum Flag {
     CacheDir,
     EarKey,
     Jobs,
+    KdsUrl,
+    GithubUrl,
+    SigstoreRoot,
+    TestAmdRoot,
 }
 
 impl Flag {
@@ -116,6 +136,10 @@ impl Flag {
             Flag::CacheDir => "--cache-dir",
             Flag::EarKey => "--ear-key",
             Flag::Jobs => "--jobs",
+            Flag::KdsUrl => "--kds-url",
+            Flag::GithubUrl => "--github-url",
+            Flag::SigstoreRoot => "--sigstore-trusted-root",
+            Flag::TestAmdRoot => "--danger-trust-test-amd-root",
         }
     }
 }
@@ -137,6 +161,8 @@ pub struct Plan {
     scheme: bool,
     nonce: bool,
     ear: bool,
+    /// The policy has `[[provenance.source]]`.
+    provenance: bool,
 }
 
 impl Plan {
@@ -158,12 +184,23 @@ impl Plan {
                 }),
             nonce: opts.nonce.is_some(),
             ear,
+            provenance: policy.is_some_and(|p| p.provenance.is_some()),
         }
     }
 
     /// Whether the input has a TDX quote the scan verifies.
     pub fn tdx(&self) -> bool {
-        !matches!(self.kind, InputKind::GpuList | InputKind::GpuRaw)
+        !matches!(self.kind, InputKind::GpuList | InputKind::GpuRaw | InputKind::Snp { .. })
+    }
+    /// Whether the scan may fetch an SEV-SNP report's certificates from AMD KDS (or the cache):
+    /// a live scan may; a saved SNP input unless its document carries them or nothing may be
+    /// fetched (`--collateral` holding certificates is judged when it is read).
+    pub fn kds(&self) -> bool {
+        match self.kind {
+            InputKind::Live => true,
+            InputKind::Snp { certs, .. } => !certs && (!self.offline || self.cache),
+            _ => false,
+        }
     }
     /// Whether the input has GPU evidence the scan verifies.
     pub fn gpu(&self) -> bool {
@@ -203,6 +240,9 @@ impl Plan {
         };
         let (fetch_tdx, fetch_rims, fetch_nras) = self.fetches(false);
         let (net_tdx, net_rims, net_nras) = self.fetches(true);
+        let (fetch_kds, net_kds) = (self.kds(), self.kds() && !self.offline);
+        let snp = matches!(k, Snp { .. });
+        let snp_no_gpu = "the input is an SEV-SNP report, without GPU evidence";
         let r: Option<&str> = match flag {
             Flag::Collateral => own_evidence.or(match k {
                 GpuList | GpuRaw => Some("the input is GPU evidence: DCAP collateral belongs to a TDX quote"),
@@ -213,13 +253,20 @@ impl Plan {
                 Live => None,
                 Bundle => own_evidence,
                 GpuList | GpuRaw => Some(no_quote),
+                Snp { .. } => Some("the input is an SEV-SNP report: DCAP collateral belongs to a TDX quote (AMD KDS: --kds-url)"),
                 _ if self.collateral => Some("--collateral supplies the DCAP collateral: nothing is fetched"),
                 _ if !fetch_tdx => Some("--offline --no-cache: nothing is fetched"),
                 _ => None,
             },
-            Flag::AllowDebug | Flag::AllowServiceTd | Flag::TestRoot => (!self.tdx()).then_some(no_quote),
+            // --allow-debug also allows an SEV-SNP guest's DEBUG policy bit (without a policy).
+            Flag::AllowDebug => (!self.tdx() && !snp).then_some(no_quote),
+            Flag::AllowServiceTd | Flag::TestRoot if snp => Some("applies to a TDX quote: the input is an SEV-SNP report"),
+            Flag::AllowServiceTd | Flag::TestRoot => (!self.tdx()).then_some(no_quote),
             Flag::Nonce => match k {
                 Bundle => Some("a bundle records the nonce its scan used"),
+                Snp { bound: false, .. } => Some(
+                    "this SEV-SNP input binds no nonce (a bare report or a dstack attestation): pin `report_data` in the policy's [snp] section instead",
+                ),
                 Quote if !self.scheme => Some(
                     "--nonce needs a binding scheme to check a bare quote: give --binding SCHEME or a policy with [tdx.td] report_data = { scheme = \"…\" }",
                 ),
@@ -229,10 +276,12 @@ impl Plan {
                 Quote if !self.nonce => Some("the binding is checked against the nonce: give --nonce"),
                 Quote | Node => None,
                 GpuList | GpuRaw => Some(no_quote),
+                Snp { .. } => Some("applies to a TDX quote: an SEV-SNP input's format names its own binding"),
                 Provider { .. } | Bundle | Live => Some("a provider report's format names its own binding scheme"),
             },
             Flag::GpuEvidence => own_evidence.or(match k {
                 Provider { .. } => Some("a provider report carries its own GPU evidence"),
+                Snp { .. } => Some("SEV-SNP evidence with GPUs is not supported by this version"),
                 _ => None,
             }),
             Flag::CertChain => match k {
@@ -240,12 +289,14 @@ impl Plan {
                 GpuList => Some("a GPU evidence list carries its own certificate chains"),
                 _ => Some("belongs to a raw GPU report given as the input"),
             },
+            Flag::Rims | Flag::Ocsp | Flag::Nras | Flag::Jwks if snp => Some(snp_no_gpu),
             Flag::Rims | Flag::Ocsp | Flag::Nras | Flag::Jwks => own_evidence.or((!self.gpu()).then_some(no_gpu)),
             Flag::Signature | Flag::Request | Flag::Response => match k {
                 Provider { .. } => None,
                 _ => Some("verifies a response signature against a provider report's attested key: the input is not a provider report"),
             },
             Flag::Model | Flag::Provider | Flag::SaveBundle | Flag::TlsCa => (k != Live).then_some(live_only),
+            Flag::NvidiaRimUrl | Flag::NvidiaOcspUrl | Flag::NrasUrl if snp => Some(snp_no_gpu),
             Flag::NvidiaRimUrl | Flag::NvidiaOcspUrl => match k {
                 Live => None,
                 Bundle => own_evidence,
@@ -267,18 +318,40 @@ impl Plan {
                 Live => None,
                 Bundle => own_evidence,
                 _ if self.offline => Some("--offline: nothing is fetched from the network"),
-                _ if !(net_tdx || net_rims || net_nras) => Some("the files given supply all collateral: nothing is fetched"),
+                _ if !(net_tdx || net_rims || net_nras || net_kds) => Some("the files given supply all collateral: nothing is fetched"),
                 _ => None,
             },
             Flag::CacheDir => match k {
                 Live => None,
                 Bundle => own_evidence,
-                _ if !(fetch_tdx || fetch_rims || fetch_nras) => Some("the files given supply all collateral: nothing is fetched or cached"),
+                _ if !(fetch_tdx || fetch_rims || fetch_nras || fetch_kds) => Some("the files given supply all collateral: nothing is fetched or cached"),
                 _ => None,
             },
             Flag::EarKey => (!self.ear).then_some("signs an EAR: add --format ear"),
             // Parallelism, not a check: a batch of one is still a batch (scripts pass -j always).
             Flag::Jobs => None,
+            Flag::KdsUrl => match k {
+                Live => None,
+                Bundle => own_evidence,
+                Snp { certs: true, .. } => Some("the SEV-SNP document carries its certificates: nothing is fetched from AMD KDS"),
+                Snp { .. } if !fetch_kds => Some("--offline --no-cache: nothing is fetched"),
+                Snp { .. } => None,
+                _ => Some("only SEV-SNP evidence is verified with AMD KDS collateral"),
+            },
+            Flag::GithubUrl => match k {
+                _ if !self.provenance || (self.offline && !self.cache) => {
+                    Some("--github-url applies to a policy with [[provenance.source]], and fetches nothing with --offline --no-cache")
+                }
+                Bundle => own_evidence,
+                _ => None,
+            },
+            Flag::SigstoreRoot => {
+                (!self.provenance).then_some("--sigstore-trusted-root applies to a policy with [[provenance.source]]; give --policy with one")
+            }
+            Flag::TestAmdRoot => match k {
+                Snp { .. } | Live | Bundle => None,
+                _ => Some("trusts a test AMD root for SEV-SNP evidence: the input has none"),
+            },
         };
         r.map(|why| if why.starts_with(flag.name()) { why.to_owned() } else { format!("{} cannot apply: {why}", flag.name()) })
     }

@@ -41,6 +41,8 @@ pub struct Request {
     pub policy: Option<PathBuf>,
     /// `--danger-trust-test-root`.
     pub test_root: Option<PathBuf>,
+    /// `--danger-trust-test-amd-root`: a test AMD ARK trusted instead of the pinned ones.
+    pub test_amd_root: Option<PathBuf>,
     /// `--sigstore-trusted-root`: the Sigstore root `[provenance]` bundles are verified against.
     pub sigstore_root: Option<PathBuf>,
     /// `--nonce` (hex).
@@ -95,18 +97,16 @@ pub fn scan_options(req: &Request) -> Result<ScanOptions, Error> {
     if let Some(root) = &req.test_root {
         opts.intel_root = TrustAnchor::danger_test_root(&read_bounded(root)?)?;
     }
+    if let Some(root) = &req.test_amd_root {
+        opts.amd_test_ark = Some(TrustAnchor::danger_test_root(&read_bounded(root)?)?);
+    }
+    // --github-url and --sigstore-trusted-root without a [provenance] policy (or --github-url
+    // with --offline) are refused by the flag plan ([`Plan`]), naming the flag.
     if let Some(url) = &req.gather.github_url {
-        // Only a [provenance] policy fetches from GitHub, and only when the network may be used.
-        if req.gather.offline || opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
-            return Err(input_error("input.usage", "--github-url applies to a policy with [[provenance.source]] and without --offline"));
-        }
         crate::fetch::github::GithubClient::new(url, url, crate::fetch::FetchOptions::default()).map_err(|e| input_error("input.url", e.to_string()))?;
     }
-    if let Some(path) = &req.sigstore_root {
-        // An auditor's file, never the evidence's; a flag whose check cannot run is a usage error.
-        if opts.policy.as_ref().is_none_or(|p| p.policy.provenance.is_none()) {
-            return Err(input_error("input.usage", "--sigstore-trusted-root applies to a policy with [[provenance.source]]; give --policy with one"));
-        }
+    if let Some(path) = req.sigstore_root.as_ref().filter(|_| opts.policy.as_ref().is_some_and(|p| p.policy.provenance.is_some())) {
+        // An auditor's file, never the evidence's.
         let root = crate::pki::sigstore::TrustedRoot::from_json(&read_bounded(path)?)
             .map_err(|e| input_error("input.sigstore_root", format!("{}: {e}", path.display())))?;
         opts.sigstore_root = Some(Arc::new(root));
@@ -132,15 +132,15 @@ pub fn run(req: &Request, warn: &dyn Fn(&str)) -> Result<Report, Error> {
     let kind = match &input {
         Input::Live => InputKind::Live,
         Input::Bundle => InputKind::Bundle,
-        Input::Evidence(e) => InputKind::of(e.kind(), !req.gpu_evidence.is_empty()),
+        Input::Evidence(e) => InputKind::of_evidence(e, !req.gpu_evidence.is_empty()),
     };
+    // --kds-url with --collateral holding the certificates is refused when gathering.
     Plan::new(kind, &req.gather, &opts, req.ear).validate(&req.flags)?;
-    // --kds-url: only SEV-SNP evidence fetches from AMD KDS (gather refuses it when nothing is).
-    if req.gather.kds_url.is_some() && !matches!(&input, Input::Evidence(crate::scan::Evidence::Snp(_))) {
-        return Err(input_error("input.usage", "--kds-url cannot apply: only SEV-SNP evidence is verified with AMD KDS collateral"));
-    }
     if let Some(root) = &req.test_root {
         warn(&format!("warning: trusting a TEST root instead of the Intel SGX Root CA ({})", root.display()));
+    }
+    if let (Some(path), Some(ark)) = (&req.test_amd_root, &opts.amd_test_ark) {
+        warn(&format!("warning: trusting a TEST AMD root (ARK) instead of the pinned AMD roots ({}, sha256:{})", path.display(), ark.sha256()));
     }
     if let (Some(path), Some(root)) = (&req.sigstore_root, &opts.sigstore_root) {
         if root.kind != crate::pki::AnchorKind::Production {
@@ -231,10 +231,30 @@ pub fn policy_lint(file: &std::path::Path, at: Option<&str>) -> (Vec<String>, u8
     (lines, if lint.is_clean() { 0 } else { 1 })
 }
 
-/// `teescan cache fetch FILE…`: fetch and cache the collateral of saved evidence. Prints a line
-/// per file through `out`, problems through `warn`; returns the exit code (0, 2 input, 3 some
+/// `teescan cache fetch FILE… [--policy P]`: fetch and cache the collateral of saved evidence
+/// (and the release bundles of `policy`'s `[provenance]` sources). Prints a line per file
+/// through `out`, problems through `warn`; returns the exit code (0, 2 input or usage, 3 some
 /// answer could not be fetched).
-pub fn cache_fetch(files: &[PathBuf], g: &GatherOptions, dir: PathBuf, explicit: bool, out: &dyn Fn(&str), warn: &dyn Fn(&str)) -> u8 {
+pub fn cache_fetch(files: &[PathBuf], policy: Option<&std::path::Path>, g: &GatherOptions, dir: PathBuf, explicit: bool, out: &dyn Fn(&str), warn: &dyn Fn(&str)) -> u8 {
+    let provenance = match policy.map(|p| read_bounded(p).and_then(|b| crate::policy::Policy::load(&b).map_err(|e| input_error("input.policy", format!("{}: {e}", p.display()))))) {
+        None => None,
+        Some(Err(e)) => {
+            warn(&format!("error[{}]: {e}", e.code()));
+            return 2;
+        }
+        // A flag whose use cannot happen is a usage error.
+        Some(Ok(p)) => match p.policy.provenance {
+            Some(pp) => Some(pp),
+            None => {
+                warn("error[input.usage]: --policy cannot apply: cache fetch reads a policy for its [[provenance.source]] bundles, and it has none");
+                return 2;
+            }
+        },
+    };
+    if g.github_url.is_some() && provenance.is_none() {
+        warn("error[input.usage]: --github-url applies to a policy with [[provenance.source]]: give --policy with one");
+        return 2;
+    }
     let cache = crate::fetch::cache::DiskStore::new(dir, Timestamp::now(), explicit);
     let prefetch = match crate::fetch::gather::Prefetch::new(g, cache) {
         Ok(p) => p,
@@ -244,20 +264,24 @@ pub fn cache_fetch(files: &[PathBuf], g: &GatherOptions, dir: PathBuf, explicit:
         }
     };
     let mut worst = 0u8;
-    for file in files {
-        match prefetch.file(file) {
-            Ok((answers, failures)) => {
-                out(&format!("{}: {answers} answers cached or already fresh, {} failed", file.display(), failures.len()));
-                for (what, e) in &failures {
-                    warn(&format!("warning: could not fetch {what}: {e}"));
-                    worst = worst.max(3);
-                }
-            }
-            Err(e) => {
-                warn(&format!("error[{}]: {e}", e.code()));
-                worst = 2;
+    let mut report = |what: &str, result: Result<(usize, Vec<(String, String)>), Error>| match result {
+        Ok((answers, failures)) => {
+            out(&format!("{what}: {answers} answers cached or already fresh, {} failed", failures.len()));
+            for (what, e) in &failures {
+                warn(&format!("warning: could not fetch {what}: {e}"));
+                worst = worst.max(3);
             }
         }
+        Err(e) => {
+            warn(&format!("error[{}]: {e}", e.code()));
+            worst = 2;
+        }
+    };
+    for file in files {
+        report(&file.display().to_string(), prefetch.file(file));
+    }
+    if let (Some(pp), Some(path)) = (&provenance, policy) {
+        report(&format!("{} [provenance]", path.display()), prefetch.provenance(pp));
     }
     worst
 }

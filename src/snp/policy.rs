@@ -99,6 +99,12 @@ pub struct SnpPolicy {
 impl SnpPolicy {
     /// Checks the schema cannot express.
     pub fn validate(&self) -> Result<(), PolicyError> {
+        self.validate_measured(false)
+    }
+
+    /// [`Self::validate`], where `provenance_measures`: a `[[provenance.source]]` of the policy
+    /// provides `snp_measurement`, which pins the measurement as a `measurement` rule would.
+    pub fn validate_measured(&self, provenance_measures: bool) -> Result<(), PolicyError> {
         let inv = |path: &str, reason: &str| PolicyError::Invalid { path: format!("snp.{path}"), reason: reason.to_owned() };
         let has_rule = self.measurement.is_some()
             || self.host_data.is_some()
@@ -111,11 +117,12 @@ impl SnpPolicy {
             || self.min_current_tcb.is_some()
             || self.min_guest_svn.is_some()
             || self.policy.is_some()
-            || self.report_data.is_some();
+            || self.report_data.is_some()
+            || provenance_measures;
         if !has_rule {
             return Err(PolicyError::Invalid {
                 path: "snp".to_owned(),
-                reason: "the section has no rule: an empty section reads as a requirement but checks nothing; pin at least `measurement`".to_owned(),
+                reason: "the section has no rule: an empty section reads as a requirement but checks nothing; pin at least `measurement` (or name a [[provenance.source]] providing `snp_measurement`)".to_owned(),
             });
         }
         for (name, m) in [("policy", self.policy), ("platform_info", self.platform_info)] {
