@@ -2,14 +2,19 @@
 //! policy. A narrow, offline verifier on the crypto room (see `docs/provenance.md` for why not
 //! `sigstore-verify`): the verification time and the trust root are inputs, nothing is fetched.
 //!
-//! [`verify_bundle`] checks a bundle (v0.1–v0.3, Rekor v1 entry) in this order, each failure a
-//! [`Code`]: media type and shape; Fulcio chain to a trust-root CA valid at the Rekor integrated
-//! time, with the code-signing EKU (`FULCIO_CHAIN_INVALID`, `CERT_EXPIRED`); embedded SCTs from
-//! distinct trust-root CT logs (`SCT_*`); exactly one tlog entry, its log key in the trust root,
-//! SET, RFC 6962 inclusion proof and signed checkpoint (`REKOR_*`, `SET_INVALID`,
-//! `INCLUSION_INVALID`, `CHECKPOINT_*`); integrated time not after the verification time; the
-//! tlog body consistent with the envelope (payload hash, signature, certificate); the DSSE
-//! signature over PAE (or the message signature over the artifact). [`statement::check`] then
+//! [`verify_bundle`] checks a bundle (v0.1–v0.3; Rekor v1 or v2 entry) in this order, each failure
+//! a [`Code`]: media type and shape; exactly one tlog entry of a known kind/version (`dsse` /
+//! `hashedrekord` 0.0.1, `hashedrekord` 0.0.2, `dsse` 0.0.2; anything else `UNSUPPORTED`); every
+//! RFC 3161 timestamp supplied (imprint over the bundle's signature, TSA signature, TSA chain to
+//! a trust-root timestamp authority: `TIMESTAMP_INVALID`), at least one for Rekor v2, whose time
+//! it gives; the signed time (Rekor v1 integrated time, or the timestamp's) not after the
+//! verification time and inside the certificate's validity; Fulcio chain to a trust-root CA valid
+//! then, with the code-signing EKU (`FULCIO_CHAIN_INVALID`, `CERT_EXPIRED`); embedded SCTs from
+//! distinct trust-root CT logs (`SCT_*`); the entry's log key in the trust root, SET (v1 only),
+//! RFC 6962 inclusion proof and signed checkpoint, ECDSA or Ed25519 (`REKOR_*`, `SET_INVALID`,
+//! `INCLUSION_INVALID`, `CHECKPOINT_*`); the tlog body consistent with the envelope (payload
+//! hash or PAE / artifact digest, signature, certificate); the DSSE signature over PAE (or the
+//! message signature over the artifact). [`statement::check`] then
 //! holds the in-toto statement against the payload type, statement type, predicate type and
 //! subject digest; [`identity::IdentityPolicy::check`] holds the certificate identity.
 //!
@@ -38,11 +43,13 @@ use crate::time::Timestamp;
 pub enum Code {
     /// The bundle JSON or a field in it is malformed, or of an unsupported version or layout.
     BundleMalformed,
-    /// The bundle uses a feature this verifier does not implement (Rekor v2, RFC 3161, keys).
+    /// The bundle uses a feature this verifier does not implement (another Rekor entry kind or
+    /// version, public-key bundles).
     Unsupported,
     /// The certificate does not chain to a trust-root Fulcio CA.
     FulcioChainInvalid,
-    /// The integrated time lies outside the certificate's validity.
+    /// The signed time (Rekor v1 integrated time or an RFC 3161 time) lies outside the
+    /// certificate's validity.
     CertExpired,
     /// No (valid) SCT from a trust-root CT log.
     SctInsufficient,
@@ -60,7 +67,7 @@ pub enum Code {
     CheckpointInvalid,
     /// The checkpoint commits to another root or size than the inclusion proof.
     CheckpointRootMismatch,
-    /// The integrated time is after the verification time.
+    /// The signed time (integrated or timestamped) is after the verification time.
     IntegratedTimeInFuture,
     /// The tlog body does not describe this envelope / signature / certificate.
     TlogBodyMismatch,
@@ -144,7 +151,8 @@ pub struct VerifiedBundle {
     pub log_index: u64,
     /// Rekor log id (hex).
     pub log_id: String,
-    /// Rekor integrated time (unix seconds).
+    /// The signed time (unix seconds): the Rekor v1 integrated time (SET-signed), or for a Rekor
+    /// v2 entry the first RFC 3161 timestamp's signing time.
     pub integrated_time: u64,
     /// Number of SCTs verified.
     pub sct_count: usize,
