@@ -177,3 +177,20 @@ fn real_rekor2_bundle_without_its_tsa_in_the_trust_root_fails() {
     root.tsas.clear();
     assert_eq!(code(verify_real(&b, &root, &a)), Code::TimestampInvalid);
 }
+
+#[test]
+fn a_timestamp_supplied_beside_a_rekor_v1_entry_must_verify_too() {
+    let pki = SigstorePki::new();
+    let root = TrustedRoot::from_json(&pki.trusted_root_json()).unwrap();
+    let mut b = pki.bundle(&spec());
+    let sig = B64.decode(b["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap()).unwrap();
+    let with = |b: &mut Value, tok: Vec<u8>| {
+        b["verificationMaterial"]["timestampVerificationData"] = serde_json::json!({"rfc3161Timestamps": [{"signedTimestamp": B64.encode(tok)}]});
+        verify_bundle(&serde_json::to_vec(b).unwrap(), &root, Timestamp::from_unix(VERIFY_AT), None)
+    };
+    assert!(with(&mut b, pki.tsa.timestamp(&sig, T0 + 60, false)).is_ok());
+    assert_eq!(code(with(&mut b, pki.rogue_tsa.timestamp(&sig, T0 + 60, true))), Code::TimestampInvalid);
+    assert_eq!(code(with(&mut b, pki.tsa.timestamp(b"other", T0 + 60, false))), Code::TimestampInvalid);
+    // A genuine timestamp outside the certificate's validity.
+    assert_eq!(code(with(&mut b, pki.tsa.timestamp(&sig, T0 + 3_600, false))), Code::CertExpired);
+}
