@@ -2,7 +2,9 @@
 //! release bundle (`sigstore/tinfoil-rs/rekor_test_bundle.json`) against the compiled public-good
 //! trust root. `cold` parses the trust root each time (a one-shot CLI scan); `warm` reuses it.
 //! Every signature (Fulcio chain, SCT, SET, checkpoint, DSSE) is verified each iteration: there
-//! is no cache. `cargo bench --bench provenance`.
+//! is no cache. `rekor2` is the sigstore-conformance `rekor2-dsse-happy-path` bundle (Rekor v2
+//! `hashedrekord` 0.0.2, Ed25519 checkpoint, RFC 3161 timestamp) against its staging trust root
+//! (parsed once). `cargo bench --bench provenance`.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -24,6 +26,11 @@ fn bench(c: &mut Criterion) {
         verify_bundle(black_box(&bundle), &trust, at, None).expect("verifies")
     });
     common::bench(c, "provenance/verify_bundle_warm", || verify_bundle(black_box(&bundle), &trust, at, None).expect("verifies"));
+    let dir = root.join("sigstore/sigstore-conformance/bundle-verify/rekor2-dsse-happy-path");
+    let v2 = common::read(dir.join("bundle.sigstore.json"));
+    let staging = TrustedRoot::from_json(&common::read(dir.join("trusted_root.json"))).expect("root");
+    verify_bundle(&v2, &staging, at, None).expect("verifies");
+    common::bench(c, "provenance/verify_bundle_rekor2_warm", || verify_bundle(black_box(&v2), &staging, at, None).expect("verifies"));
 }
 
 criterion_group! { name = benches; config = common::criterion(); targets = bench }

@@ -82,10 +82,9 @@ fn manifest_bundle_cases_have_their_expected_outcomes() {
 const CONFORMANCE_DEFAULT_IDENTITY: &str =
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 
-/// sigstore-conformance happy paths teescan rejects: all four carry Rekor v2 entries (hashedrekord
-/// 0.0.2 with RFC 3161 timestamps), which this verifier does not implement and refuses.
-const CONFORMANCE_DIVERGENT: &[&str] =
-    &["bundle-with-sct-with-extensions", "rekor2-happy-path", "rekor2-dsse-happy-path", "rekor2-timestamp-with-embedded-cert"];
+/// sigstore-conformance cases where teescan differs from the reference client: none (the Rekor v2
+/// cases, `hashedrekord` 0.0.2 with RFC 3161 timestamps, are verified since v2 support).
+const CONFORMANCE_DIVERGENT: &[&str] = &[];
 
 #[test]
 fn sigstore_conformance_bundle_verify_cases_have_their_expected_outcomes() {

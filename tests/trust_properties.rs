@@ -855,6 +855,12 @@ const SITES: &[Site] = &[
     // (a log of a self-made root fails), the DSSE signature with the Fulcio leaf's key.
     Site { id: "provenance.log.signature", file: "src/provenance/fulcio.rs", marker: "|(alg, _, point)| crypto::verify(", proof: Some(("provenance_bundles.rs", "set_from_another_log_fails")) },
     Site { id: "provenance.dsse.signature", file: "src/provenance/fulcio.rs", marker: "|(_, alg, point)| crypto::verify(", proof: Some(("provenance_bundles.rs", "tampered_dsse_payload_or_signature_fails")) },
+    // Rekor v2: the Ed25519 checkpoint signature with a trust-root log key; RFC 3161: the TSA
+    // signature and the TSA chain to a trust-root timestamp authority (a self-made TSA, with or
+    // without its embedded certificate, and a self-made log key are refused).
+    Site { id: "provenance.checkpoint.ed25519", file: "src/provenance/rekor.rs", marker: "crypto::SigAlg::Ed25519Strict, key, msg", proof: Some(("provenance_rekor2.rs", "checkpoint_signed_by_a_self_made_ed25519_key_fails")) },
+    Site { id: "provenance.timestamp.signature", file: "src/provenance/timestamp.rs", marker: "crypto::verify(alg, &point, msg, sig)", proof: Some(("provenance_rekor2.rs", "self_made_tsa_is_refused_with_or_without_its_embedded_certificate")) },
+    Site { id: "provenance.timestamp.chain", file: "src/provenance/timestamp.rs", marker: "ee.verify_for_usage(", proof: Some(("provenance_rekor2.rs", "self_made_tsa_is_refused_with_or_without_its_embedded_certificate")) },
     // SEV-SNP: the ARK → ASK/ASVK → VCEK/VLEK signatures (RSASSA-PSS) against the pinned ARKs, and
     // the report signature with the VCEK's key: a report minted under a test ARK never verifies
     // with AMD's roots.

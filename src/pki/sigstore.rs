@@ -1,4 +1,5 @@
-//! The Sigstore trust root: Fulcio CAs, Rekor and CT log keys, each with its validity window.
+//! The Sigstore trust root: Fulcio CAs, Rekor and CT log keys, RFC 3161 timestamp authorities,
+//! each with its validity window.
 //!
 //! The public-good root (`sigstore/root-signing` `targets/trusted_root.json`, SHA-256
 //! `6494e21e…bc0b66`) is compiled in ([`TrustedRoot::public_good`]). Another root is only taken
@@ -170,6 +171,8 @@ pub struct TrustedRoot {
     pub ctlogs: Vec<LogKey>,
     /// Fulcio certificate authorities.
     pub cas: Vec<CertAuthority>,
+    /// RFC 3161 timestamp authorities (`timestampAuthorities`): the TSA chain, leaf first.
+    pub tsas: Vec<CertAuthority>,
     /// Production (compiled in) or caller-supplied.
     pub kind: AnchorKind,
     /// SHA-256 (hex) of the JSON it was read from.
@@ -191,6 +194,8 @@ struct RawRoot {
     certificate_authorities: Vec<RawCa>,
     #[serde(default)]
     ctlogs: Vec<RawLog>,
+    #[serde(default)]
+    timestamp_authorities: Vec<RawCa>,
 }
 
 #[derive(serde::Deserialize)]
@@ -291,21 +296,22 @@ impl TrustedRoot {
         if !raw.media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
             return Err(TrustRootError(format!("unknown mediaType {:?}", raw.media_type)));
         }
-        let cas = raw
-            .certificate_authorities
-            .iter()
-            .map(|c| {
-                let chain = c.cert_chain.certificates.iter().map(|x| b64(&x.raw_bytes, "certificate")).collect::<Result<Vec<_>, _>>()?;
-                if chain.is_empty() {
-                    return Err(TrustRootError("a certificate authority has an empty chain".into()));
-                }
-                Ok(CertAuthority { chain, valid: validity(c.valid_for.as_ref())? })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let authorities = |list: &[RawCa]| {
+            list.iter()
+                .map(|c| {
+                    let chain = c.cert_chain.certificates.iter().map(|x| b64(&x.raw_bytes, "certificate")).collect::<Result<Vec<_>, _>>()?;
+                    if chain.is_empty() {
+                        return Err(TrustRootError("a certificate authority has an empty chain".into()));
+                    }
+                    Ok(CertAuthority { chain, valid: validity(c.valid_for.as_ref())? })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
         Ok(TrustedRoot {
             tlogs: logs(&raw.tlogs)?,
             ctlogs: logs(&raw.ctlogs)?,
-            cas,
+            cas: authorities(&raw.certificate_authorities)?,
+            tsas: authorities(&raw.timestamp_authorities)?,
             kind,
             sha256: hex::encode(crate::crypto::sha256(json)),
         })
@@ -336,7 +342,7 @@ mod tests {
         assert_eq!(hex::encode(crate::crypto::sha256(PUBLIC_GOOD_TRUSTED_ROOT_JSON.as_bytes())), PUBLIC_GOOD_TRUSTED_ROOT_SHA256);
         let r = TrustedRoot::public_good().unwrap();
         assert_eq!(r.kind, AnchorKind::Production);
-        assert_eq!((r.tlogs.len(), r.ctlogs.len(), r.cas.len()), (2, 2, 2));
+        assert_eq!((r.tlogs.len(), r.ctlogs.len(), r.cas.len(), r.tsas.len()), (2, 2, 2, 1));
         let edited = PUBLIC_GOOD_TRUSTED_ROOT_JSON.replacen("\"https://rekor.sigstore.dev\"", "\"https://rekor.example\"", 1);
         assert_ne!(edited, PUBLIC_GOOD_TRUSTED_ROOT_JSON);
         assert_eq!(TrustedRoot::from_json(edited.as_bytes()).unwrap().kind, AnchorKind::DangerTest);

@@ -1,4 +1,5 @@
-//! Sigstore bundle JSON (v0.1–v0.3) and the Rekor entry bodies it commits to.
+//! Sigstore bundle JSON (v0.1–v0.3, Rekor v1 or v2 entries, RFC 3161 timestamps) and the Rekor
+//! entry bodies it commits to.
 
 use super::{Code, ProvenanceError};
 use base64::Engine as _;
@@ -20,6 +21,20 @@ pub(super) struct Material {
     pub public_key: Option<serde_json::Value>,
     #[serde(default)]
     pub tlog_entries: Vec<TlogEntry>,
+    pub timestamp_verification_data: Option<TimestampData>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TimestampData {
+    #[serde(default)]
+    pub rfc3161_timestamps: Vec<SignedTimestamp>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SignedTimestamp {
+    pub signed_timestamp: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -107,7 +122,7 @@ pub(super) struct MessageDigest {
     pub digest: String,
 }
 
-/// Rekor `dsse` 0.0.1 / `hashedrekord` 0.0.1 body, as far as it is compared with the bundle.
+/// Rekor `dsse` / `hashedrekord` body (0.0.1 or 0.0.2), as far as it is compared with the bundle.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Body {

@@ -1,5 +1,7 @@
-//! Rekor v1 transparency-log entry: the signed entry timestamp (SET), the RFC 6962 inclusion
-//! proof, and the signed checkpoint (a C2SP signed note) that commits to the proof's root.
+//! Rekor transparency-log entry: the signed entry timestamp (SET, Rekor v1 only), the RFC 6962
+//! inclusion proof, and the signed checkpoint (a C2SP signed note, ECDSA or Ed25519 log key) that
+//! commits to the proof's root. Rekor v2 entries carry no SET: their time comes from RFC 3161
+//! timestamps (`timestamp.rs`).
 
 use super::fulcio::verify_sha256;
 use super::{Code, ProvenanceError};
@@ -13,6 +15,8 @@ fn err(code: Code, detail: impl Into<String>) -> ProvenanceError {
 
 /// The fields of a bundle's tlog entry this module checks.
 pub(super) struct Entry<'a> {
+    /// Rekor v2 (no SET; `integrated_time` is the verified timestamp time).
+    pub v2: bool,
     pub log_index: u64,
     pub log_id: &'a [u8],
     pub integrated_time: u64,
@@ -40,17 +44,19 @@ pub(super) fn verify<'r>(e: &Entry<'_>, root: &'r TrustedRoot) -> Result<&'r Log
     if !within(log.valid, e.integrated_time) {
         return Err(err(Code::RekorKeyNotTrusted, "the log key was not valid at the integrated time"));
     }
-    // SET: canonical JSON of body, integratedTime, logID, logIndex (keys sorted, no spaces).
-    let set = e.set.ok_or_else(|| err(Code::SetInvalid, "the entry has no signed entry timestamp"))?;
-    let body_b64 = base64::engine::general_purpose::STANDARD.encode(e.body);
-    let canonical = format!(
-        "{{\"body\":\"{body_b64}\",\"integratedTime\":{},\"logID\":\"{}\",\"logIndex\":{}}}",
-        e.integrated_time,
-        hex::encode(e.log_id),
-        e.log_index
-    );
-    if !verify_sha256(&log.spki_der, canonical.as_bytes(), set) {
-        return Err(err(Code::SetInvalid, "the signed entry timestamp does not verify under the log key"));
+    if !e.v2 {
+        // SET: canonical JSON of body, integratedTime, logID, logIndex (keys sorted, no spaces).
+        let set = e.set.ok_or_else(|| err(Code::SetInvalid, "the entry has no signed entry timestamp"))?;
+        let body_b64 = base64::engine::general_purpose::STANDARD.encode(e.body);
+        let canonical = format!(
+            "{{\"body\":\"{body_b64}\",\"integratedTime\":{},\"logID\":\"{}\",\"logIndex\":{}}}",
+            e.integrated_time,
+            hex::encode(e.log_id),
+            e.log_index
+        );
+        if !verify_sha256(&log.spki_der, canonical.as_bytes(), set) {
+            return Err(err(Code::SetInvalid, "the signed entry timestamp does not verify under the log key"));
+        }
     }
     let proof = e.proof.as_ref().ok_or_else(|| err(Code::InclusionInvalid, "the entry has no inclusion proof"))?;
     let leaf = leaf_hash(e.body);
@@ -140,7 +146,7 @@ fn verify_checkpoint(note: &str, log: &LogKey) -> Result<(u64, Vec<u8>), Provena
         let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else {
             return Err(err(Code::CheckpointInvalid, "checkpoint signature is not base64"));
         };
-        if raw.get(..4) == Some(hint) && verify_sha256(&log.spki_der, signed.as_bytes(), raw.get(4..).unwrap_or_default()) {
+        if raw.get(..4) == Some(hint) && verify_note_signature(&log.spki_der, signed.as_bytes(), raw.get(4..).unwrap_or_default()) {
             ok = true;
         }
     }
@@ -148,6 +154,18 @@ fn verify_checkpoint(note: &str, log: &LogKey) -> Result<(u64, Vec<u8>), Provena
         return Err(err(Code::CheckpointInvalid, "no checkpoint signature from the entry's log verifies"));
     }
     Ok((size, root))
+}
+
+/// DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410), before the 32 key bytes.
+const ED25519_SPKI_PREFIX: &[u8] = &[0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+
+/// A checkpoint signature by a log key: Ed25519 over the note text, or DER ECDSA with SHA-256.
+fn verify_note_signature(spki_der: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+    match spki_der.strip_prefix(ED25519_SPKI_PREFIX) {
+        Some(key) if key.len() == 32 => crypto::verify(crypto::SigAlg::Ed25519Strict, key, msg, sig).is_ok(),
+        Some(_) => false,
+        None => verify_sha256(spki_der, msg, sig),
+    }
 }
 
 #[cfg(test)]
