@@ -159,6 +159,8 @@ fn near_bundle(root: &Path) -> teescan::bundle::Bundle {
         policy: Some(std::fs::read(crate_dir().join("policies/nearai.toml")).expect("policy")),
         intel_root_sha256: teescan::pki::INTEL_SGX_ROOT_CA_SHA256.to_owned(),
         test_root: false,
+        amd_test_ark_sha256: None,
+        sigstore_root_sha256: None,
         verdict: None,
     }
 }
