@@ -306,7 +306,13 @@ fn assert_page_matches_cli<'a>(run: &'a Run, name: &str, args: &[&str]) -> &'a V
     let (code, stdout, stderr, _) = cli(&run.scratch, args);
     let page = &run.got["results"][name];
     assert_eq!(page["exitCode"], code, "case {name}: page {page}\nCLI stderr: {stderr}");
-    assert_eq!(page["json"].as_str().expect("page json"), stdout, "case {name}: the page's JSON report is byte-identical to the CLI's");
+    let json = page["json"].as_str().expect("page json");
+    if json != stdout {
+        // Both sides kept for `diff` when they differ.
+        std::fs::write(run.scratch.join(format!("{name}.page.json")), json).expect("write page json");
+        std::fs::write(run.scratch.join(format!("{name}.cli.json")), &stdout).expect("write cli json");
+    }
+    assert_eq!(json, stdout, "case {name}: the page's JSON report is byte-identical to the CLI's (both in {})", run.scratch.display());
     page
 }
 

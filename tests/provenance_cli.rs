@@ -145,6 +145,10 @@ fn a_file_scan_fetches_the_release_bundles_and_passes_then_answers_from_the_cach
     assert_eq!(first.code, 0, "{:?}\n{}", failing(&first), first.stderr);
     assert_eq!(status(&first, "enclave.provenance.source[1].rtmr1"), "pass", "{:?}", first.json["checks"]);
     assert_eq!(srv.hits("/repos/tinfoilsh/confidential-gemma4-31b/releases/latest"), 1);
+    // The router's source provides only the SEV-SNP measurement: a TDX scan neither asks for its
+    // release nor warns that it is missing.
+    assert_eq!(srv.hits("/repos/tinfoilsh/confidential-model-router/releases/latest"), 0);
+    assert!(!first.json["warnings"].to_string().contains("confidential-model-router"), "{}", first.json["warnings"]);
     // The report records what was fetched: URL, SHA-256 of the answer, when.
     let coll = first.json["collateral"].as_array().unwrap();
     let fetched: Vec<&Value> = coll.iter().filter(|c| c["kind"] == "sigstore_attestations").collect();

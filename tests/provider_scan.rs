@@ -148,7 +148,7 @@ fn redpill_chutes_capture_fails_freshness_with_bindings_reported() {
 }
 
 #[test]
-fn tinfoil_v3_tdx_passes_with_its_scheme_and_sev_snp_is_unsupported() {
+fn tinfoil_v3_tdx_passes_with_its_scheme_and_sev_snp_goes_to_the_snp_scan() {
     let Some(root) = corpus::root() else { return };
     let c = Capture::open(&root, "tinfoil_v3_direct");
     let body = c.response("tinfoil-attestation");
@@ -157,7 +157,10 @@ fn tinfoil_v3_tdx_passes_with_its_scheme_and_sev_snp_is_unsupported() {
     assert_eq!(r.verdict, Verdict::Pass, "fail {:?} indeterminate {:?}", with_status(&r, Status::Fail), with_status(&r, Status::Indeterminate));
     assert_eq!(r.claims["layers"]["enclave"]["binding"]["scheme"], "tinfoil-v3");
     let snp = Capture::open(&root, "tinfoil_v3_cloud");
+    // The provider parser leaves the SEV-SNP router to the SNP scan (tests/snp_scan.rs), which
+    // the detection of every input chooses.
     assert!(matches!(provider::parse(&snp.response("tinfoil-attestation")), Err(ProviderError::Unsupported(_))));
+    assert!(matches!(teescan::scan::Evidence::detect(&snp.response("tinfoil-attestation")), Ok(teescan::scan::Evidence::Snp(_))));
 }
 
 // ---- Pitfalls (llm-verifiers.md §5), one test each -------------------------------------------

@@ -174,7 +174,7 @@ pub fn gather(evidence: &Evidence, g: &GatherOptions, scan: &ScanOptions) -> Res
         }
         _ => Collateral::default(),
     };
-    f.provenance(&mut out, scan)?;
+    f.provenance(&mut out, scan, matches!(evidence, Evidence::Snp(_)))?;
     Ok(out)
 }
 
@@ -195,13 +195,15 @@ fn github_client_with(url: Option<&str>, opts: FetchOptions, cache: Option<DiskS
     })
 }
 
-/// The `owner/name` repositories of the `[provenance]` sources that `supplied` has no verified
-/// bundle for (verified against `root` at `at`; a bundle that does not verify covers nothing).
+/// The `owner/name` repositories of the `[provenance]` sources applying to SEV-SNP (`snp`) or
+/// TDX evidence that `supplied` has no verified bundle for (verified against `root` at `at`; a
+/// bundle that does not verify covers nothing).
 pub fn uncovered_repositories(
     policy: &crate::provenance::eval::ProvenancePolicy,
     supplied: &[crate::provenance::eval::SuppliedBundle],
     root: &crate::pki::sigstore::TrustedRoot,
     at: Timestamp,
+    snp: bool,
 ) -> Vec<String> {
     let covered: Vec<String> = supplied
         .iter()
@@ -209,7 +211,7 @@ pub fn uncovered_repositories(
         .filter_map(|v| v.identity.san_uri)
         .collect();
     let mut out: Vec<String> = Vec::new();
-    for s in &policy.source {
+    for s in policy.source.iter().filter(|s| s.applies_to(snp)) {
         let prefix = format!("https://github.com/{}/", s.repository);
         if !covered.iter().any(|san| san.starts_with(&prefix)) && !out.contains(&s.repository) {
             out.push(s.repository.clone());
@@ -264,20 +266,21 @@ pub struct ReleaseBundles {
     pub answer: super::Fetched,
 }
 
-/// A live scan's `[provenance]` collateral: every source repository's attestations answer as a
-/// [`crate::bundle::Role::Provenance`] exchange (re-verified whenever the bundle is re-scanned),
-/// and the failures `(what, why)`.
+/// A live scan's `[provenance]` collateral: the attestations answer of every source repository applying
+/// to its evidence (SEV-SNP: `snp`) as a [`crate::bundle::Role::Provenance`] exchange (re-verified
+/// whenever the bundle is re-scanned), and the failures `(what, why)`.
 pub async fn provenance_exchanges(
     policy: &crate::provenance::eval::ProvenancePolicy,
     live: &LiveOptions,
     at: Timestamp,
+    snp: bool,
 ) -> (Vec<crate::bundle::Exchange>, Vec<(String, String)>) {
     let (mut out, mut failures) = (Vec::new(), Vec::new());
     let client = match github_client_with(live.github_url.as_deref(), live.fetch.clone(), live.cache.clone()) {
         Ok(c) => c,
         Err(e) => return (out, vec![("provenance".to_owned(), e.to_string())]),
     };
-    let mut repos: Vec<&str> = policy.source.iter().map(|s| s.repository.as_str()).collect();
+    let mut repos: Vec<&str> = policy.source.iter().filter(|s| s.applies_to(snp)).map(|s| s.repository.as_str()).collect();
     repos.sort_unstable();
     repos.dedup();
     for repo in repos {
@@ -319,7 +322,7 @@ impl<'a> Fetcher<'a> {
     /// `[provenance]`: for every source whose repository the supplied collateral has no verified
     /// bundle of, fetch its release's bundles (the cache, then GitHub or `github_url`); never
     /// with `--offline` and no cache. Failures are notes: the source then fails in the scan.
-    fn provenance(&self, out: &mut Gathered, scan: &ScanOptions) -> Result<(), Error> {
+    fn provenance(&self, out: &mut Gathered, scan: &ScanOptions, snp: bool) -> Result<(), Error> {
         let Some(pp) = scan.policy.as_ref().and_then(|p| p.policy.provenance.as_ref()) else { return Ok(()) };
         let pinned;
         let root = match &scan.sigstore_root {
@@ -332,7 +335,7 @@ impl<'a> Fetcher<'a> {
                 Err(_) => return Ok(()), // the scan reports it (provenance.trust_root)
             },
         };
-        let missing = uncovered_repositories(pp, &out.collateral.provenance, root, scan.at);
+        let missing = uncovered_repositories(pp, &out.collateral.provenance, root, scan.at, snp);
         if missing.is_empty() {
             return Ok(());
         }

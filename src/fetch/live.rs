@@ -410,7 +410,8 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
     }));
     // 2b. `[provenance]`: each source's release bundles, saved so a re-scan re-verifies them.
     if let Some(pp) = scan.policy.as_ref().and_then(|p| p.policy.provenance.as_ref()) {
-        let (exchanges, failures) = super::gather::provenance_exchanges(pp, live, scan.at).await;
+        let snp = matches!(evidence, Some(crate::scan::Evidence::Snp(_)));
+        let (exchanges, failures) = super::gather::provenance_exchanges(pp, live, scan.at, snp).await;
         bundle.exchanges.extend(exchanges);
         bundle.failures.extend(failures);
     }

@@ -89,6 +89,14 @@ pub struct SourcePolicy {
     pub max_age_days: Option<u64>,
 }
 
+impl SourcePolicy {
+    /// Whether this source provides a register of SEV-SNP evidence (`snp`) or of a TDX quote:
+    /// only then is it evaluated for (and its bundles fetched for) that kind of evidence.
+    pub fn applies_to(&self, snp: bool) -> bool {
+        self.measurements.iter().any(|r| (*r == Register::SnpMeasurement) == snp)
+    }
+}
+
 impl ProvenancePolicy {
     /// Rules the schema cannot express: `(path, reason)` of the first violation.
     pub fn validate(&self) -> Result<(), (String, String)> {
