@@ -284,7 +284,7 @@ pub fn scan(inputs: &Inputs, at: &str, nonce_hex: &str) -> Result<Report, Error>
         (Some((chain_name, pem)), true) => Evidence::raw_gpu_report(bytes, pem).map_err(|e| named(e, base_name(chain_name)))?,
         _ => Evidence::detect(bytes).map_err(|e| named(e, base_name(name)))?,
     };
-    Plan::new(InputKind::of_evidence(evidence, !inputs.gpu_evidence.is_empty()), &gather, &opts, false).validate(&given)?;
+    Plan::new(InputKind::of_evidence(&evidence, !inputs.gpu_evidence.is_empty()), &gather, &opts, false).validate(&given)?;
     for (gname, gbytes) in &inputs.gpu_evidence {
         let extra = teescan::nvidia::evidence::parse_evidence_list(gbytes).map_err(|e| Error::Input { code: e.code(), message: format!("{}: {e}", base_name(gname)) })?;
         evidence = evidence.with_gpu(extra)?;
