@@ -99,5 +99,7 @@ add policy "$REPO"/policies/*.toml "$REPO"/fixtures/testpki/policy.toml
 # SEV-SNP reports, dstack attestations and AMD certificates/CRLs.
 add snp_report "$FIX"/sev-snp/*/*.bin "$FIX"/sev-snp/*/*.der "$FIX"/sev-snp/*/*.pem "$FIX"/sev-snp/*/decoded/* "$FIX"/sev-snp/dstack/*.json
 add_hexdecoded snp_report "$FIX"/sev-snp/virtee-sev/report_milan.hex
+# Sigstore bundles: the fixtures' release bundles and the conformance and Tinfoil vectors.
+add sigstore_bundle "$FIX"/sigstore/**/*.sigstore.json "$FIX"/sigstore/**/*bundle*.json
 
 for d in corpus/*; do printf '%-16s %3d files\n' "$(basename "$d")" "$(ls "$d" | wc -l)"; done

@@ -111,6 +111,8 @@ fn replay(target: &str, input: &[u8]) -> bool {
                 || matches!(teescan::snp::formats::detect_json(input), Some(Ok(_)))
                 || collateral
         }
+        "sigstore_bundle" => teescan::pki::sigstore::TrustedRoot::public_good()
+            .is_ok_and(|root| teescan::provenance::verify_bundle(input, &root, at(), None).is_ok()),
         other => panic!("unknown fuzz target {other}"),
     }
 }
