@@ -9,11 +9,8 @@
 
 use reqwest::{Client, Method};
 
-use super::{check_scheme, checked_base, classify, error_chain, read_response, with_retries, FetchError, FetchOptions, Fetched};
+use super::{checked_base, classify, read_response, with_retries, FetchError, FetchOptions, Fetched};
 use crate::provenance::eval::SuppliedBundle;
-
-const USER_AGENT: &str = concat!("teescan/", env!("CARGO_PKG_VERSION"));
-const MAX_REDIRECTS: usize = 5;
 
 /// GitHub's REST API.
 pub const GITHUB_API: &str = "https://api.github.com";
@@ -37,23 +34,7 @@ impl GithubClient {
     pub fn new(api: &str, downloads: &str, opts: FetchOptions) -> Result<Self, FetchError> {
         let api = checked_base(api)?;
         let downloads = checked_base(downloads)?;
-        let redirect = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else if check_scheme(attempt.url()).is_err() {
-                attempt.error("redirect to a URL that is neither https nor loopback http")
-            } else {
-                attempt.follow()
-            }
-        });
-        let http = Client::builder()
-            .use_rustls_tls()
-            .user_agent(USER_AGENT)
-            .no_proxy()
-            .connect_timeout(opts.timeout)
-            .redirect(redirect)
-            .build()
-            .map_err(|e| FetchError::Http { url: api.clone(), reason: error_chain(&e) })?;
+        let http = super::collateral_client(opts.timeout, &api)?;
         Ok(GithubClient { http, api, downloads, opts, cache: None })
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use reqwest::Client;
 
-use super::{check_scheme, checked_base, classify, error_chain, read_response, FetchError, FetchOptions, Fetched};
+use super::{checked_base, classify, read_response, FetchError, FetchOptions, Fetched};
 use crate::pki::amd::Product;
 use crate::snp::report::{Report, SigningKey, TcbField};
 use crate::snp::SnpCollateral;
@@ -40,21 +40,7 @@ impl KdsClient {
     /// Another KDS (a mirror, or a loopback test server).
     pub fn with_base(base_url: &str, opts: FetchOptions) -> Result<Self, FetchError> {
         let base_url = checked_base(base_url)?;
-        let redirect = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= 5 || check_scheme(attempt.url()).is_err() {
-                attempt.error("redirect refused")
-            } else {
-                attempt.follow()
-            }
-        });
-        let http = Client::builder()
-            .use_rustls_tls()
-            .user_agent(concat!("teescan/", env!("CARGO_PKG_VERSION")))
-            .no_proxy()
-            .connect_timeout(opts.timeout)
-            .redirect(redirect)
-            .build()
-            .map_err(|e| FetchError::Http { url: base_url.clone(), reason: error_chain(&e) })?;
+        let http = super::collateral_client(opts.timeout, &base_url)?;
         Ok(KdsClient { http, base_url, opts, cache: None })
     }
 

@@ -34,9 +34,6 @@ use crate::report::Report;
 use crate::tdx::Quote;
 use crate::ScanOptions;
 
-/// `User-Agent` sent with every request.
-const USER_AGENT: &str = concat!("teescan/", env!("CARGO_PKG_VERSION"));
-
 /// The attestation protocol an endpoint speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -315,7 +312,7 @@ pub async fn scan_endpoint(endpoint: &Endpoint, live: &LiveOptions, scan: &ScanO
     let mut builder = Client::builder()
         .use_rustls_tls()
         .tls_info(true)
-        .user_agent(USER_AGENT)
+        .user_agent(super::USER_AGENT)
         .no_proxy()
         .connect_timeout(live.fetch.timeout)
         .redirect(reqwest::redirect::Policy::none());

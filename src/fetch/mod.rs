@@ -194,6 +194,34 @@ pub(crate) fn checked_url(url: &str) -> Result<Url, FetchError> {
     Ok(parsed)
 }
 
+/// teescan's User-Agent on every request.
+pub(crate) const USER_AGENT: &str = concat!("teescan/", env!("CARGO_PKG_VERSION"));
+/// Redirects a collateral client follows at most.
+pub(crate) const MAX_REDIRECTS: usize = 5;
+
+/// The HTTP client of the collateral fetchers (Intel PCS, NVIDIA, AMD KDS, GitHub): rustls, no
+/// proxy, `timeout` to connect, at most [`MAX_REDIRECTS`] redirects and each to an `https` (or
+/// loopback `http`) URL. `url` names the client in an error.
+pub(crate) fn collateral_client(timeout: Duration, url: &str) -> Result<reqwest::Client, FetchError> {
+    let redirect = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if check_scheme(attempt.url()).is_err() {
+            attempt.error("redirect to a URL that is neither https nor loopback http")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .user_agent(USER_AGENT)
+        .no_proxy()
+        .connect_timeout(timeout)
+        .redirect(redirect)
+        .build()
+        .map_err(|e| FetchError::Http { url: url.to_owned(), reason: error_chain(&e) })
+}
+
 /// A base URL: checked, without query or fragment, serialised without trailing slash.
 pub(crate) fn checked_base(url: &str) -> Result<String, FetchError> {
     let parsed = checked_url(url)?;

@@ -29,7 +29,7 @@ use reqwest::{Client, Method};
 use serde::Deserialize;
 
 use super::Fetched;
-use super::{check_scheme, checked_base, classify, error_chain, read_response, with_retries, FetchError, FetchOptions};
+use super::{checked_base, classify, read_response, with_retries, FetchError, FetchOptions};
 use crate::nvidia::chain::DeviceKind;
 use crate::nvidia::evidence::EvidenceList;
 use crate::nvidia::ocsp;
@@ -52,12 +52,6 @@ pub const NRAS_CLAIMS_VERSION: &str = "2.0";
 
 /// Requests [`NvidiaClient::gpu_collateral`] keeps in flight at once, at most.
 pub const MAX_CONCURRENT_REQUESTS: usize = 16;
-
-/// `User-Agent` sent with every request.
-const USER_AGENT: &str = concat!("teescan/", env!("CARGO_PKG_VERSION"));
-
-/// Redirects followed per request at most (each hop must itself pass the URL rules).
-const MAX_REDIRECTS: usize = 5;
 
 /// Longest RIM id accepted (real ones are ~40 characters).
 const MAX_RIM_ID_LEN: usize = 128;
@@ -110,7 +104,6 @@ struct RimAnswer {
     sha256: Option<String>,
 }
 
-
 /// One request of [`NvidiaClient::gpu_collateral`].
 enum Job {
     Rim(String),
@@ -140,26 +133,7 @@ impl NvidiaClient {
             ocsp: checked_base(&endpoints.ocsp)?,
             nras: checked_base(&endpoints.nras)?,
         };
-        let redirect = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else if check_scheme(attempt.url()).is_err() {
-                attempt.error("redirect to a URL that is neither https nor loopback http")
-            } else {
-                attempt.follow()
-            }
-        });
-        let http = Client::builder()
-            .use_rustls_tls()
-            .user_agent(USER_AGENT)
-            .no_proxy()
-            .connect_timeout(opts.timeout)
-            .redirect(redirect)
-            .build()
-            .map_err(|e| FetchError::Http {
-                url: endpoints.rim_service.clone(),
-                reason: error_chain(&e),
-            })?;
+        let http = super::collateral_client(opts.timeout, &endpoints.rim_service)?;
         Ok(NvidiaClient {
             http,
             endpoints,

@@ -13,10 +13,9 @@
 //! Nothing is parsed or decoded here (the issuer-chain headers stay URL-encoded, CRLs stay DER or
 //! hex): checking is the job of [`crate::tdx::collateral`].
 
-
 use reqwest::Client;
 
-use super::{check_scheme, checked_base, checked_url, classify, error_chain, read_response, with_retries, FetchError, FetchOptions};
+use super::{checked_base, checked_url, classify, read_response, with_retries, FetchError, FetchOptions};
 use crate::tdx::collateral::PcsResponses;
 
 /// Base URL of Intel's own PCS, the default collateral source.
@@ -29,12 +28,6 @@ pub const INTEL_ROOT_CA_CRL_URL: &str =
 
 /// Path, relative to a PCCS base URL, of its root CA CRL endpoint (answers hex text).
 const PCCS_ROOT_CA_CRL_PATH: &str = "sgx/certification/v4/rootcacrl";
-
-/// `User-Agent` sent with every request.
-const USER_AGENT: &str = concat!("teescan/", env!("CARGO_PKG_VERSION"));
-
-/// Redirects followed per request at most (each hop must itself pass the URL rules).
-const MAX_REDIRECTS: usize = 5;
 
 /// Which PCK CA issued the platform's PCK certificate, i.e. which PCK CRL to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -206,26 +199,7 @@ impl PcsClient {
     fn new(base_url: &str, root_crl_url: String, opts: FetchOptions) -> Result<Self, FetchError> {
         let base_url = checked_base(base_url)?;
         let root_crl_url = checked_url(&root_crl_url)?.to_string();
-        let redirect = reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else if check_scheme(attempt.url()).is_err() {
-                attempt.error("redirect to a URL that is neither https nor loopback http")
-            } else {
-                attempt.follow()
-            }
-        });
-        let http = Client::builder()
-            .use_rustls_tls()
-            .user_agent(USER_AGENT)
-            .no_proxy()
-            .connect_timeout(opts.timeout)
-            .redirect(redirect)
-            .build()
-            .map_err(|e| FetchError::Http {
-                url: base_url.clone(),
-                reason: error_chain(&e),
-            })?;
+        let http = super::collateral_client(opts.timeout, &base_url)?;
         Ok(PcsClient {
             http,
             base_url,
