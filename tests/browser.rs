@@ -31,6 +31,12 @@ use serde_json::{json, Value};
 const NEAR_AT: &str = "2026-06-29T02:06:40Z";
 const NEAR_NONCE: &str = "541b6523f9446dcd170e67ac8171eb9226bee5e3f192de4900b74f0ef293500b";
 const NEARDIRECT: &str = "providers/teep-captures/neardirect_qwen_qwen3.5-122b-a10b_20260629_020637";
+/// A bare quote of the NEAR direct capture and its DCAP collateral (`tdx/derived/teep/`).
+const NEAR_QUOTE_DIR: &str = "tdx/derived/teep/neardirect_qwen_qwen3.5-122b-a10b_20260629_020637";
+const NEAR_QUOTE: &str = "quote_7cddc8d792dc.bin";
+/// A GitHub attestations answer (Sigstore bundles) of the gemma4 capture: collateral that is
+/// not DCAP.
+const GEMMA4_HW_ATTESTATIONS: &str = "0015_github-proxy.tinfoil.sh_repos_tinfoilsh_hardware-measurements_attestations_sha25.body";
 const NEAR_BODY: &str = "0001_qwen35-122b.completions.near.ai_v1_attestation_report.body";
 const NEAR_NRAS: &str = "0006_nras.attestation.nvidia.com_v3_attest_gpu.body";
 const NEAR_JWKS: &str = "0007_nras.attestation.nvidia.com_.well-known_jwks.json.body";
@@ -222,6 +228,7 @@ fn run_browser() -> Option<Run> {
         (root.join(GEMMA4).join("responses").join(GEMMA4_BODY), GEMMA4_BODY),
         (root.join(ROUTER).join("responses").join(ROUTER_BODY), ROUTER_BODY),
         (h100.join("attestation_report.hex"), "attestation_report.hex"),
+        (root.join(NEAR_QUOTE_DIR).join(NEAR_QUOTE), NEAR_QUOTE),
         (crate_dir().join("policies/nearai.toml"), "nearai.toml"),
         (crate_dir().join("policies/tinfoil.toml"), "tinfoil.toml"),
     ] {
@@ -261,6 +268,9 @@ fn run_browser() -> Option<Run> {
               "policy": "tinfoil.toml", "at": TINFOIL_AT, "nonce": capture_nonce(&gemma4), "repeat": 1 },
             { "name": "router", "evidence": s(&router.join("responses").join(ROUTER_BODY)), "collateral_dirs": [s(&router)],
               "policy": "tinfoil.toml", "at": TINFOIL_AT, "nonce": capture_nonce(&router), "repeat": 1 },
+            { "name": "quote-two-collateral", "evidence": s(&root.join(NEAR_QUOTE_DIR).join(NEAR_QUOTE)),
+              "collateral": [s(&gemma4.join("responses").join(GEMMA4_HW_ATTESTATIONS)), s(&root.join(NEAR_QUOTE_DIR).join("collateral.json"))],
+              "at": NEAR_AT, "repeat": 1 },
             { "name": "junk-collateral", "evidence": s(&responses.join(NEAR_BODY)), "collateral": [s(&scratch.join("junk.json"))],
               "at": NEAR_AT, "nonce": NEAR_NONCE, "repeat": 1 },
             { "name": "refused-flag", "evidence": s(&router.join("responses").join(ROUTER_BODY)),
@@ -380,6 +390,18 @@ fn collateral_file_the_cli_cannot_read_is_an_error_in_the_page_never_ignored() {
     let Some(run) = browser_run() else { return };
     let args = ["scan", NEAR_BODY, "--collateral", "junk.json", "--nonce", NEAR_NONCE, "--at", NEAR_AT, "--offline", "--no-cache", "--format", "json"];
     assert_page_errs_as_cli(run, "junk-collateral", &args);
+}
+
+#[test]
+fn a_quote_takes_every_collateral_file_in_the_page_as_in_the_cli() {
+    let Some(run) = browser_run() else { return };
+    let hw = run.root.join(GEMMA4).join("responses").join(GEMMA4_HW_ATTESTATIONS);
+    let dcap = run.root.join(NEAR_QUOTE_DIR).join("collateral.json");
+    let (hw, dcap) = (hw.to_string_lossy(), dcap.to_string_lossy());
+    // The DCAP collateral comes second: a page reading only the first --collateral would have none.
+    let args = ["scan", NEAR_QUOTE, "--collateral", &hw, "--collateral", &dcap, "--at", NEAR_AT, "--offline", "--no-cache", "--format", "json"];
+    let page = assert_page_matches_cli(run, "quote-two-collateral", &args);
+    assert_eq!(page["exitCode"], 0, "{}", page["status"]);
 }
 
 #[test]

@@ -167,11 +167,14 @@ fn collateral(inputs: &Inputs, evidence: &Evidence) -> Result<Collateral, Error>
     let mut c = Collateral::default();
     match evidence {
         Evidence::Quote(_) | Evidence::Node { .. } => {
-            // As the CLI: a node's quote takes the first --collateral; its GPU collateral is
-            // gathered only once the quote has collateral.
-            match items.first() {
-                Some(item) => add_item(&mut c, item, evidence)?,
-                None => c.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned()),
+            // As the CLI: a quote takes every --collateral (DCAP JSON per FMSPC, capture
+            // folders, Sigstore bundles); a node's GPU collateral is gathered only once its quote
+            // has collateral.
+            if items.is_empty() {
+                c.dcap_unavailable = Some("no --collateral given and --offline forbids fetching it".to_owned());
+            }
+            for item in &items {
+                add_item(&mut c, item, evidence)?;
             }
             if let (Evidence::Node { .. }, false) = (evidence, c.dcap.is_empty()) {
                 add_gpu_files(&mut c, inputs)?;
